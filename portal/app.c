@@ -1,0 +1,105 @@
+/* app.c: configuration defaults and the start-up shared by the server and the CLI. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "portal.h"
+
+struct config cfg = {
+	.listen = "127.0.0.1:8080",
+	.data = "var",
+	.share = KLUIS_SHARE_DIR,
+	.public_url = NULL,
+	.admin_email = "admin@localhost",
+	.issuer = "kluis",
+	.mail_from = "kluis <noreply@localhost>",
+	.threads = 4,
+	.session_idle = 30 * 60,
+	.session_max = 10 * 3600,
+	.max_body = 64 * 1024,
+	.max_account_failures = 5,
+	.max_ip_failures = 50,
+};
+
+/*
+ * app_open: create the data directory, load the key, templates, password
+ * list and database. Returns 0, or -1 with the reason printed.
+ */
+int
+app_open(void)
+{
+	char path[4096];
+
+	if (getenv("KLUIS_SHARE") != NULL && strcmp(cfg.share, KLUIS_SHARE_DIR) == 0)
+		cfg.share = getenv("KLUIS_SHARE");
+	if (mkdir_p(cfg.data, 0700) == -1) {
+		fprintf(stderr, "kluis: cannot create %s: %s\n", cfg.data,
+		    strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/outbox", cfg.data);
+	if (mkdir_p(path, 0700) == -1) {
+		fprintf(stderr, "kluis: cannot create %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/files", cfg.data);
+	if (mkdir_p(path, 0700) == -1) {
+		fprintf(stderr, "kluis: cannot create %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (cfg.key_file == NULL)
+		cfg.key_file = xasprintf("%s/kluis.key", cfg.data);
+	if (crypto_key_load(cfg.key_file) == -1) {
+		fprintf(stderr, "kluis: cannot use key file %s (it must be 32 "
+		    "bytes, readable by its owner only)\n", cfg.key_file);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/templates", cfg.share);
+	if (tmpl_init(path) == -1) {
+		fprintf(stderr, "kluis: cannot load templates from %s "
+		    "(set --share to the directory holding templates/)\n", path);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/data/common-passwords.txt", cfg.share);
+	if (password_blocklist_load(path) == -1) {
+		fprintf(stderr, "kluis: cannot load %s\n", path);
+		return -1;
+	}
+	if (totp_init() == -1)
+		return -1;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	snprintf(path, sizeof path, "%s/kluis.db", cfg.data);
+	if (db_open(path) == -1) {
+		fprintf(stderr, "kluis: cannot open the database %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+void
+app_close(void)
+{
+	db_thread_done();
+	curl_global_cleanup();
+}
+
+/* app_usage_error: print a usage error for CMD; returns the exit status 2. */
+int
+app_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "kluis %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'kluis %s --help'.\n", cmd);
+	return 2;
+}

@@ -1,0 +1,137 @@
+/* cli_user.c: "kluis user ...": accounts from the command line. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portal.h"
+
+static const char user_usage[] =
+"usage: kluis user add EMAIL [--name NAME] [--admin] [--data DIR]\n"
+"\n"
+"  add EMAIL     create an account and email it a temporary password\n"
+"  --name NAME   the person's name, shown in the portal\n"
+"  --admin       the account may use the admin console\n"
+"  --data DIR    the data directory (default ./var)\n";
+
+/*
+ * user_invite: create an account with a fresh temporary password. When
+ * TEMP_OUT is NULL the password is emailed, else handed to the caller (who
+ * frees it) and not mailed. Returns the id, -2 when the email exists, -1.
+ */
+int64_t
+user_invite(const char *email, const char *name, int admin, int64_t actor,
+    char **temp_out)
+{
+	char hash[PASSWORD_HASH_MAX], *temp;
+	struct tmpl_vars *v;
+	struct user u;
+	int64_t id;
+
+	if (store_user_by_email(email, &u) == 0) {
+		user_clear(&u);
+		return -2;
+	}
+	temp = password_temporary();
+	if (password_hash(temp, hash) == -1 ||
+	    (id = store_user_create(email, name, admin, hash)) < 0) {
+		explicit_bzero(temp, strlen(temp));
+		free(temp);
+		return -1;
+	}
+	explicit_bzero(hash, sizeof hash);
+	store_audit(id, actor, "user.create", "", admin ? "admin" : "");
+	if (temp_out != NULL) {
+		*temp_out = temp;
+		return id;
+	}
+	v = tv_new();
+	tv_set(v, "email", email);
+	tv_set(v, "name", name && *name ? name : email);
+	tv_set(v, "password", temp);
+	tv_set(v, "site", cfg.public_url);
+	if (mail_queue(email, "temp_password", v, "nl") == -1)
+		logmsg("user: could not queue the mail for user %lld",
+		    (long long)id);
+	tv_free(v);
+	explicit_bzero(temp, strlen(temp));
+	free(temp);
+	return id;
+}
+
+static int
+user_add(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "admin", no_argument, NULL, 'a' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *name = "";
+	char *email;
+	int admin = 0, c;
+	int64_t id;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			name = optarg;
+			break;
+		case 'a':
+			admin = 1;
+			break;
+		case 'd':
+			cfg.data = optarg;
+			break;
+		case 'h':
+			fputs(user_usage, stdout);
+			return 0;
+		default:
+			return app_usage_error("user", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return app_usage_error("user", "add needs exactly one EMAIL");
+	email = xstrdup(argv[optind]);
+	str_trim(email);
+	str_lower(email);
+	if (strchr(email, '@') == NULL || strpbrk(email, " <>,;\"\r\n") != NULL) {
+		free(email);
+		return app_usage_error("user", "not an email address: %s",
+		    argv[optind]);
+	}
+	if (app_open() == -1) {
+		free(email);
+		return 1;
+	}
+	id = user_invite(email, name, admin, 0, NULL);
+	if (id == -2)
+		fprintf(stderr, "kluis user: %s already has an account\n", email);
+	else if (id < 0)
+		fprintf(stderr, "kluis user: could not create %s\n", email);
+	else {
+		mail_deliver();
+		printf("created %s (id %lld); the temporary password was emailed\n",
+		    email, (long long)id);
+	}
+	free(email);
+	app_close();
+	return id < 0 ? 1 : 0;
+}
+
+/* cli_user: "kluis user SUBCOMMAND ...". Returns the exit status. */
+int
+cli_user(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(user_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "add") == 0)
+		return user_add(argc - 1, argv + 1);
+	return app_usage_error("user", "unknown subcommand %s", argv[1]);
+}

@@ -1,0 +1,614 @@
+/* http.c: the libmicrohttpd daemon, per-request state, forms, and every response kluis sends. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "portal.h"
+
+#define MAX_FIELDS	32
+#define COOKIE_NAME	"kluis_session"
+#define LANG_COOKIE	"kluis_lang"
+
+static struct MHD_Daemon *daemon_handle;
+
+static const char *csp = "default-src 'none'; style-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'";
+
+static int
+method_of(const char *m)
+{
+	if (strcmp(m, "GET") == 0)
+		return HTTP_GET;
+	if (strcmp(m, "HEAD") == 0)
+		return HTTP_HEAD;
+	if (strcmp(m, "POST") == 0)
+		return HTTP_POST;
+	return HTTP_OTHER;
+}
+
+/* http_field: the value of form field NAME, or NULL. */
+const char *
+http_field(const struct req *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nfields; i++)
+		if (strcmp(r->fields[i].name, name) == 0)
+			return r->fields[i].value.data ? r->fields[i].value.data : "";
+	return NULL;
+}
+
+/* http_header: a request header, or NULL. */
+const char *
+http_header(const struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+static const char *
+http_cookie(const struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+static enum MHD_Result
+field_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *filename, const char *ctype, const char *encoding,
+    const char *data, uint64_t off, size_t size)
+{
+	struct req *r = cls;
+	struct field *f = NULL;
+
+	(void)kind;
+	(void)encoding;
+	if (filename != NULL) {
+		if (r->route != NULL && r->route->upload != NULL)
+			return r->route->upload(r, key, filename, ctype, data,
+			    off, size) == 0 ? MHD_YES : MHD_NO;
+		return MHD_YES;	/* a file where none is expected: ignore */
+	}
+	if (r->nfields > 0 && off > 0 &&
+	    strcmp(r->fields[r->nfields - 1].name, key) == 0)
+		f = &r->fields[r->nfields - 1];
+	if (f == NULL) {
+		if (r->nfields == MAX_FIELDS) {
+			r->status = MHD_HTTP_BAD_REQUEST;
+			return MHD_NO;
+		}
+		f = &r->fields[r->nfields++];
+		f->name = xstrdup(key);
+		memset(&f->value, 0, sizeof f->value);
+		buf_append(&f->value, "", 0);
+	}
+	buf_append(&f->value, data, size);
+	return MHD_YES;
+}
+
+static void
+client_addr(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	const char *xff, *last;
+
+	snprintf(r->addr, sizeof r->addr, "unknown");
+	if (cfg.trust_proxy &&
+	    (xff = http_header(r, "X-Forwarded-For")) != NULL) {
+		/* The proxy appends the peer it saw: trust only the last hop. */
+		last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		while (*last == ' ')
+			last++;
+		snprintf(r->addr, sizeof r->addr, "%.45s", last);
+		return;
+	}
+	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    r->addr, sizeof r->addr);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    r->addr, sizeof r->addr);
+}
+
+/* The language: the user's cookie choice, else Accept-Language, else Dutch. */
+static void
+choose_lang(struct req *r)
+{
+	const char *c = http_cookie(r, LANG_COOKIE), *al, *p;
+
+	r->lang = "nl";
+	if (c != NULL && tmpl_lang_known(c)) {
+		r->lang = strcmp(c, "en") == 0 ? "en" : "nl";
+		return;
+	}
+	if ((al = http_header(r, "Accept-Language")) == NULL)
+		return;
+	/* The first of nl or en in the header wins; quality values are rare. */
+	for (p = al; *p; p++) {
+		if ((p == al || p[-1] == ',' || p[-1] == ' ') &&
+		    (strncasecmp(p, "nl", 2) == 0 || strncasecmp(p, "en", 2) == 0) &&
+		    (p[2] == '\0' || p[2] == '-' || p[2] == ',' || p[2] == ';')) {
+			r->lang = strncasecmp(p, "en", 2) == 0 ? "en" : "nl";
+			return;
+		}
+	}
+}
+
+static void
+add_security_headers(struct MHD_Response *resp, int private)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", csp);
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(resp, "Cache-Control",
+	    private ? "no-store" : "public, max-age=3600");
+	if (cfg.https)
+		MHD_add_response_header(resp, "Strict-Transport-Security",
+		    "max-age=31536000; includeSubDomains");
+}
+
+static void
+add_session_cookie(struct req *r, struct MHD_Response *resp)
+{
+	char c[256];
+	const char *secure = cfg.https ? "; Secure" : "";
+
+	if (r->sess.rotated && r->sess.stage != STAGE_NONE)
+		snprintf(c, sizeof c, COOKIE_NAME "=%s; Path=/; HttpOnly; "
+		    "SameSite=Lax%s", r->sess.cookie, secure);
+	else if (r->sess_ended)
+		snprintf(c, sizeof c, COOKIE_NAME "=; Path=/; HttpOnly; "
+		    "SameSite=Lax; Max-Age=0%s", secure);
+	else
+		return;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c);
+}
+
+/*
+ * http_respond: queue RESP with the security headers and the session
+ * cookie, then destroy our reference. Every response goes through here.
+ */
+int
+http_respond(struct req *r, unsigned status, struct MHD_Response *resp,
+    int private)
+{
+	enum MHD_Result ret;
+
+	if (resp == NULL)
+		return MHD_NO;
+	add_security_headers(resp, private);
+	add_session_cookie(r, resp);
+	for (int i = 0; i < r->nextra; i++)
+		MHD_add_response_header(resp, r->extra[i].name, r->extra[i].value);
+	r->responded = 1;
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* http_add_header: a header for the response this request will send (copied). */
+void
+http_add_header(struct req *r, const char *name, const char *value)
+{
+	if (r->nextra == (int)(sizeof r->extra / sizeof r->extra[0]))
+		fatal("http_add_header: too many headers");
+	snprintf(r->extra[r->nextra].name, sizeof r->extra[0].name, "%s", name);
+	r->extra[r->nextra].value = xstrdup(value);
+	r->nextra++;
+}
+
+/* http_send: send BODY (consumed) as TYPE. */
+int
+http_send(struct req *r, unsigned status, const char *type, char *body,
+    size_t len)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	return http_respond(r, status, resp, 1);
+}
+
+/* http_redirect: 303 See Other to LOCATION, a path of this site. */
+int
+http_redirect(struct req *r, const char *location)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	return http_respond(r, MHD_HTTP_SEE_OTHER, resp, 1);
+}
+
+/*
+ * http_page: render templates/PAGE.html inside the layout and send it with
+ * STATUS. Sets the variables every page has (page, lang, csrf, user).
+ * Consumes V.
+ */
+int
+http_page(struct req *r, unsigned status, const char *page,
+    struct tmpl_vars *v)
+{
+	struct buf body = { 0 }, out = { 0 };
+	char name[64];
+	int rc;
+
+	tv_set(v, "page", page);
+	tv_setf(v, "title_key", "title.%s", page);
+	tv_set(v, "lang", r->lang);
+	tv_set(v, "other_lang", strcmp(r->lang, "nl") == 0 ? "en" : "nl");
+	tv_set(v, "path", r->path);
+	if (r->sess.stage != STAGE_NONE)
+		tv_set(v, "csrf", r->sess.csrf);
+	if (r->sess.stage == STAGE_IN) {
+		tv_set(v, "logged_in", "1");
+		if (r->user.id) {
+			tv_set(v, "user_email", r->user.email);
+			if (r->user.is_admin)
+				tv_set(v, "is_admin", "1");
+		}
+	}
+	snprintf(name, sizeof name, "%s.html", page);
+	if (tmpl_render(&body, name, v, r->lang) == -1) {
+		logmsg("http: cannot render %s", name);
+		buf_free(&body);
+		tv_free(v);
+		return http_send(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "text/plain; charset=utf-8", xstrdup("500\n"), 4);
+	}
+	tv_set(v, "body", body.data ? body.data : "");
+	buf_free(&body);
+	rc = tmpl_render(&out, "layout.html", v, r->lang);
+	tv_free(v);
+	if (rc == -1) {
+		buf_free(&out);
+		return http_send(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "text/plain; charset=utf-8", xstrdup("500\n"), 4);
+	}
+	rc = (int)out.len;
+	return http_send(r, status, "text/html; charset=utf-8", buf_steal(&out),
+	    (size_t)rc);
+}
+
+/* http_error: an error page with STATUS and the message of catalogue key MSG. */
+int
+http_error(struct req *r, unsigned status, const char *msg)
+{
+	struct tmpl_vars *v = tv_new();
+
+	tv_setf(v, "status", "%u", status);
+	tv_set(v, "error", msg);
+	return http_page(r, status, "error", v);
+}
+
+/* http_file: send the open file FD (consumed) of SIZE bytes from OFF. */
+int
+http_file(struct req *r, unsigned status, const char *type, int fd,
+    uint64_t off, uint64_t size, int private)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_fd_at_offset64(size, fd, off);
+	if (resp == NULL) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	return http_respond(r, status, resp, private);
+}
+
+static const char *
+stage_home(int stage)
+{
+	switch (stage) {
+	case STAGE_ENROL:
+		return "/enrol";
+	case STAGE_PASSWORD:
+		return "/password";
+	case STAGE_OTP:
+		return "/otp";
+	case STAGE_IN:
+		return "/";
+	default:
+		return "/login";
+	}
+}
+
+/* http_stage_redirect: send the user to the page of the session's stage. */
+int
+http_stage_redirect(struct req *r)
+{
+	return http_redirect(r, stage_home(r->sess.stage));
+}
+
+/* http_advance: move the session to STAGE for USER_ID and redirect there. */
+int
+http_advance(struct req *r, int64_t user_id, int stage)
+{
+	if (session_advance(&r->sess, user_id, stage, r->addr) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	return http_stage_redirect(r);
+}
+
+/* http_end_session: log out server-side; the cookie is cleared in the reply. */
+void
+http_end_session(struct req *r)
+{
+	session_end(&r->sess);
+	r->sess_ended = 1;
+}
+
+/*
+ * Session, stage and CSRF checks, in one place, before any handler runs.
+ * Returns -1 when a response was already queued.
+ */
+static int
+gate(struct req *r, int *ret)
+{
+	const struct route *rt = r->route;
+	const char *cookie;
+
+	if (rt->stages == 0)
+		return 0;
+	cookie = http_cookie(r, COOKIE_NAME);
+	if (session_load(&r->sess, cookie) == -1) {
+		if (cookie != NULL)
+			r->sess_ended = 1;
+		if (r->method == HTTP_POST) {
+			*ret = http_error(r, MHD_HTTP_FORBIDDEN, "err.csrf");
+			return -1;
+		}
+		if ((rt->stages & STAGE_BIT(STAGE_ANON)) == 0) {
+			*ret = http_redirect(r, "/login");
+			return -1;
+		}
+		if (session_start(&r->sess, r->addr) == -1) {
+			*ret = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "err.internal");
+			return -1;
+		}
+	}
+	if (r->method == HTTP_POST &&
+	    !session_csrf_ok(&r->sess, http_field(r, "csrf"))) {
+		*ret = http_error(r, MHD_HTTP_FORBIDDEN, "err.csrf");
+		return -1;
+	}
+	if (r->sess.user_id > 0) {
+		if (store_user_by_id(r->sess.user_id, &r->user) == -1 ||
+		    r->user.disabled) {
+			http_end_session(r);
+			*ret = http_redirect(r, "/login");
+			return -1;
+		}
+	}
+	if ((rt->stages & STAGE_BIT(r->sess.stage)) == 0) {
+		*ret = http_stage_redirect(r);
+		return -1;
+	}
+	if (rt->admin && !r->user.is_admin) {
+		*ret = http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+dispatch(struct req *r)
+{
+	int ret;
+
+	if (r->status != 0)
+		return http_error(r, r->status, r->status ==
+		    MHD_HTTP_CONTENT_TOO_LARGE ? "err.toolarge" : "err.badrequest");
+	if (gate(r, &ret) == -1)
+		return ret;
+	return r->route->handler(r);
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct req *r = *con_cls;
+	const char *cl;
+	int allowed;
+
+	(void)cls;
+	(void)version;
+	if (r == NULL) {
+		r = xcalloc(1, sizeof *r);
+		r->conn = conn;
+		r->method = method_of(method);
+		r->path = url;
+		*con_cls = r;
+		client_addr(r);
+		choose_lang(r);
+		r->route = route_find(url, r->method, &allowed, r->args);
+		if (r->route == NULL) {
+			if (allowed) {
+				http_add_header(r, "Allow", allowed == 1 ?
+				    "GET, HEAD" : allowed == 2 ? "POST" :
+				    "GET, HEAD, POST");
+				return http_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+				    "err.method");
+			}
+			return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		}
+		r->max_body = r->route->max_body ? r->route->max_body :
+		    cfg.max_body;
+		cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > r->max_body)
+			return http_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "err.toolarge");
+		if (r->method == HTTP_POST)
+			r->pp = MHD_create_post_processor(conn, 16 * 1024,
+			    field_cb, r);
+		return MHD_YES;
+	}
+	if (r->responded) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		r->body += *upload_data_size;
+		if (r->body > r->max_body)
+			r->status = MHD_HTTP_CONTENT_TOO_LARGE;
+		if (r->status == 0 && r->pp != NULL &&
+		    MHD_post_process(r->pp, upload_data, *upload_data_size) !=
+		    MHD_YES && r->status == 0)
+			r->status = MHD_HTTP_BAD_REQUEST;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return (enum MHD_Result)dispatch(r);
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *con_cls;
+	int i;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (r == NULL)
+		return;
+	if (r->route != NULL && r->route->cleanup != NULL)
+		r->route->cleanup(r);
+	if (r->pp != NULL)
+		MHD_destroy_post_processor(r->pp);
+	for (i = 0; i < r->nfields; i++) {
+		free(r->fields[i].name);
+		buf_wipe(&r->fields[i].value);
+	}
+	for (i = 0; i < r->nextra; i++)
+		free(r->extra[i].value);
+	free(r->args[0]);
+	free(r->args[1]);
+	session_clear(&r->sess);
+	user_clear(&r->user);
+	free(r);
+	*con_cls = NULL;
+}
+
+static char *
+read_pem(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct buf b = { 0 };
+	char chunk[4096];
+	size_t n;
+
+	if (f == NULL)
+		fatal("cannot read %s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	return buf_steal(&b);
+}
+
+static int
+parse_listen(const char *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char host[128];
+	const char *colon;
+	long port;
+
+	memset(ss, 0, sizeof *ss);
+	if ((colon = strrchr(s, ':')) == NULL ||
+	    (size_t)(colon - s) >= sizeof host)
+		return -1;
+	port = strtol(colon + 1, NULL, 10);
+	if (port <= 0 || port > 65535)
+		return -1;
+	snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host, &in6->sin6_addr) == 1 ? 0 : -1;
+	}
+	in4->sin_family = AF_INET;
+	in4->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &in4->sin_addr) == 1 ? 0 : -1;
+}
+
+/* http_start: listen on cfg.listen with the thread pool. 0, or -1. */
+int
+http_start(void)
+{
+	struct sockaddr_storage ss;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG;
+	char *cert = NULL, *key = NULL;
+
+	if (parse_listen(cfg.listen, &ss) == -1) {
+		logmsg("http: cannot parse --listen %s (want ADDR:PORT)",
+		    cfg.listen);
+		return -1;
+	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (cfg.tls_cert != NULL) {
+		flags |= MHD_USE_TLS;
+		cert = read_pem(cfg.tls_cert);
+		key = read_pem(cfg.tls_key);
+	}
+	daemon_handle = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
+	    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, key,
+	    MHD_OPTION_END);
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(cert);
+	free(key);
+	if (daemon_handle == NULL) {
+		logmsg("http: cannot listen on %s", cfg.listen);
+		return -1;
+	}
+	return 0;
+}
+
+void
+http_stop(void)
+{
+	if (daemon_handle != NULL)
+		MHD_stop_daemon(daemon_handle);
+	daemon_handle = NULL;
+}

@@ -1,0 +1,361 @@
+/* mail.c: RFC 5322 messages from templates, a durable queue, delivery to outbox/ or SMTP. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "portal.h"
+
+#define LEASE		120	/* seconds a claimed message is ours */
+#define RETRY_MAX	3600
+
+static pthread_t	mail_thread;
+static pthread_mutex_t	mail_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	mail_cond = PTHREAD_COND_INITIALIZER;
+static int		mail_running, mail_stopping, mail_kick;
+
+/* header_safe: no CR, LF or other control characters (header injection). */
+static int
+header_safe(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Subject, RFC 2047 encoded when it is not plain ASCII. */
+static void
+put_subject(struct buf *b, const char *subject)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = (const unsigned char *)subject;
+	size_t n = strlen(subject), i;
+	uint32_t v;
+
+	if (is_ascii(subject)) {
+		buf_printf(b, "Subject: %s\r\n", subject);
+		return;
+	}
+	buf_puts(b, "Subject: =?utf-8?B?");
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		buf_putc(b, b64[v >> 18 & 63]);
+		buf_putc(b, b64[v >> 12 & 63]);
+		buf_putc(b, b64[v >> 6 & 63]);
+		buf_putc(b, b64[v & 63]);
+	}
+	if (n - i == 1) {
+		v = (uint32_t)s[i] << 16;
+		buf_putc(b, b64[v >> 18 & 63]);
+		buf_putc(b, b64[v >> 12 & 63]);
+		buf_puts(b, "==");
+	} else if (n - i == 2) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
+		buf_putc(b, b64[v >> 18 & 63]);
+		buf_putc(b, b64[v >> 12 & 63]);
+		buf_putc(b, b64[v >> 6 & 63]);
+		buf_putc(b, '=');
+	}
+	buf_puts(b, "?=\r\n");
+}
+
+static const char *
+mail_domain(void)
+{
+	const char *p = cfg.public_url ? strstr(cfg.public_url, "://") : NULL;
+	static char host[256];
+	size_t n;
+
+	if (p == NULL)
+		return "kluis.invalid";
+	p += 3;
+	n = strcspn(p, ":/");
+	if (n == 0 || n >= sizeof host)
+		return "kluis.invalid";
+	memcpy(host, p, n);
+	host[n] = '\0';
+	return host;
+}
+
+/*
+ * mail_compose: the whole RFC 5322 message for TO from TEXT, whose first
+ * line is "Subject: ..." and whose body follows a blank line. Returns 0 and
+ * fills OUT, or -1 for an unusable address or template.
+ */
+static int
+mail_compose(struct buf *out, const char *to, const char *text)
+{
+	const char *nl, *body, *p;
+	char date[64], subject[512], id[33];
+	struct tm tm;
+	time_t t = time(NULL);
+
+	if (!header_safe(to) || strchr(to, '@') == NULL || strpbrk(to, "<>,;\" ")
+	    || !str_has_prefix(text, "Subject: ") ||
+	    (nl = strchr(text, '\n')) == NULL)
+		return -1;
+	if ((size_t)(nl - text - 9) >= sizeof subject)
+		return -1;
+	snprintf(subject, sizeof subject, "%.*s", (int)(nl - text - 9), text + 9);
+	if (!header_safe(subject))
+		return -1;
+	body = nl + 1;
+	while (*body == '\n')
+		body++;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	{
+		uint8_t rnd[16];
+
+		if (crypto_random(rnd, sizeof rnd) == -1)
+			return -1;
+		crypto_hex(rnd, sizeof rnd, id);
+	}
+	buf_printf(out, "From: %s\r\n", cfg.mail_from);
+	buf_printf(out, "To: %s\r\n", to);
+	put_subject(out, subject);
+	buf_printf(out, "Date: %s\r\n", date);
+	buf_printf(out, "Message-ID: <%s@%s>\r\n", id, mail_domain());
+	buf_puts(out, "MIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n"
+	    "Auto-Submitted: auto-generated\r\n\r\n");
+	for (p = body; *p; p++) {
+		if (*p == '\n')
+			buf_putc(out, '\r');
+		if (*p != '\r')
+			buf_putc(out, *p);
+	}
+	if (out->len < 2 || out->data[out->len - 1] != '\n')
+		buf_puts(out, "\r\n");
+	return 0;
+}
+
+/*
+ * mail_queue: render templates/mail/NAME.LANG.txt with V in LANG into a message
+ * for TO and queue it, sealed (it may hold a secret). Delivery happens later,
+ * by the mail thread or mail_deliver(). Returns 0, or -1.
+ */
+int
+mail_queue(const char *to, const char *name, const struct tmpl_vars *v,
+    const char *lang)
+{
+	struct buf text = { 0 }, msg = { 0 };
+	char tname[128];
+	uint8_t *sealed = NULL;
+	size_t len;
+	int rc = -1;
+
+	/* templates/mail/NAME.LANG.txt, falling back to Dutch. */
+	snprintf(tname, sizeof tname, "mail/%s.%s.txt", name, lang);
+	if (tmpl_render_text(&text, tname, v, lang) == -1) {
+		buf_wipe(&text);
+		snprintf(tname, sizeof tname, "mail/%s.nl.txt", name);
+		if (tmpl_render_text(&text, tname, v, lang) == -1) {
+			logmsg("mail: no template %s", tname);
+			goto done;
+		}
+	}
+	if (mail_compose(&msg, to, text.data ? text.data : "") == -1) {
+		logmsg("mail: cannot compose %s", tname);
+		goto done;
+	}
+	if ((sealed = crypto_seal(msg.data, msg.len, &len)) == NULL)
+		goto done;
+	rc = store_mail_add(to, sealed, len);
+done:
+	buf_wipe(&text);
+	buf_wipe(&msg);
+	free(sealed);
+	if (rc == 0) {
+		pthread_mutex_lock(&mail_mtx);
+		mail_kick = 1;
+		pthread_cond_signal(&mail_cond);
+		pthread_mutex_unlock(&mail_mtx);
+	}
+	return rc;
+}
+
+static int
+spool(int64_t id, const char *msg, size_t len)
+{
+	char path[4096];
+
+	if ((size_t)snprintf(path, sizeof path, "%s/outbox/%010lld.eml",
+	    cfg.data, (long long)id) >= sizeof path)
+		return -1;
+	return write_file_atomic(path, msg, len, 0600);
+}
+
+struct upload {
+	const char	*p;
+	size_t		 left;
+};
+
+static size_t
+smtp_read(char *dst, size_t size, size_t nmemb, void *arg)
+{
+	struct upload *u = arg;
+	size_t n = size * nmemb;
+
+	if (n > u->left)
+		n = u->left;
+	memcpy(dst, u->p, n);
+	u->p += n;
+	u->left -= n;
+	return n;
+}
+
+static int
+smtp_send(const char *rcpt, const char *msg, size_t len, char *err,
+    size_t errlen)
+{
+	CURL *c;
+	struct curl_slist *to = NULL;
+	struct upload u = { msg, len };
+	char from[320];
+	const char *lt, *gt;
+	CURLcode rc;
+
+	/* The envelope sender is the address inside cfg.mail_from. */
+	lt = strchr(cfg.mail_from, '<');
+	gt = lt ? strchr(lt, '>') : NULL;
+	if (lt && gt)
+		snprintf(from, sizeof from, "%.*s", (int)(gt - lt + 1), lt);
+	else
+		snprintf(from, sizeof from, "<%s>", cfg.mail_from);
+	if ((c = curl_easy_init()) == NULL)
+		return -1;
+	to = curl_slist_append(to, rcpt);
+	curl_easy_setopt(c, CURLOPT_URL, cfg.smtp_url);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, to);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, smtp_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &u);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	err[0] = '\0';
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK && err[0] == '\0')
+		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
+	curl_slist_free_all(to);
+	curl_easy_cleanup(c);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+/*
+ * mail_deliver: deliver every message that is due, to SMTP when configured,
+ * else into DATA/outbox/. Failures are retried later with growing delays.
+ * Returns the number delivered.
+ */
+int
+mail_deliver(void)
+{
+	struct queued_mail m;
+	char err[CURL_ERROR_SIZE + 1];
+	uint8_t *msg;
+	size_t len;
+	int64_t delay;
+	int sent = 0, rc;
+
+	while (store_mail_claim(&m, LEASE) == 1) {
+		rc = -1;
+		err[0] = '\0';
+		if ((msg = crypto_open(m.sealed, m.sealed_len, &len)) == NULL)
+			snprintf(err, sizeof err, "cannot open sealed message");
+		else if (cfg.smtp_url != NULL)
+			rc = smtp_send(m.rcpt, (const char *)msg, len, err,
+			    sizeof err);
+		else if ((rc = spool(m.id, (const char *)msg, len)) == -1)
+			snprintf(err, sizeof err, "outbox: %s", strerror(errno));
+		if (msg != NULL) {
+			explicit_bzero(msg, len);
+			free(msg);
+		}
+		if (rc == 0) {
+			store_mail_sent(m.id);
+			sent++;
+		} else {
+			delay = (int64_t)60 << (m.attempts > 6 ? 6 : m.attempts);
+			if (delay > RETRY_MAX)
+				delay = RETRY_MAX;
+			logmsg("mail: message %lld not delivered (attempt %d): %s",
+			    (long long)m.id, m.attempts + 1, err);
+			store_mail_failed(m.id, now_unix() + delay, err);
+		}
+		free(m.rcpt);
+		free(m.sealed);
+	}
+	return sent;
+}
+
+static void *
+mail_loop(void *arg)
+{
+	struct timespec ts;
+	int64_t last_house = 0;
+
+	(void)arg;
+	pthread_mutex_lock(&mail_mtx);
+	while (!mail_stopping) {
+		pthread_mutex_unlock(&mail_mtx);
+		mail_deliver();
+		if (now_unix() - last_house >= 60) {
+			store_housekeeping(cfg.session_idle, cfg.session_max);
+			last_house = now_unix();
+		}
+		pthread_mutex_lock(&mail_mtx);
+		if (mail_stopping)
+			break;
+		if (!mail_kick) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&mail_cond, &mail_mtx, &ts);
+		}
+		mail_kick = 0;
+	}
+	pthread_mutex_unlock(&mail_mtx);
+	db_thread_done();
+	return NULL;
+}
+
+/* mail_start: the background thread delivering mail and doing housekeeping. */
+int
+mail_start(void)
+{
+	if (pthread_create(&mail_thread, NULL, mail_loop, NULL) != 0)
+		return -1;
+	mail_running = 1;
+	return 0;
+}
+
+void
+mail_stop(void)
+{
+	if (!mail_running)
+		return;
+	pthread_mutex_lock(&mail_mtx);
+	mail_stopping = 1;
+	pthread_cond_signal(&mail_cond);
+	pthread_mutex_unlock(&mail_mtx);
+	pthread_join(mail_thread, NULL);
+	mail_running = 0;
+}

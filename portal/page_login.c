@@ -1,0 +1,442 @@
+/* page_login.c: the login journey: password, enrolment, forced password change, code, logout. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "portal.h"
+
+#define DEVICE_NAME_MAX	64
+#define EMAIL_MAX	254
+
+/* A throttled form: the page says how many minutes to wait. */
+static void
+set_retry(struct tmpl_vars *v, int64_t wait)
+{
+	tv_setf(v, "minutes", "%lld", (long long)((wait + 59) / 60));
+}
+
+/* The email as typed, trimmed and lowercased, or NULL when unusable. */
+static char *
+email_normal(const char *in)
+{
+	char *e;
+
+	if (in == NULL || strlen(in) > EMAIL_MAX)
+		return NULL;
+	e = xstrdup(in);
+	str_trim(e);
+	str_lower(e);
+	if (*e == '\0' || strchr(e, '@') == NULL) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static int
+login_form(struct req *r, unsigned status, const char *error, int64_t wait)
+{
+	struct tmpl_vars *v = tv_new();
+	const char *email = http_field(r, "email");
+
+	if (email != NULL && strlen(email) <= EMAIL_MAX)
+		tv_set(v, "email", email);
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		set_retry(v, wait);
+	return http_page(r, status, "login", v);
+}
+
+int
+page_login(struct req *r)
+{
+	return login_form(r, MHD_HTTP_OK, NULL, 0);
+}
+
+/*
+ * POST /login: an unknown email, a disabled account and a wrong password
+ * get the same answer after the same work; failures are throttled per email
+ * and per address whether or not the account exists.
+ */
+int
+page_login_post(struct req *r)
+{
+	const char *pw = http_field(r, "password");
+	struct user u = { 0 };
+	char *email;
+	int64_t wait;
+	int found, ok, ndev, stage, ret;
+
+	if ((email = email_normal(http_field(r, "email"))) == NULL ||
+	    pw == NULL || *pw == '\0') {
+		free(email);
+		return login_form(r, MHD_HTTP_BAD_REQUEST, "login.missing", 0);
+	}
+	if ((wait = throttle_wait("pw", email, r->addr)) > 0) {
+		store_audit(0, 0, "login.throttled", r->addr, "");
+		free(email);
+		return login_form(r, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "login.throttled", wait);
+	}
+	found = store_user_by_email(email, &u) == 0;
+	if (found)
+		ok = password_verify(u.password_hash, pw) && !u.disabled;
+	else {
+		password_burn(pw);
+		ok = 0;
+	}
+	if (!ok) {
+		throttle_fail("pw", email, r->addr);
+		store_audit(found ? u.id : 0, 0, "login.fail", r->addr,
+		    found ? "password" : "unknown account");
+		user_clear(&u);
+		free(email);
+		return login_form(r, MHD_HTTP_UNAUTHORIZED, "login.bad", 0);
+	}
+	throttle_ok("pw", email);
+	free(email);
+	if ((ndev = store_device_count(u.id)) < 0) {
+		user_clear(&u);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	if (ndev == 0)
+		stage = STAGE_ENROL;
+	else if (u.password_temp)
+		stage = STAGE_PASSWORD;
+	else
+		stage = STAGE_OTP;
+	store_audit(u.id, 0, "login.password", r->addr, "");
+	ret = http_advance(r, u.id, stage);
+	user_clear(&u);
+	return ret;
+}
+
+/*
+ * The secret of the enrolment in progress: created once and kept sealed in
+ * the session, so a reload shows the same QR. Returns 0 with *SECRET
+ * (caller frees), or -1.
+ */
+static int
+pending_secret(struct req *r, uint8_t **secret)
+{
+	uint8_t raw[TOTP_SECRET_LEN], *sealed;
+	size_t n;
+
+	if (r->sess.pending != NULL) {
+		*secret = crypto_open(r->sess.pending, r->sess.pending_len, &n);
+		if (*secret != NULL && n == TOTP_SECRET_LEN)
+			return 0;
+		free(*secret);
+		*secret = NULL;
+	}
+	if (totp_new_secret(raw) == -1 ||
+	    (sealed = crypto_seal(raw, sizeof raw, &n)) == NULL)
+		return -1;
+	if (session_set_pending(&r->sess, sealed, n) == -1) {
+		free(sealed);
+		explicit_bzero(raw, sizeof raw);
+		return -1;
+	}
+	free(sealed);
+	*secret = xmalloc(TOTP_SECRET_LEN);
+	memcpy(*secret, raw, TOTP_SECRET_LEN);
+	explicit_bzero(raw, sizeof raw);
+	return 0;
+}
+
+/* The otpauth URI of the pending secret; caller frees. NULL on failure. */
+static char *
+pending_uri(struct req *r, char **grouped)
+{
+	uint8_t *secret;
+	char *b32, *uri;
+
+	if (pending_secret(r, &secret) == -1)
+		return NULL;
+	b32 = totp_base32(secret, TOTP_SECRET_LEN);
+	explicit_bzero(secret, TOTP_SECRET_LEN);
+	free(secret);
+	uri = totp_uri(cfg.issuer, r->user.email, b32);
+	if (grouped != NULL)
+		*grouped = totp_grouped(b32);
+	explicit_bzero(b32, strlen(b32));
+	free(b32);
+	return uri;
+}
+
+static int
+enrol_form(struct req *r, unsigned status, const char *error, int64_t wait)
+{
+	struct tmpl_vars *v;
+	char *uri, *grouped = NULL, *svg;
+	const char *name = http_field(r, "device_name");
+
+	if ((uri = pending_uri(r, &grouped)) == NULL)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	svg = qr_svg(uri);
+	v = tv_new();
+	tv_set(v, "qr", svg ? svg : "");
+	tv_set(v, "secret", grouped);
+	tv_set(v, "issuer", cfg.issuer);
+	if (name != NULL && strlen(name) <= DEVICE_NAME_MAX)
+		tv_set(v, "device_name", name);
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		set_retry(v, wait);
+	explicit_bzero(uri, strlen(uri));
+	free(uri);
+	explicit_bzero(grouped, strlen(grouped));
+	free(grouped);
+	free(svg);
+	return http_page(r, status, "enrol", v);
+}
+
+int
+page_enrol(struct req *r)
+{
+	return enrol_form(r, MHD_HTTP_OK, NULL, 0);
+}
+
+int
+page_enrol_qr(struct req *r)
+{
+	char *uri, *svg;
+
+	if ((uri = pending_uri(r, NULL)) == NULL ||
+	    (svg = qr_svg(uri)) == NULL) {
+		free(uri);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	explicit_bzero(uri, strlen(uri));
+	free(uri);
+	return http_send(r, MHD_HTTP_OK, "image/svg+xml", svg, strlen(svg));
+}
+
+/* device_name_ok: 1..64 characters, no control characters; trims in place. */
+static int
+device_name_ok(char *name)
+{
+	const unsigned char *p;
+
+	str_trim(name);
+	if (*name == '\0' || strlen(name) > DEVICE_NAME_MAX)
+		return 0;
+	for (p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * A code checked against a secret: wellformed, not throttled, right, not
+ * replayed. Returns NULL with *STEP set, or the message key of the failure
+ * with *STATUS set. Failures are counted and audited here.
+ */
+static const char *
+check_code(struct req *r, const uint8_t *secret, int64_t last_step,
+    int64_t *step, unsigned *status, int64_t *wait)
+{
+	const char *code = http_field(r, "code");
+
+	if (code == NULL || !totp_code_wellformed(code)) {
+		*status = MHD_HTTP_BAD_REQUEST;
+		return "otp.malformed";
+	}
+	if ((*wait = throttle_wait("otp", r->user.email, r->addr)) > 0) {
+		*status = MHD_HTTP_TOO_MANY_REQUESTS;
+		store_audit(r->user.id, 0, "otp.throttled", r->addr, "");
+		return "otp.throttled";
+	}
+	if (totp_verify(secret, TOTP_SECRET_LEN, code, now_unix(), last_step,
+	    step) == -1) {
+		throttle_fail("otp", r->user.email, r->addr);
+		store_audit(r->user.id, 0, "otp.fail", r->addr, "");
+		*status = MHD_HTTP_UNAUTHORIZED;
+		return "otp.bad";
+	}
+	return NULL;
+}
+
+int
+page_enrol_post(struct req *r)
+{
+	const char *in = http_field(r, "device_name"), *err;
+	char *name;
+	uint8_t *secret;
+	int64_t step, id, wait = 0;
+	unsigned status;
+	int stage;
+
+	name = xstrdup(in ? in : "");
+	if (!device_name_ok(name)) {
+		free(name);
+		return enrol_form(r, MHD_HTTP_BAD_REQUEST, "enrol.name", 0);
+	}
+	if (pending_secret(r, &secret) == -1) {
+		free(name);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	err = check_code(r, secret, 0, &step, &status, &wait);
+	explicit_bzero(secret, TOTP_SECRET_LEN);
+	free(secret);
+	if (err != NULL) {
+		free(name);
+		return enrol_form(r, status, err, wait);
+	}
+	id = store_device_add(r->user.id, name, r->sess.pending,
+	    r->sess.pending_len, step);
+	if (id < 0) {
+		free(name);
+		return id == -2 ? enrol_form(r, MHD_HTTP_BAD_REQUEST,
+		    "enrol.exists", 0) : http_error(r,
+		    MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	throttle_ok("otp", r->user.email);
+	store_audit(r->user.id, 0, "device.add", r->addr, name);
+	free(name);
+	stage = r->user.password_temp ? STAGE_PASSWORD : STAGE_OTP;
+	return http_advance(r, r->user.id, stage);
+}
+
+static int
+password_form(struct req *r, unsigned status, const char *error)
+{
+	struct tmpl_vars *v = tv_new();
+
+	if (error != NULL)
+		tv_set(v, "error", error);
+	tv_setf(v, "min", "%d", PASSWORD_MIN);
+	tv_setf(v, "max", "%d", PASSWORD_MAX);
+	return http_page(r, status, "password", v);
+}
+
+int
+page_password(struct req *r)
+{
+	return password_form(r, MHD_HTTP_OK, NULL);
+}
+
+/* POST /password: the forced change of a temporary password. */
+int
+page_password_post(struct req *r)
+{
+	const char *pw = http_field(r, "password");
+	const char *pw2 = http_field(r, "password_confirm");
+	const char *problem;
+	char hash[PASSWORD_HASH_MAX];
+
+	if (pw == NULL || pw2 == NULL || !crypto_streq(pw, pw2))
+		return password_form(r, MHD_HTTP_BAD_REQUEST, "pw.mismatch");
+	if ((problem = password_problem(pw, r->user.email)) != NULL)
+		return password_form(r, MHD_HTTP_BAD_REQUEST, problem);
+	if (password_verify(r->user.password_hash, pw))
+		return password_form(r, MHD_HTTP_BAD_REQUEST, "pw.same");
+	if (password_hash(pw, hash) == -1 ||
+	    store_user_set_password(r->user.id, hash, 0) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	explicit_bzero(hash, sizeof hash);
+	store_sessions_end_user(r->user.id, r->sess.hash);
+	store_audit(r->user.id, 0, "password.change", r->addr, "");
+	return http_advance(r, r->user.id, STAGE_OTP);
+}
+
+static int
+otp_form(struct req *r, unsigned status, const char *error, int64_t wait)
+{
+	struct tmpl_vars *v = tv_new(), *item;
+	struct device *devs;
+	const char *chosen = http_field(r, "device");
+	int n, i;
+
+	if ((n = store_devices(r->user.id, &devs)) < 0) {
+		tv_free(v);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	if (n > 1) {
+		for (i = 0; i < n; i++) {
+			item = tv_add(v, "devices");
+			tv_setf(item, "id", "%lld", (long long)devs[i].id);
+			tv_set(item, "name", devs[i].name);
+			if ((chosen == NULL && i == 0) || (chosen != NULL &&
+			    strtoll(chosen, NULL, 10) == devs[i].id))
+				tv_set(item, "checked", "1");
+		}
+	}
+	devices_free(devs, n);
+	tv_set(v, "email", r->user.email);
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		set_retry(v, wait);
+	return http_page(r, status, "otp", v);
+}
+
+int
+page_otp(struct req *r)
+{
+	return otp_form(r, MHD_HTTP_OK, NULL, 0);
+}
+
+/* POST /otp: the code is checked against the chosen device only. */
+int
+page_otp_post(struct req *r)
+{
+	const char *chosen = http_field(r, "device"), *err;
+	struct device *devs, *d = NULL;
+	uint8_t *secret;
+	size_t len;
+	int64_t step, wait = 0;
+	unsigned status;
+	int n, i;
+
+	if ((n = store_devices(r->user.id, &devs)) < 0)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	if (n == 0) {
+		/* The authenticators were reset while this login was under way. */
+		devices_free(devs, n);
+		return http_advance(r, r->user.id, STAGE_ENROL);
+	}
+	if (chosen == NULL && n == 1)
+		d = &devs[0];
+	for (i = 0; chosen != NULL && i < n; i++)
+		if (strtoll(chosen, NULL, 10) == devs[i].id)
+			d = &devs[i];
+	if (d == NULL) {
+		devices_free(devs, n);
+		return otp_form(r, MHD_HTTP_BAD_REQUEST, "otp.choose", 0);
+	}
+	if ((secret = crypto_open(d->sealed, d->sealed_len, &len)) == NULL ||
+	    len != TOTP_SECRET_LEN) {
+		free(secret);
+		devices_free(devs, n);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	err = check_code(r, secret, d->last_step, &step, &status, &wait);
+	explicit_bzero(secret, len);
+	free(secret);
+	if (err == NULL && store_device_use(d->id, step) == -1) {
+		/* Another request used this code a moment ago. */
+		throttle_fail("otp", r->user.email, r->addr);
+		store_audit(r->user.id, 0, "otp.fail", r->addr, "replay");
+		status = MHD_HTTP_UNAUTHORIZED;
+		err = "otp.bad";
+	}
+	devices_free(devs, n);
+	if (err != NULL)
+		return otp_form(r, status, err, wait);
+	throttle_ok("otp", r->user.email);
+	store_audit(r->user.id, 0, "login.ok", r->addr, "");
+	return http_advance(r, r->user.id, STAGE_IN);
+}
+
+int
+page_logout_post(struct req *r)
+{
+	if (r->sess.user_id > 0)
+		store_audit(r->sess.user_id, 0, "logout", r->addr, "");
+	http_end_session(r);
+	return http_redirect(r, "/login");
+}

@@ -1,0 +1,93 @@
+/* page_misc.c: health check, static files and the language switch. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "portal.h"
+
+int
+page_healthz(struct req *r)
+{
+	if (db_ping() == -1)
+		return http_send(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "text/plain; charset=utf-8", xstrdup("database unavailable\n"),
+		    21);
+	return http_send(r, MHD_HTTP_OK, "text/plain; charset=utf-8",
+	    xstrdup("ok\n"), 3);
+}
+
+static const char *
+static_type(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot == NULL)
+		return NULL;
+	if (strcmp(dot, ".css") == 0)
+		return "text/css; charset=utf-8";
+	if (strcmp(dot, ".svg") == 0)
+		return "image/svg+xml";
+	if (strcmp(dot, ".png") == 0)
+		return "image/png";
+	if (strcmp(dot, ".ico") == 0)
+		return "image/x-icon";
+	return NULL;
+}
+
+/* GET /static/NAME: a file straight from static/, by a plain name only. */
+int
+page_static(struct req *r)
+{
+	const char *name = r->args[0], *type, *p;
+	char path[4096];
+	struct stat st;
+	int fd;
+
+	for (p = name; *p; p++)
+		if (!(*p == '-' || *p == '_' || *p == '.' ||
+		    (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9')))
+			return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if (name[0] == '.' || (type = static_type(name)) == NULL)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if ((size_t)snprintf(path, sizeof path, "%s/static/%s", cfg.share,
+	    name) >= sizeof path)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	}
+	return http_file(r, MHD_HTTP_OK, type, fd, 0, (uint64_t)st.st_size, 0);
+}
+
+/*
+ * GET /lang?to=en&back=/path: remember the language in a cookie and go
+ * back. Only a local path is followed back, never another site.
+ */
+int
+page_lang(struct req *r)
+{
+	const char *to, *back;
+	char cookie[128];
+
+	to = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "to");
+	back = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "back");
+	if (to == NULL || !tmpl_lang_known(to))
+		return http_error(r, MHD_HTTP_BAD_REQUEST, "err.badrequest");
+	if (back == NULL || back[0] != '/' || back[1] == '/' || back[1] == '\\' ||
+	    strpbrk(back, "\r\n") != NULL)
+		back = "/";
+	snprintf(cookie, sizeof cookie, "kluis_lang=%s; Path=/; "
+	    "Max-Age=31536000; SameSite=Lax%s", strcmp(to, "en") == 0 ? "en" :
+	    "nl", cfg.https ? "; Secure" : "");
+	http_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+	return http_redirect(r, back);
+}

@@ -1,0 +1,278 @@
+/* kluis: argon2id password hashing, the password rules and temporary passwords. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <argon2.h>
+
+#include "portal.h"
+
+/* OWASP's argon2id minimum: 19 MiB, 2 passes, 1 lane. */
+#define PW_T_COST	2
+#define PW_M_COST	19456
+#define PW_LANES	1
+#define PW_SALT_LEN	16
+#define PW_HASH_LEN	32
+
+/* Same parameters as real hashes, so verifying against it costs the same. */
+static const char dummy_phc[] =
+    "$argon2id$v=19$m=19456,t=2,p=1$a2x1aXMtYnVybi1zYWx0IQ$"
+    "MfoLQ7fN5lW8Syw9OuVonL8Pn0Ff+H3nNi83o/VzQD0";
+
+/* Readable alphabet: no 0 O o 1 l I. */
+static const char temp_alphabet[] =
+    "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+static char	**blocklist;
+static size_t	  nblocklist;
+
+/* argon2id of pw with a fresh salt, as a PHC string into out; 0, or -1. */
+int
+password_hash(const char *pw, char out[PASSWORD_HASH_MAX])
+{
+	uint8_t salt[PW_SALT_LEN];
+
+	if (pw == NULL || crypto_random(salt, sizeof(salt)) == -1)
+		return -1;
+	if (argon2id_hash_encoded(PW_T_COST, PW_M_COST, PW_LANES, pw,
+	    strlen(pw), salt, sizeof(salt), PW_HASH_LEN, out,
+	    PASSWORD_HASH_MAX) != ARGON2_OK)
+		return -1;
+	return 0;
+}
+
+/* 1 when pw matches the argon2id PHC string, 0 otherwise (also for garbage). */
+int
+password_verify(const char *phc, const char *pw)
+{
+	if (phc == NULL || pw == NULL || !str_has_prefix(phc, "$argon2id$"))
+		return 0;
+	return argon2id_verify(phc, pw, strlen(pw)) == ARGON2_OK;
+}
+
+/* Spend the time of one verify, for accounts that do not exist. */
+void
+password_burn(const char *pw)
+{
+	if (pw == NULL)
+		pw = "";
+	(void)argon2id_verify(dummy_phc, pw, strlen(pw));
+}
+
+static int
+strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+ascii_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s += 'a' - 'A';
+}
+
+/*
+ * Load the common-password list (one per line) for password_problem,
+ * lowercased and sorted.  Replaces a list loaded before.  0, or -1.
+ */
+int
+password_blocklist_load(const char *path)
+{
+	FILE *f;
+	char *line = NULL, **words = NULL;
+	size_t cap = 0, n = 0, wcap = 0, i;
+	ssize_t len;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		logmsg("password: %s: cannot open", path);
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) != -1) {
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r' || line[len - 1] == ' '))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (n == wcap) {
+			wcap = wcap ? wcap * 2 : 1024;
+			words = xrealloc(words, wcap * sizeof(*words));
+		}
+		ascii_lower(line);
+		words[n++] = xstrdup(line);
+	}
+	free(line);
+	if (ferror(f)) {
+		logmsg("password: %s: read error", path);
+		fclose(f);
+		for (i = 0; i < n; i++)
+			free(words[i]);
+		free(words);
+		return -1;
+	}
+	fclose(f);
+	if (n > 0)
+		qsort(words, n, sizeof(*words), strp_cmp);
+	for (i = 0; i < nblocklist; i++)
+		free(blocklist[i]);
+	free(blocklist);
+	blocklist = words;
+	nblocklist = n;
+	return 0;
+}
+
+static int
+listed(const char *lower)
+{
+	if (nblocklist == 0 || *lower == '\0')
+		return 0;
+	return bsearch(&lower, blocklist, nblocklist, sizeof(*blocklist),
+	    strp_cmp) != NULL;
+}
+
+/*
+ * Code points in s, or -1 when s is not valid UTF-8 (overlong forms,
+ * surrogates and values above U+10FFFF included) or holds a control
+ * character (C0, DEL, C1).
+ */
+static long
+utf8_count(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	long count = 0;
+	uint32_t cp, min;
+	int more, i;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			cp = *p;
+			more = 0;
+			min = 0;
+		} else if ((*p & 0xe0) == 0xc0) {
+			cp = *p & 0x1f;
+			more = 1;
+			min = 0x80;
+		} else if ((*p & 0xf0) == 0xe0) {
+			cp = *p & 0x0f;
+			more = 2;
+			min = 0x800;
+		} else if ((*p & 0xf8) == 0xf0) {
+			cp = *p & 0x07;
+			more = 3;
+			min = 0x10000;
+		} else
+			return -1;
+		p++;
+		for (i = 0; i < more; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return -1;	/* also stops at the NUL */
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return -1;
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return -1;
+		count++;
+	}
+	return count;
+}
+
+static int
+is_common(const char *pw)
+{
+	char *lower;
+	size_t n;
+	int hit;
+
+	lower = xstrdup(pw);
+	ascii_lower(lower);
+	hit = listed(lower);
+	if (!hit) {
+		/* "Password1234!" is "password" with digits and symbols added */
+		n = strlen(lower);
+		while (n > 0 && (unsigned char)lower[n - 1] < 0x80 &&
+		    !(lower[n - 1] >= 'a' && lower[n - 1] <= 'z'))
+			lower[--n] = '\0';
+		hit = listed(lower);
+	}
+	free(lower);
+	return hit;
+}
+
+static int
+is_email(const char *pw, const char *email)
+{
+	const char *at;
+	size_t local;
+
+	if (email == NULL || *email == '\0')
+		return 0;
+	if (strcasecmp(pw, email) == 0)
+		return 1;
+	if ((at = strrchr(email, '@')) == NULL)
+		return 0;
+	local = (size_t)(at - email);
+	return local > 0 && strlen(pw) == local &&
+	    strncasecmp(pw, email, local) == 0;
+}
+
+/*
+ * NULL when pw is acceptable as a new password for the account email
+ * (which may be NULL), else a message key: "pw.invalid", "pw.short",
+ * "pw.long", "pw.email" or "pw.common".  Lengths count code points.
+ */
+const char *
+password_problem(const char *pw, const char *email)
+{
+	long n;
+
+	if (pw == NULL || (n = utf8_count(pw)) == -1)
+		return "pw.invalid";
+	if (n < PASSWORD_MIN)
+		return "pw.short";
+	if (n > PASSWORD_MAX)
+		return "pw.long";
+	if (is_email(pw, email))
+		return "pw.email";
+	if (is_common(pw))
+		return "pw.common";
+	return NULL;
+}
+
+/*
+ * A temporary password: four groups of four characters from a readable
+ * alphabet joined by '-', e.g. "Kx7m-RtQ2-..."; caller frees.  NULL when
+ * the CSPRNG fails.
+ */
+char *
+password_temporary(void)
+{
+	const size_t nalpha = sizeof(temp_alphabet) - 1;
+	const unsigned limit = 256 - 256 % nalpha;	/* no modulo bias */
+	uint8_t rnd[64];
+	char *out;
+	size_t i, o;
+
+	out = xmalloc(20);
+	do {
+		o = 0;
+		while (o < 19) {
+			if (crypto_random(rnd, sizeof(rnd)) == -1) {
+				free(out);
+				return NULL;
+			}
+			for (i = 0; i < sizeof(rnd) && o < 19; i++) {
+				if (rnd[i] >= limit)
+					continue;
+				if (o % 5 == 4)
+					out[o++] = '-';
+				out[o++] = temp_alphabet[rnd[i] % nalpha];
+			}
+		}
+		out[19] = '\0';
+	} while (password_problem(out, NULL) != NULL);
+	explicit_bzero(rnd, sizeof(rnd));
+	return out;
+}

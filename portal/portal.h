@@ -1,0 +1,373 @@
+/* kluis: the one private header, prototypes grouped by the file that owns them. */
+#ifndef KLUIS_PORTAL_H
+#define KLUIS_PORTAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <time.h>
+
+#define KLUIS_VERSION "0.1.0"
+
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+
+/* Stages of a session: a stage is only reached through the one before. */
+enum stage {
+	STAGE_NONE = 0,		/* no session */
+	STAGE_ANON = 1,		/* login form shown, nobody known yet */
+	STAGE_ENROL = 2,	/* password ok, no device yet: enrol one */
+	STAGE_PASSWORD = 3,	/* temporary password: choose a new one */
+	STAGE_OTP = 4,		/* password ok: a code from a device */
+	STAGE_IN = 5		/* fully logged in */
+};
+#define STAGE_BIT(s)	(1u << (s))
+
+struct config {
+	const char	*listen;	/* ADDR:PORT */
+	const char	*data;		/* data directory */
+	const char	*share;		/* holds templates/, static/, data/ */
+	const char	*public_url;	/* base of mailed links, no trailing / */
+	const char	*admin_email;
+	const char	*issuer;	/* otpauth issuer */
+	const char	*smtp_url;	/* NULL: write var/outbox/ */
+	const char	*mail_from;
+	const char	*tls_cert;
+	const char	*tls_key;
+	const char	*key_file;
+	int		 https;		/* Secure cookies and HSTS */
+	int		 trust_proxy;	/* client address from X-Forwarded-For */
+	int		 threads;
+	int64_t		 session_idle;
+	int64_t		 session_max;
+	size_t		 max_body;
+	int		 max_account_failures;
+	int		 max_ip_failures;
+};
+extern struct config cfg;
+
+struct user {
+	int64_t	 id;
+	char	*email;
+	char	*name;
+	int	 is_admin;
+	char	*password_hash;
+	int	 password_temp;
+	int	 disabled;
+	char	*lang;
+};
+
+struct device {
+	int64_t	 id;
+	int64_t	 user_id;
+	char	*name;
+	uint8_t	*sealed;	/* the TOTP secret, sealed by crypto_seal */
+	size_t	 sealed_len;
+	int64_t	 last_step;
+	int64_t	 created;
+	int64_t	 last_used;
+};
+
+struct session {
+	uint8_t	 id[32];	/* the cookie's random bytes; never stored */
+	uint8_t	 hash[32];	/* SHA-256 of id: the database key */
+	char	 cookie[65];
+	char	 csrf[65];
+	int64_t	 user_id;
+	int	 stage;
+	int64_t	 created;
+	int64_t	 last_seen;
+	uint8_t	*pending;	/* sealed enrolment secret, or NULL */
+	size_t	 pending_len;
+	int	 rotated;	/* the cookie must be (re)sent */
+};
+
+struct migration {
+	int		 version;
+	const char	*name;
+	const char	*sql;
+};
+
+/* util.c */
+struct buf {
+	char	*data;		/* always NUL-terminated once anything was added */
+	size_t	 len;
+	size_t	 cap;
+};
+void	 fatal(const char *, ...) PRINTF_LIKE(1, 2) __attribute__((noreturn));
+void	 logmsg(const char *, ...) PRINTF_LIKE(1, 2);
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xasprintf(const char *, ...) PRINTF_LIKE(1, 2);
+void	 buf_append(struct buf *, const void *, size_t);
+void	 buf_puts(struct buf *, const char *);
+void	 buf_putc(struct buf *, char);
+void	 buf_printf(struct buf *, const char *, ...) PRINTF_LIKE(2, 3);
+char	*buf_steal(struct buf *);	/* caller frees; buf is reset */
+void	 buf_free(struct buf *);
+void	 buf_wipe(struct buf *);	/* zero, then free: buffers that held secrets */
+int	 str_has_prefix(const char *, const char *);
+void	 str_lower(char *);
+void	 str_trim(char *);
+int	 write_file_atomic(const char *path, const void *, size_t, int mode);
+int	 mkdir_p(const char *path, int mode);
+int64_t	 now_unix(void);
+
+/* crypto.c: OpenSSL random, hashes, constant-time compare, sealed secrets. */
+int	 crypto_random(void *, size_t);			/* 0, or -1 */
+void	 crypto_sha256(const void *, size_t, uint8_t out[32]);
+void	 crypto_hex(const uint8_t *, size_t, char *out);	/* out: 2n+1 */
+int	 crypto_unhex(const char *, uint8_t *out, size_t n);	/* 0, or -1 */
+int	 crypto_equal(const void *, const void *, size_t);	/* 1 when equal */
+int	 crypto_streq(const char *, const char *);	/* 1 when equal */
+char	*crypto_token(size_t nbytes);		/* hex of random bytes; caller frees */
+int	 crypto_key_load(const char *path);	/* create 0600 when missing */
+void	 crypto_mac(const char *label, const void *, size_t, uint8_t out[32]);
+uint8_t	*crypto_seal(const void *, size_t, size_t *outlen);	/* caller frees */
+uint8_t	*crypto_open(const void *, size_t, size_t *outlen);	/* caller frees */
+
+/* totp.c: RFC 6238 (SHA1, 6 digits, 30 s) through liboath. */
+#define TOTP_SECRET_LEN 20
+#define TOTP_STEP	30
+int	 totp_init(void);
+int	 totp_new_secret(uint8_t out[TOTP_SECRET_LEN]);
+char	*totp_base32(const uint8_t *, size_t);		/* caller frees */
+char	*totp_grouped(const char *b32);			/* "ABCD EFGH ..."; caller frees */
+int	 totp_base32_decode(const char *, uint8_t **out, size_t *outlen);
+char	*totp_uri(const char *issuer, const char *account, const char *b32);
+int	 totp_code_wellformed(const char *);		/* ^[0-9]{6}$ */
+int	 totp_generate(const uint8_t *, size_t, int64_t now, char out[7]);
+int	 totp_verify(const uint8_t *, size_t, const char *code, int64_t now,
+	    int64_t last_step, int64_t *matched_step);	/* 0, or -1 */
+
+/* password.c: argon2id hashing, the password rules, temporary passwords. */
+#define PASSWORD_MIN	12
+#define PASSWORD_MAX	128
+#define PASSWORD_HASH_MAX 128
+int	 password_hash(const char *, char out[PASSWORD_HASH_MAX]);
+int	 password_verify(const char *phc, const char *);	/* 1 when it matches */
+void	 password_burn(const char *);	/* spend the time of one verify */
+int	 password_blocklist_load(const char *path);
+const char *password_problem(const char *, const char *email);	/* NULL, or msg key */
+char	*password_temporary(void);	/* caller frees */
+
+/* html.c: escaping per context. */
+void	 html_text(struct buf *, const char *);
+void	 html_attr(struct buf *, const char *);
+void	 html_url(struct buf *, const char *);
+
+/* tmpl.c: templates from templates/, escaped by default, with catalogues. */
+struct tmpl_vars;
+struct tmpl_vars *tv_new(void);
+void	 tv_free(struct tmpl_vars *);
+void	 tv_set(struct tmpl_vars *, const char *name, const char *value);
+void	 tv_setf(struct tmpl_vars *, const char *name, const char *, ...)
+	    PRINTF_LIKE(3, 4);
+struct tmpl_vars *tv_add(struct tmpl_vars *, const char *list);	/* owned by parent */
+int	 tmpl_init(const char *dir);
+int	 tmpl_render(struct buf *, const char *name, const struct tmpl_vars *,
+	    const char *lang);
+int	 tmpl_render_text(struct buf *, const char *name,
+	    const struct tmpl_vars *, const char *lang);
+const char *tmpl_msg(const char *lang, const char *key);
+int	 tmpl_lang_known(const char *lang);
+
+/* qr.c */
+char	*qr_svg(const char *text);	/* SVG markup; caller frees */
+
+/* db.c; migrations.c is generated from migrations/ */
+typedef struct sqlite3_stmt sqlite3_stmt;
+extern const struct migration db_migrations[];
+extern const int db_nmigrations;
+int	 db_open(const char *path);
+void	 db_thread_done(void);
+int	 db_ping(void);
+sqlite3_stmt *db_prepare(const char *sql);
+void	 db_done(sqlite3_stmt *);
+void	 db_bind_int(sqlite3_stmt *, const char *, int64_t);
+void	 db_bind_text(sqlite3_stmt *, const char *, const char *);
+void	 db_bind_blob(sqlite3_stmt *, const char *, const void *, size_t);
+void	 db_bind_null(sqlite3_stmt *, const char *);
+int	 db_step(sqlite3_stmt *);
+int	 db_run(sqlite3_stmt *);
+int	 db_changes(void);
+int64_t	 db_last_id(void);
+char	*db_text(sqlite3_stmt *, int);
+int	 db_tx(int (*)(void *), void *);
+
+/* store.c */
+#define THROTTLE_FORGET	(24 * 3600)
+void	 user_clear(struct user *);
+int	 store_user_by_email(const char *, struct user *);
+int	 store_user_by_id(int64_t, struct user *);
+int64_t	 store_user_create(const char *email, const char *name, int admin,
+	    const char *hash);
+int	 store_user_set_password(int64_t, const char *hash, int temp);
+int64_t	 store_user_count(void);
+void	 device_clear(struct device *);
+void	 devices_free(struct device *, int);
+int	 store_devices(int64_t user_id, struct device **);
+int	 store_device_get(int64_t user_id, int64_t id, struct device *);
+int	 store_device_count(int64_t user_id);
+int64_t	 store_device_add(int64_t user_id, const char *name, const void *,
+	    size_t, int64_t step);
+int	 store_device_use(int64_t id, int64_t step);
+void	 store_audit(int64_t user_id, int64_t actor_id, const char *event,
+	    const char *addr, const char *detail);
+int	 store_throttle_get(const char *kind, const uint8_t key[32],
+	    int64_t *failures, int64_t *last, int64_t *blocked_until);
+int	 store_throttle_put(const char *kind, const uint8_t key[32],
+	    int64_t failures, int64_t blocked_until);
+int	 store_throttle_clear(const char *kind, const uint8_t key[32]);
+void	 store_housekeeping(int64_t idle, int64_t max);
+
+/* store_session.c */
+int	 store_session_get(const uint8_t hash[32], struct session *);
+int	 store_session_put(const uint8_t hash[32], const struct session *,
+	    const char *addr);
+int	 store_session_delete(const uint8_t hash[32]);
+int	 store_session_touch(const uint8_t hash[32], int64_t now);
+int	 store_session_set_pending(const uint8_t hash[32], const void *, size_t);
+int	 store_sessions_end_user(int64_t user_id, const uint8_t *keep);
+
+/* session.c */
+void	 session_clear(struct session *);
+int	 session_load(struct session *, const char *cookie);
+int	 session_start(struct session *, const char *addr);
+int	 session_advance(struct session *, int64_t user_id, int stage,
+	    const char *addr);
+int	 session_set_pending(struct session *, const void *, size_t);
+void	 session_end(struct session *);
+int	 session_csrf_ok(const struct session *, const char *);
+
+/* throttle.c */
+int64_t	 throttle_wait(const char *kind, const char *account, const char *addr);
+void	 throttle_fail(const char *kind, const char *account, const char *addr);
+void	 throttle_ok(const char *kind, const char *account);
+
+/* store_mail.c */
+struct queued_mail {
+	int64_t	 id;
+	char	*rcpt;
+	uint8_t	*sealed;
+	size_t	 sealed_len;
+	int	 attempts;
+};
+int	 store_mail_add(const char *rcpt, const void *sealed, size_t len);
+int	 store_mail_claim(struct queued_mail *, int64_t lease);
+int	 store_mail_sent(int64_t id);
+int	 store_mail_failed(int64_t id, int64_t next, const char *error);
+int64_t	 store_mail_pending(void);
+
+/* mail.c */
+int	 mail_queue(const char *to, const char *name, const struct tmpl_vars *,
+	    const char *lang);
+int	 mail_deliver(void);
+int	 mail_start(void);
+void	 mail_stop(void);
+
+/* app.c: start-up shared by the server and the CLI */
+int	 app_open(void);
+void	 app_close(void);
+int	 app_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* cli_user.c */
+int	 cli_user(int, char **);
+int64_t	 user_invite(const char *email, const char *name, int admin,
+	    int64_t actor, char **temp_out);
+
+/* http.c */
+enum { HTTP_OTHER = 0, HTTP_GET, HTTP_HEAD, HTTP_POST };
+struct MHD_Connection;
+struct MHD_PostProcessor;
+struct MHD_Response;
+struct req;
+typedef int (*handler_fn)(struct req *);
+typedef int (*upload_fn)(struct req *, const char *key, const char *filename,
+    const char *type, const char *data, uint64_t off, size_t size);
+
+struct route {
+	int		 method;	/* HTTP_GET (answers HEAD too) or HTTP_POST */
+	const char	*pattern;	/* "{}" matches one path segment */
+	handler_fn	 handler;
+	unsigned	 stages;	/* STAGE_BIT mask; 0: no session needed */
+	int		 admin;		/* admins only; others get 404 */
+	size_t		 max_body;	/* 0: cfg.max_body */
+	upload_fn	 upload;	/* multipart files, streamed */
+	void		(*cleanup)(struct req *);
+};
+
+struct field {
+	char		*name;
+	struct buf	 value;
+};
+
+/* Per-request state: allocated on MHD's first callback, freed when it completes. */
+struct req {
+	struct MHD_Connection	*conn;
+	int			 method;
+	const char		*path;		/* MHD's, valid for the request */
+	char			 addr[48];	/* client address */
+	const char		*lang;		/* "nl" or "en" */
+	const struct route	*route;
+	char			*args[2];	/* the {} segments, decoded */
+	struct MHD_PostProcessor *pp;
+	struct field		 fields[32];
+	int			 nfields;
+	uint64_t		 body;		/* bytes of body received */
+	uint64_t		 max_body;
+	unsigned		 status;	/* an error found while reading */
+	int			 responded;
+	struct session		 sess;
+	int			 sess_ended;	/* clear the cookie */
+	struct user		 user;		/* filled when the session has one */
+	struct {
+		char		 name[40];
+		char		*value;
+	}			 extra[8];	/* headers for the response */
+	int			 nextra;
+	void			*ctx;		/* handler state across callbacks */
+};
+
+const char *http_field(const struct req *, const char *);
+const char *http_header(const struct req *, const char *);
+void	 http_add_header(struct req *, const char *, const char *);
+int	 http_respond(struct req *, unsigned, struct MHD_Response *, int private);
+int	 http_send(struct req *, unsigned, const char *type, char *body, size_t);
+int	 http_redirect(struct req *, const char *);
+int	 http_page(struct req *, unsigned, const char *page, struct tmpl_vars *);
+int	 http_error(struct req *, unsigned, const char *msg);
+int	 http_file(struct req *, unsigned, const char *type, int fd,
+	    uint64_t off, uint64_t size, int private);
+int	 http_stage_redirect(struct req *);
+int	 http_advance(struct req *, int64_t user_id, int stage);
+void	 http_end_session(struct req *);
+int	 http_start(void);
+void	 http_stop(void);
+
+/* route.c */
+const struct route *route_find(const char *path, int method, int *allowed,
+	    char *args[2]);
+
+/* page_login.c */
+int	 page_login(struct req *);
+int	 page_login_post(struct req *);
+int	 page_enrol(struct req *);
+int	 page_enrol_qr(struct req *);
+int	 page_enrol_post(struct req *);
+int	 page_password(struct req *);
+int	 page_password_post(struct req *);
+int	 page_otp(struct req *);
+int	 page_otp_post(struct req *);
+int	 page_logout_post(struct req *);
+
+/* page_home.c */
+int	 page_home(struct req *);
+
+/* page_misc.c */
+int	 page_healthz(struct req *);
+int	 page_static(struct req *);
+int	 page_lang(struct req *);
+
+#endif

@@ -1,0 +1,86 @@
+/* route.c: the one table of routes: method, path pattern, handler, the stage it needs. */
+#include <string.h>
+
+#include "portal.h"
+
+#define ANON		STAGE_BIT(STAGE_ANON)
+#define ENROL		STAGE_BIT(STAGE_ENROL)
+#define PASSWORD	STAGE_BIT(STAGE_PASSWORD)
+#define OTP		STAGE_BIT(STAGE_OTP)
+#define IN		STAGE_BIT(STAGE_IN)
+#define ANY_LOGIN	(ANON | ENROL | PASSWORD | OTP)
+#define ANY_SESSION	(ANY_LOGIN | IN)
+
+#define GET(p, h, s)	{ .method = HTTP_GET, .pattern = p, .handler = h, .stages = s }
+#define POST(p, h, s)	{ .method = HTTP_POST, .pattern = p, .handler = h, .stages = s }
+
+static const struct route routes[] = {
+	GET("/healthz", page_healthz, 0),
+	GET("/static/{}", page_static, 0),
+	GET("/lang", page_lang, 0),
+	GET("/login", page_login, ANY_LOGIN),
+	POST("/login", page_login_post, ANY_LOGIN),
+	GET("/enrol", page_enrol, ENROL),
+	GET("/enrol/qr.svg", page_enrol_qr, ENROL),
+	POST("/enrol", page_enrol_post, ENROL),
+	GET("/password", page_password, PASSWORD),
+	POST("/password", page_password_post, PASSWORD),
+	GET("/otp", page_otp, OTP),
+	POST("/otp", page_otp_post, OTP),
+	POST("/logout", page_logout_post, ANY_SESSION),
+	GET("/", page_home, IN),
+};
+
+/*
+ * match: PATH against PATTERN, where "{}" stands for one non-empty segment,
+ * copied into ARGS (caller frees) on a match. 1 on a match, else 0.
+ */
+static int
+match(const char *pattern, const char *path, char *args[2], int capture)
+{
+	const char *p = pattern, *s = path, *end;
+	int n = 0;
+
+	while (*p != '\0') {
+		if (p[0] == '{' && p[1] == '}') {
+			end = strchr(s, '/');
+			if (end == NULL)
+				end = s + strlen(s);
+			if (end == s || n == 2)
+				return 0;
+			if (capture)
+				args[n] = strndup(s, (size_t)(end - s));
+			n++;
+			s = end;
+			p += 2;
+			continue;
+		}
+		if (*p++ != *s++)
+			return 0;
+	}
+	return *s == '\0';
+}
+
+/*
+ * route_find: the route for PATH and METHOD, with its "{}" segments in ARGS
+ * (caller frees). NULL when none; then *ALLOWED is 1 when the path exists
+ * for GET only, 2 for POST only, 3 for both, 0 when it does not exist.
+ */
+const struct route *
+route_find(const char *path, int method, int *allowed, char *args[2])
+{
+	size_t i;
+	int m = method == HTTP_HEAD ? HTTP_GET : method;
+
+	*allowed = 0;
+	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		if (!match(routes[i].pattern, path, args, 0))
+			continue;
+		if (routes[i].method == m) {
+			match(routes[i].pattern, path, args, 1);
+			return &routes[i];
+		}
+		*allowed |= routes[i].method == HTTP_GET ? 1 : 2;
+	}
+	return NULL;
+}

@@ -1,0 +1,137 @@
+/* session.c: login sessions: random ids kept only as hashes, stages, timeouts, CSRF tokens. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "portal.h"
+
+static void
+session_derive(struct session *s)
+{
+	uint8_t mac[32];
+
+	crypto_hex(s->id, sizeof s->id, s->cookie);
+	crypto_sha256(s->id, sizeof s->id, s->hash);
+	/* The CSRF token is bound to the id, so it rotates with it. */
+	crypto_mac("csrf", s->id, sizeof s->id, mac);
+	crypto_hex(mac, sizeof mac, s->csrf);
+}
+
+static int
+session_new_id(struct session *s)
+{
+	if (crypto_random(s->id, sizeof s->id) == -1)
+		return -1;
+	session_derive(s);
+	s->rotated = 1;
+	return 0;
+}
+
+/* session_clear: free what S holds and forget its id. */
+void
+session_clear(struct session *s)
+{
+	free(s->pending);
+	explicit_bzero(s, sizeof *s);
+}
+
+/*
+ * session_load: the live session whose cookie value is COOKIE. Returns 0
+ * with S filled, or -1 when there is none; an expired one is deleted.
+ */
+int
+session_load(struct session *s, const char *cookie)
+{
+	int64_t now = now_unix();
+
+	memset(s, 0, sizeof *s);
+	if (cookie == NULL || strlen(cookie) != 64 ||
+	    crypto_unhex(cookie, s->id, sizeof s->id) == -1)
+		return -1;
+	session_derive(s);
+	if (store_session_get(s->hash, s) == -1) {
+		session_clear(s);
+		return -1;
+	}
+	if (now - s->last_seen >= cfg.session_idle ||
+	    now - s->created >= cfg.session_max) {
+		store_session_delete(s->hash);
+		session_clear(s);
+		return -1;
+	}
+	/* Touch at most every minute (or quarter idle time): fewer writes. */
+	if (now - s->last_seen >= (cfg.session_idle < 240 ?
+	    cfg.session_idle / 4 : 60)) {
+		store_session_touch(s->hash, now);
+		s->last_seen = now;
+	}
+	return 0;
+}
+
+/* session_start: a new anonymous session (stage STAGE_ANON). 0, or -1. */
+int
+session_start(struct session *s, const char *addr)
+{
+	memset(s, 0, sizeof *s);
+	if (session_new_id(s) == -1)
+		return -1;
+	s->stage = STAGE_ANON;
+	s->created = s->last_seen = now_unix();
+	return store_session_put(s->hash, s, addr);
+}
+
+/*
+ * session_advance: move S to STAGE for USER_ID under a new id (the old one
+ * dies), dropping any pending enrolment secret. A login (from STAGE_ANON)
+ * restarts the absolute timeout. 0, or -1.
+ */
+int
+session_advance(struct session *s, int64_t user_id, int stage,
+    const char *addr)
+{
+	uint8_t old[32];
+
+	memcpy(old, s->hash, sizeof old);
+	if (s->stage <= STAGE_ANON)
+		s->created = now_unix();
+	if (session_new_id(s) == -1)
+		return -1;
+	s->user_id = user_id;
+	s->stage = stage;
+	s->last_seen = now_unix();
+	free(s->pending);
+	s->pending = NULL;
+	s->pending_len = 0;
+	if (store_session_delete(old) == -1 ||
+	    store_session_put(s->hash, s, addr) == -1)
+		return -1;
+	return 0;
+}
+
+/* session_set_pending: keep a sealed enrolment secret in S (copied). */
+int
+session_set_pending(struct session *s, const void *sealed, size_t n)
+{
+	free(s->pending);
+	s->pending = xmalloc(n);
+	memcpy(s->pending, sealed, n);
+	s->pending_len = n;
+	return store_session_set_pending(s->hash, sealed, n);
+}
+
+/* session_end: delete S server-side. */
+void
+session_end(struct session *s)
+{
+	store_session_delete(s->hash);
+	s->stage = STAGE_NONE;
+	s->user_id = 0;
+}
+
+/* session_csrf_ok: 1 when TOKEN is S's CSRF token (constant time). */
+int
+session_csrf_ok(const struct session *s, const char *token)
+{
+	if (token == NULL || s->stage == STAGE_NONE)
+		return 0;
+	return crypto_streq(token, s->csrf);
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kluis needs: "build" for make run, "test" adds
+# what the tests use (oathtool, zbarimg, rsvg-convert, python3, an SMTP peer).
+set -eu
+want="cmake make gcc pkg-config libmicrohttpd-dev liboath-dev libssl-dev
+libsqlite3-dev libqrencode-dev libargon2-dev libcurl4-openssl-dev"
+if [ "${1:-build}" = test ]; then
+	want="$want oathtool zbar-tools librsvg2-bin python3 sqlite3 curl"
+fi
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+# python3 may come from elsewhere (pyenv); accept any python3 on PATH.
+if command -v python3 >/dev/null 2>&1; then
+	missing=$(printf '%s\n' $missing | grep -vx python3 | tr '\n' ' ' || true)
+fi
+missing=$(echo $missing)
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,22 @@
+# Unit tests: one C program per tests/unit/test_*.c, linked against the core.
+file(GLOB UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
+foreach(src ${UNIT_TESTS})
+	get_filename_component(name ${src} NAME_WE)
+	add_executable(${name} ${src})
+	target_link_libraries(${name} PRIVATE kluiscore)
+	add_test(NAME unit_${name} COMMAND ${name})
+	set_tests_properties(unit_${name} PROPERTIES
+		ENVIRONMENT "KLUIS_SHARE=${CMAKE_SOURCE_DIR}")
+endforeach()
+
+# End-to-end tests: each tests/e2e/test_*.py starts real kluis servers on
+# loopback ports and drives them over HTTP.
+find_program(PYTHON3 python3 REQUIRED)
+file(GLOB E2E_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/e2e/test_*.py)
+foreach(src ${E2E_TESTS})
+	get_filename_component(name ${src} NAME_WE)
+	add_test(NAME e2e_${name} COMMAND ${PYTHON3} ${src})
+	set_tests_properties(e2e_${name} PROPERTIES
+		ENVIRONMENT "KLUIS_BIN=$<TARGET_FILE:kluis>;KLUIS_SHARE=${CMAKE_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
+		TIMEOUT 600)
+endforeach()
