@@ -112,11 +112,10 @@ user_add(int argc, char **argv)
 		fprintf(stderr, "kluis user: %s already has an account\n", email);
 	else if (id < 0)
 		fprintf(stderr, "kluis user: could not create %s\n", email);
-	else {
-		mail_deliver();
-		printf("created %s (id %lld); the temporary password was emailed\n",
-		    email, (long long)id);
-	}
+	else
+		printf("created %s (id %lld); the temporary password is queued "
+		    "for mail (the running server delivers it)\n", email,
+		    (long long)id);
 	free(email);
 	app_close();
 	return id < 0 ? 1 : 0;

@@ -16,6 +16,7 @@ static const char usage[] =
 "commands:\n"
 "  serve         run the portal (see kluis serve --help)\n"
 "  user add      create an account; its temporary password is emailed\n"
+"  mail list     undelivered mail; mail retry: deliver it now\n"
 "\n"
 "Every command takes --data DIR (default ./var) and --help.\n";
 
@@ -221,6 +222,8 @@ main(int argc, char **argv)
 		return serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "user") == 0)
 		return cli_user(argc - 1, argv + 1);
+	if (strcmp(argv[1], "mail") == 0)
+		return cli_mail(argc - 1, argv + 1);
 	fprintf(stderr, "kluis: unknown command %s\n", argv[1]);
 	fputs(usage, stderr);
 	return 2;

@@ -259,6 +259,12 @@ int	 store_mail_claim(struct queued_mail *, int64_t lease);
 int	 store_mail_sent(int64_t id);
 int	 store_mail_failed(int64_t id, int64_t next, const char *error);
 int64_t	 store_mail_pending(void);
+int	 store_mail_list(void (*)(int64_t, const char *, int, int64_t,
+	    const char *));
+int	 store_mail_retry_now(void);
+
+/* cli_mail.c */
+int	 cli_mail(int, char **);
 
 /* mail.c */
 int	 mail_queue(const char *to, const char *name, const struct tmpl_vars *,

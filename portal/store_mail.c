@@ -106,3 +106,39 @@ store_mail_pending(void)
 	db_done(st);
 	return n;
 }
+
+/*
+ * store_mail_list: call FN for each undelivered message (no contents):
+ * id, recipient, attempts, last error. Returns 0, or -1.
+ */
+int
+store_mail_list(void (*fn)(int64_t, const char *, int, int64_t, const char *))
+{
+	sqlite3_stmt *st = db_prepare("SELECT id, rcpt, attempts, next_try, "
+	    "last_error FROM mail_queue WHERE sent IS NULL ORDER BY id");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = db_step(st)) == SQLITE_ROW)
+		fn(sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3),
+		    (const char *)sqlite3_column_text(st, 4));
+	db_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* store_mail_retry_now: make every undelivered message due now. */
+int
+store_mail_retry_now(void)
+{
+	sqlite3_stmt *st = db_prepare("UPDATE mail_queue SET next_try = 0, "
+	    "claimed_until = 0 WHERE sent IS NULL");
+
+	if (st == NULL)
+		return -1;
+	if (db_run(st) == -1)
+		return -1;
+	return db_changes();
+}

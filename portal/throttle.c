@@ -4,7 +4,7 @@
 
 #include "portal.h"
 
-#define DELAY_FIRST	15		/* seconds after the allowance is used up */
+#define DELAY_FIRST	15		/* seconds, once the allowance is used up */
 #define DELAY_MAX	900
 
 /*
@@ -49,8 +49,8 @@ fail_one(const char *kind, const char *who, const char *subject,
 		n = 0;
 	n++;
 	until = 0;
-	if (n > allowance) {
-		shift = n - allowance - 1 > 8 ? 8 : (int)(n - allowance - 1);
+	if (n >= allowance) {
+		shift = n - allowance > 8 ? 8 : (int)(n - allowance);
 		delay = (int64_t)DELAY_FIRST << shift;
 		until = now + (delay > DELAY_MAX ? DELAY_MAX : delay);
 	}

@@ -646,7 +646,7 @@ def wrong_method():
 @scenario
 def expired_session():
 	"""--session-idle and --session-max end sessions"""
-	srv = temp_server("--session-idle", "3", "--session-max", "8",
+	srv = temp_server("--session-idle", "3", "--session-max", "10",
 	    "--max-ip-failures", "1000")
 	addr = "mies.refusal@example.org"
 	temp = srv.user_add(addr)
@@ -665,12 +665,12 @@ def expired_session():
 	    "/login")
 	r = b.get("/")
 	check_redirect("the idle session stays dead", r, "/login")
-	while time.time() - t0 < 9:
+	while time.time() - t0 < 11:
 		time.sleep(1.5)
 		r = a.get("/enrol")
 		if r.status != 200:
 			break
-	check_redirect("a session past --session-max 8 s is refused (-> /login)",
+	check_redirect("a session past --session-max 10 s is refused (-> /login)",
 	    r, "/login")
 	r = a.post("/enrol", {"device_name": "x", "code": "123456"})
 	check("POST with the dead session -> 303 /login or 403",

@@ -1,0 +1,70 @@
+/* cli_mail.c: "kluis mail ...": look into the mail queue and retry it. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "portal.h"
+
+static const char mail_usage[] =
+"usage: kluis mail list [--data DIR]\n"
+"       kluis mail retry [--data DIR]\n"
+"\n"
+"  list    messages not delivered yet: id, recipient, attempts, last error\n"
+"  retry   make every undelivered message due now; the running server\n"
+"          delivers them within a second\n";
+
+static void
+print_row(int64_t id, const char *rcpt, int attempts, int64_t next,
+    const char *err)
+{
+	char when[32];
+	time_t t = (time_t)next;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
+	printf("%lld\t%s\tattempts=%d\tnext=%s\t%s\n", (long long)id, rcpt,
+	    attempts, when, err ? err : "");
+}
+
+/* cli_mail: "kluis mail list|retry". Returns the exit status. */
+int
+cli_mail(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *cmd;
+	int c, n;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		fputs(mail_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	cmd = argv[1];
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			cfg.data = optarg;
+			break;
+		case 'h':
+			fputs(mail_usage, stdout);
+			return 0;
+		default:
+			return app_usage_error("mail", "unknown option");
+		}
+	}
+	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "retry") != 0)
+		return app_usage_error("mail", "unknown subcommand %s", cmd);
+	if (app_open() == -1)
+		return 1;
+	if (strcmp(cmd, "list") == 0)
+		n = store_mail_list(print_row);
+	else if ((n = store_mail_retry_now()) >= 0)
+		printf("%d message(s) due now\n", n);
+	app_close();
+	return n < 0 ? 1 : 0;
+}

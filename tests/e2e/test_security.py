@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""DESIGN §3 security requirements that the journey tests do not already
+cover: secrets at rest, the key file, brute-force delays per account and per
+address (never revealing whether an account exists), the absolute session
+timeout, Secure cookies and HSTS behind https, a database newer than the
+binary, real SMTP delivery through a failing and a working server, and the
+audit trail of every login step."""
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kluis_test import *  # noqa: E402,F401,F403
+
+
+def db_rows(server, sql, args=()):
+	con = sqlite3.connect(os.path.join(server.data, "kluis.db"), timeout=10)
+	try:
+		return con.execute(sql, args).fetchall()
+	finally:
+		con.close()
+
+
+def db_bytes(server):
+	"""The database and its WAL, as bytes: what a stolen backup holds."""
+	out = b""
+	for name in ("kluis.db", "kluis.db-wal"):
+		p = os.path.join(server.data, name)
+		if os.path.exists(p):
+			with open(p, "rb") as f:
+				out += f.read()
+	return out
+
+
+@scenario
+def secrets_at_rest():
+	"""No password, TOTP secret, session id or queued mail in clear"""
+	srv = temp_server()
+	temp = srv.user_add("rust@example.org")
+	acct = journey(srv, "rust@example.org", temp)
+	raw = db_bytes(srv)
+	secret_b32 = acct.device.secret
+	import base64
+	secret_raw = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+	check("TOTP secret (base32) not in the database", secret_b32.encode()
+	    not in raw)
+	check("TOTP secret (raw bytes) not in the database", secret_raw not in raw)
+	check("password not in the database", acct.password.encode() not in raw)
+	check("temporary password not in the database", temp.encode() not in raw)
+	check("admin's temporary password not in the database",
+	    srv.admin_password.encode() not in raw)
+	check("session cookie value not in the database",
+	    acct.browser.session.encode() not in raw)
+	hashes = db_rows(srv, "SELECT password_hash FROM users")
+	check("every password is an argon2id PHC string with OWASP parameters",
+	    hashes and all(h[0].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+	    for h in hashes), hashes)
+	rows = db_rows(srv, "SELECT length(message), sent FROM mail_queue")
+	check("delivered mail is emptied from the queue",
+	    rows and all(r[1] is None or r[0] == 0 for r in rows), rows)
+	key = os.path.join(srv.data, "kluis.key")
+	st = os.stat(key)
+	check("key file exists beside, not in, the database, mode 0600",
+	    stat.S_IMODE(st.st_mode) == 0o600 and st.st_size == 32,
+	    oct(st.st_mode))
+	logs = srv.stderr_text() + srv.stdout_text().replace(srv.admin_password, "")
+	check("no secret in the server's log", temp not in logs and
+	    acct.password not in logs and secret_b32 not in logs, logs[-2000:])
+
+
+@scenario
+def key_file_guards():
+	"""A key file readable by others, or of the wrong size, is refused"""
+	srv = Server()
+	srv.start()
+	srv.stop()
+	key = os.path.join(srv.data, "kluis.key")
+	os.chmod(key, 0o644)
+	p = srv.cli("user", "add", "x@example.org", "--data", srv.data)
+	check("kluis refuses a group/world-readable key file", p.returncode != 0
+	    and b"key" in p.stderr, p.stderr)
+	os.chmod(key, 0o600)
+	with open(key, "ab") as f:
+		f.write(b"x")
+	p = srv.cli("user", "add", "x@example.org", "--data", srv.data)
+	check("kluis refuses a key file of the wrong size", p.returncode != 0,
+	    p.stderr)
+	srv.cleanup()
+
+
+def try_login(b, addr, password):
+	r = b.get("/login")
+	return b.submit(r, "/login", {"email": addr, "password": password})
+
+
+@scenario
+def password_throttle_per_account():
+	"""After 5 wrong passwords the account waits, known or not alike"""
+	srv = temp_server("--max-ip-failures", "1000")
+	srv.user_add("slot@example.org")
+	answers = {}
+	for addr in ("slot@example.org", "niemand@example.org"):
+		b = Browser(srv, addr)
+		statuses = [try_login(b, addr, "verkeerd-wachtwoord-%d" % i).status
+		    for i in range(5)]
+		check("5 wrong passwords for %s each get 401" % addr,
+		    statuses == [401] * 5, statuses)
+		r = try_login(b, addr, "verkeerd-wachtwoord-6")
+		answers[addr] = (r.status, r.errors)
+		check("the 6th attempt for %s gets 429 with a time to wait" % addr,
+		    r.status == 429 and any("minuten" in e for e in r.errors),
+		    r.summary())
+	check("locked known and unknown accounts answer the same",
+	    answers["slot@example.org"] == answers["niemand@example.org"], answers)
+	# The right password does not get through while the delay runs.
+	temp = None
+	for path, msg in read_mails(srv):
+		if "slot@example.org" in msg["To"]:
+			temp = mail_secret(msg)
+	r = try_login(Browser(srv, "right"), "slot@example.org", temp)
+	check("the right password waits too during the delay", r.status == 429,
+	    r.summary())
+	rows = db_rows(srv, "SELECT count(*) FROM audit WHERE event = "
+	    "'login.throttled'")
+	check("throttled attempts are audited", rows[0][0] >= 1, rows)
+
+
+@scenario
+def password_throttle_per_address():
+	"""Failures from one address across many accounts are throttled too"""
+	srv = temp_server("--max-ip-failures", "3")
+	b = Browser(srv, "sprayer")
+	statuses = [try_login(b, "spray%d@example.org" % i, "Wachtwoord-%d" % i)
+	    .status for i in range(4)]
+	check("3 failures from one address pass, the 4th is delayed",
+	    statuses == [401, 401, 401, 429], statuses)
+
+
+@scenario
+def otp_throttle():
+	"""Wrong codes are throttled per account"""
+	srv = temp_server("--max-ip-failures", "1000")
+	temp = srv.user_add("code@example.org")
+	acct = journey(srv, "code@example.org", temp)
+	b = login(srv, acct.email, acct.password, "/otp", "guesser")
+	r = b.get("/otp")
+	good = list(acct.device.window_codes())
+	statuses = []
+	for i in range(6):
+		wrong = other_code(*good)
+		good.append(wrong)
+		r = b.submit(r, "/otp", {"code": wrong})
+		statuses.append(r.status)
+	check("5 wrong codes get 401, the 6th 429", statuses == [401] * 5 + [429],
+	    statuses)
+
+
+@scenario
+def absolute_timeout():
+	"""--session-max ends a session however active it is"""
+	srv = temp_server("--session-max", "3")
+	temp = srv.user_add("kort@example.org")
+	acct = journey(srv, "kort@example.org", temp)
+	r = acct.browser.get("/")
+	check("the session works at first", r.status == 200 and r.name == "home",
+	    r.summary())
+	time.sleep(1.5)
+	acct.browser.get("/")
+	time.sleep(2)
+	r = acct.browser.get("/")
+	check_redirect("after the absolute timeout the session is gone", r,
+	    "/login")
+
+
+@scenario
+def https_cookies_and_hsts():
+	"""An https:// public URL makes cookies Secure and adds HSTS"""
+	srv = Server("--public-url", "https://kluis.example.org")
+	srv.start()
+	b = Browser(srv, "tls")
+	r = b.get("/login")
+	sc = [c for c in r.header_all("Set-Cookie") if c.startswith(SESSION_COOKIE)]
+	check("session cookie is Secure behind https", sc and "secure" in
+	    sc[0].lower(), sc)
+	hsts = r.header("Strict-Transport-Security") or ""
+	check("HSTS header behind https", "max-age=" in hsts, r.headers)
+	srv.cleanup()
+
+
+@scenario
+def newer_database_refused():
+	"""A database from a newer kluis is refused with a clear message"""
+	srv = Server()
+	srv.start()
+	srv.stop()
+	con = sqlite3.connect(os.path.join(srv.data, "kluis.db"))
+	con.execute("PRAGMA user_version = 999")
+	con.commit()
+	con.close()
+	p = subprocess.run([KLUIS_BIN, "serve", "--listen", "127.0.0.1:%d" %
+	    free_port(), "--data", srv.data], stdout=subprocess.PIPE,
+	    stderr=subprocess.PIPE, timeout=30, env=dict(os.environ,
+	    KLUIS_SHARE=KLUIS_SHARE))
+	err = p.stderr.decode()
+	check("kluis serve exits non-zero on a newer database", p.returncode != 0,
+	    p.returncode)
+	check("the message names the versions", "999" in err and "newer" in err,
+	    err)
+	srv.cleanup()
+
+
+def start_smtp(port, maildir):
+	"""aiosmtpd (Debian's python3-aiosmtpd) delivering into a Maildir."""
+	p = subprocess.Popen(["/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l",
+	    "127.0.0.1:%d" % port, "-c", "aiosmtpd.handlers.Mailbox", maildir],
+	    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+	import socket
+	deadline = time.time() + 15
+	while time.time() < deadline:
+		try:
+			socket.create_connection(("127.0.0.1", port), 1).close()
+			return p
+		except OSError:
+			time.sleep(0.1)
+	p.kill()
+	raise Abort("aiosmtpd did not start")
+
+
+def maildir_messages(maildir):
+	import email
+	import email.policy
+	out = []
+	new = os.path.join(maildir, "new")
+	for name in sorted(os.listdir(new)) if os.path.isdir(new) else []:
+		with open(os.path.join(new, name), "rb") as f:
+			out.append(email.message_from_binary_file(f,
+			    policy=email.policy.default))
+	return out
+
+
+@scenario
+def smtp_delivery_survives_failure():
+	"""Mail to a dead SMTP server stays queued; it arrives once one answers"""
+	import tempfile
+	port = free_port()
+	maildir = os.path.join(tempfile.mkdtemp(prefix="kluis-smtp-"), "Maildir")
+	srv = temp_server("--smtp-url", "smtp://127.0.0.1:%d" % port)
+	p = srv.cli("user", "add", "smtp@example.org", "--data", srv.data)
+	check("user add exits 0 while SMTP is down", p.returncode == 0, p.stderr)
+	time.sleep(2)
+	p = srv.cli("mail", "list", "--data", srv.data)
+	out = p.stdout.decode()
+	check("kluis mail list shows the undelivered message with its error",
+	    "smtp@example.org" in out and "attempts=" in out, out)
+	check("nothing was written to the outbox in SMTP mode",
+	    not os.listdir(srv.outbox), os.listdir(srv.outbox))
+	smtp = start_smtp(port, maildir)
+	try:
+		p = srv.cli("mail", "retry", "--data", srv.data)
+		check("kluis mail retry exits 0", p.returncode == 0, p.stderr)
+		msgs = []
+		deadline = time.time() + 15
+		while time.time() < deadline and not msgs:
+			msgs = maildir_messages(maildir)
+			time.sleep(0.2)
+		check("the message arrived at the SMTP server", len(msgs) == 1,
+		    msgs)
+		if msgs:
+			m = msgs[0]
+			check("SMTP message has every required header",
+			    all(m[h] for h in ("To", "From", "Subject", "Date",
+			    "Message-ID")), dict(m.items()))
+			check("SMTP message is the temporary password mail",
+			    m["Subject"] == TEMP_PASSWORD_SUBJECT and mail_secret(m),
+			    m["Subject"])
+		p = srv.cli("mail", "list", "--data", srv.data)
+		check("the queue is empty afterwards", p.stdout.decode().strip() == "",
+		    p.stdout)
+	finally:
+		smtp.kill()
+		smtp.wait()
+
+
+@scenario
+def audit_of_login_steps():
+	"""Every login step and failure is in the audit log with the address"""
+	srv = temp_server()
+	temp = srv.user_add("spoor@example.org")
+	b = Browser(srv, "fail")
+	try_login(b, "spoor@example.org", "helemaal-niet-goed")
+	journey(srv, "spoor@example.org", temp)
+	rows = db_rows(srv, "SELECT a.event, a.addr FROM audit a JOIN users u "
+	    "ON u.id = a.user_id WHERE u.email = 'spoor@example.org' ORDER BY a.id")
+	events = [e for e, _ in rows]
+	for ev in ("user.create", "login.fail", "login.password", "device.add",
+	    "password.change", "login.ok"):
+		check("audit has %s" % ev, ev in events, events)
+	check("audit rows of requests carry the client address",
+	    all(a == "127.0.0.1" for e, a in rows if e != "user.create"), rows)
+
+
+if __name__ == "__main__":
+	main()
