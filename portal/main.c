@@ -1,4 +1,6 @@
 /* main.c: the kluis command: "serve" and the admin subcommands. */
+#include <sys/stat.h>
+
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -205,6 +207,8 @@ serve(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	/* The database, key, files and mail are nobody else's business. */
+	umask(077);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;
