@@ -858,6 +858,7 @@ def security_header_problems(resp, page=True):
 
 
 def check_headers(label, resp, page=True):
+	"""Security headers per DESIGN §3 (Cache-Control too when page)."""
 	probs = security_header_problems(resp, page)
 	return check("security headers on %s %s (%d)" % (resp.method, resp.path,
 	    resp.status), not probs, "; ".join(probs))
@@ -947,10 +948,11 @@ def login(server, addr, password, expect, label="login"):
 
 
 def journey(server, addr, temp_password=None, device_name="Mijn telefoon",
-    password=None, earliest=True, verbose=False):
+    password=None, earliest=True):
 	"""The whole first login of addr; returns an Account at the home page.
 
-	Every step is required; verbose adds the finer checks."""
+	temp_password defaults to the printed admin password.  Every step is
+	required (a failure aborts the scenario)."""
 	if temp_password is None:
 		temp_password = server.admin_password
 	b = login(server, addr, temp_password, "/enrol", "journey-" + addr)

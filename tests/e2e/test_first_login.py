@@ -7,9 +7,9 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kluis_test import *  # noqa: E402,F401,F403
-import kluis_test as kt  # noqa: E402
 
 state = {}
 READABLE = re.compile(r"^[^0Ol1\s]+$")

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import urllib.parse
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kluis_test import *  # noqa: E402,F401,F403
 
