@@ -16,6 +16,12 @@ static const char usage[] =
 "commands:\n"
 "  serve         run the portal (see kluis serve --help)\n"
 "  user add      create an account; its temporary password is emailed\n"
+"  subject add   create a subject (\"onderwerp\"); subject list: all of them\n"
+"  grant         give an account a subject and email its validation code\n"
+"  revoke        take a subject away from an account\n"
+"  publish       publish a file on a subject for its grantees\n"
+"  files         list a subject's files with their downloads\n"
+"  unpublish     withdraw a published file\n"
 "\n"
 "Every command takes --data DIR (default ./var) and --help.\n";
 
@@ -47,7 +53,10 @@ static const char serve_usage[] =
 "  --session-max SECS     absolute session timeout (default 36000)\n"
 "  --max-body BYTES       largest form body accepted (default 65536)\n"
 "  --max-account-failures N  free failures per account before delays (default 5)\n"
-"  --max-ip-failures N    free failures per client address (default 50)\n";
+"  --max-ip-failures N    free failures per client address (default 50)\n"
+"  --unlock-minutes N     how long a validation code unlocks a subject in a\n"
+"                         session (default 30)\n"
+"  --unlock-seconds N     the same in seconds, for tests and demonstrations\n";
 
 static long
 number(const char *s, long min, long max, const char *what)
@@ -93,7 +102,7 @@ serve(int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_DATA, O_URL, O_ADMIN, O_ISSUER, O_SMTP, O_FROM,
 	    O_CERT, O_KEYF, O_PROXY, O_KEY, O_SHARE, O_THREADS, O_IDLE, O_MAX,
-	    O_BODY, O_ACCT, O_IP, O_HELP };
+	    O_BODY, O_ACCT, O_IP, O_HELP, O_UNLOCK_MIN, O_UNLOCK_SEC };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "data", required_argument, NULL, O_DATA },
@@ -114,6 +123,8 @@ serve(int argc, char **argv)
 		{ "max-account-failures", required_argument, NULL, O_ACCT },
 		{ "max-ip-failures", required_argument, NULL, O_IP },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "unlock-minutes", required_argument, NULL, O_UNLOCK_MIN },
+		{ "unlock-seconds", required_argument, NULL, O_UNLOCK_SEC },
 		{ NULL, 0, NULL, 0 }
 	};
 	sigset_t stop;
@@ -155,6 +166,14 @@ serve(int argc, char **argv)
 		case O_IP:
 			cfg.max_ip_failures = (int)number(optarg, 1, 1000000,
 			    "--max-ip-failures");
+			break;
+		case O_UNLOCK_MIN:
+			subject_unlock_time = 60 * number(optarg, 1, 24 * 60,
+			    "--unlock-minutes");
+			break;
+		case O_UNLOCK_SEC:
+			subject_unlock_time = number(optarg, 1, 24 * 3600,
+			    "--unlock-seconds");
 			break;
 		case O_HELP:
 			fputs(serve_usage, stdout);
@@ -221,6 +240,19 @@ main(int argc, char **argv)
 		return serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "user") == 0)
 		return cli_user(argc - 1, argv + 1);
+	/* Subjects, grants and files (cli_subject.c). */
+	if (strcmp(argv[1], "subject") == 0)
+		return cli_subject(argc - 1, argv + 1);
+	if (strcmp(argv[1], "grant") == 0)
+		return cli_grant(argc - 1, argv + 1);
+	if (strcmp(argv[1], "revoke") == 0)
+		return cli_revoke(argc - 1, argv + 1);
+	if (strcmp(argv[1], "publish") == 0)
+		return cli_publish(argc - 1, argv + 1);
+	if (strcmp(argv[1], "files") == 0)
+		return cli_files(argc - 1, argv + 1);
+	if (strcmp(argv[1], "unpublish") == 0)
+		return cli_unpublish(argc - 1, argv + 1);
 	fprintf(stderr, "kluis: unknown command %s\n", argv[1]);
 	fputs(usage, stderr);
 	return 2;
