@@ -436,6 +436,19 @@ done:
 	return rc;
 }
 
+/* A file name on a terminal: control characters shown escaped. */
+static void
+print_name(const char *name)
+{
+	const unsigned char *q;
+
+	for (q = (const unsigned char *)name; *q; q++)
+		if (*q < 0x20 || *q == 0x7f)
+			printf("\\x%02x", *q);
+		else
+			putchar(*q);
+}
+
 /* An --expires DATE as a time; -1 when unreadable. */
 static int64_t
 parse_date(const char *s)
@@ -492,6 +505,7 @@ new_file_mail(struct publish_tx *p, const char *email, const char *name,
 	tv_set(v, "title", p->s->title);
 	tv_set(v, "file", p->name);
 	tv_set(v, "size", size);
+	tv_set(v, "site", cfg.public_url ? cfg.public_url : "");
 	tv_setf(v, "link", "%s/subjects/%s", cfg.public_url ? cfg.public_url :
 	    "", p->s->code);
 	if (mail_queue(email, "new_file", v, lang) == -1)
@@ -622,8 +636,10 @@ cli_publish(int argc, char **argv)
 	st.committed = 1;
 	publish_release(&st);
 	mail_deliver();
-	printf("published %s on %s as file %lld (%llu bytes, sha256 %s) for %s",
-	    name, s.code, (long long)p.id, (unsigned long long)st.size, st.sha,
+	printf("published ");
+	print_name(name);
+	printf(" on %s as file %lld (%llu bytes, sha256 %s) for %s",
+	    s.code, (long long)p.id, (unsigned long long)st.size, st.sha,
 	    nto ? "" : "every grantee");
 	for (i = 0; i < p.nto; i++)
 		printf("%s%s", i ? ", " : "", p.to[i].email);
@@ -679,16 +695,10 @@ cli_files(int argc, char **argv)
 		dl_size_human(list[i].size, "en", size, sizeof size);
 		state = list[i].unpublished ? "unpublished" : list[i].expires &&
 		    list[i].expires <= now ? "expired" : "live";
-		/* %s of a name with control characters: show them escaped. */
 		printf("%-6lld %-16s %9s %9lld %-11s %-64s ", (long long)list[i].id,
 		    date, size, (long long)list[i].downloads, state,
 		    list[i].sha256);
-		for (const unsigned char *q = (const unsigned char *)list[i].name;
-		    *q; q++)
-			if (*q < 0x20 || *q == 0x7f)
-				printf("\\x%02x", *q);
-			else
-				putchar(*q);
+		print_name(list[i].name);
 		putchar('\n');
 	}
 	pubfiles_free(list, n);
