@@ -96,6 +96,11 @@ def main():
 			f.write(page.body)
 		cookie = "%s=%s" % (kt.SESSION_COOKIE, acct.browser.session)
 
+		# nginx workers run as an unprivileged user: let them read.
+		os.chmod(work, 0o755)
+		os.chmod(os.path.join(work, "www"), 0o755)
+		for n in ("report.bin", "list.html"):
+			os.chmod(os.path.join(work, "www", n), 0o644)
 		port = kt.free_port()
 		conf = os.path.join(work, "nginx.conf")
 		with open(conf, "w") as f:
