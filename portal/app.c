@@ -80,6 +80,8 @@ app_open(void)
 		fprintf(stderr, "kluis: cannot open the database %s\n", path);
 		return -1;
 	}
+	/* What a killed publish left in files/ (see publish.c). */
+	publish_sweep();
 	return 0;
 }
 

@@ -19,6 +19,12 @@ static const char usage[] =
 "  serve         run the portal (see kluis serve --help)\n"
 "  user add      create an account; its temporary password is emailed\n"
 "  mail list     undelivered mail; mail retry: deliver it now\n"
+"  subject add   create a subject (\"onderwerp\"); subject list: all of them\n"
+"  grant         give an account a subject and email its validation code\n"
+"  revoke        take a subject away from an account\n"
+"  publish       publish a file on a subject for its grantees\n"
+"  files         list a subject's files with their downloads\n"
+"  unpublish     withdraw a published file\n"
 "\n"
 "Every command takes --data DIR (default ./var) and --help.\n";
 
@@ -50,7 +56,10 @@ static const char serve_usage[] =
 "  --session-max SECS     absolute session timeout (default 36000)\n"
 "  --max-body BYTES       largest form body accepted (default 65536)\n"
 "  --max-account-failures N  free failures per account before delays (default 5)\n"
-"  --max-ip-failures N    free failures per client address (default 50)\n";
+"  --max-ip-failures N    free failures per client address (default 50)\n"
+"  --unlock-minutes N     how long a validation code unlocks a subject in a\n"
+"                         session (default 30)\n"
+"  --unlock-seconds N     the same in seconds, for tests and demonstrations\n";
 
 static long
 number(const char *s, long min, long max, const char *what)
@@ -96,7 +105,7 @@ serve(int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_DATA, O_URL, O_ADMIN, O_ISSUER, O_SMTP, O_FROM,
 	    O_CERT, O_KEYF, O_PROXY, O_KEY, O_SHARE, O_THREADS, O_IDLE, O_MAX,
-	    O_BODY, O_ACCT, O_IP, O_HELP };
+	    O_BODY, O_ACCT, O_IP, O_HELP, O_UNLOCK_MIN, O_UNLOCK_SEC };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "data", required_argument, NULL, O_DATA },
@@ -117,6 +126,8 @@ serve(int argc, char **argv)
 		{ "max-account-failures", required_argument, NULL, O_ACCT },
 		{ "max-ip-failures", required_argument, NULL, O_IP },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "unlock-minutes", required_argument, NULL, O_UNLOCK_MIN },
+		{ "unlock-seconds", required_argument, NULL, O_UNLOCK_SEC },
 		{ NULL, 0, NULL, 0 }
 	};
 	sigset_t stop;
@@ -158,6 +169,14 @@ serve(int argc, char **argv)
 		case O_IP:
 			cfg.max_ip_failures = (int)number(optarg, 1, 1000000,
 			    "--max-ip-failures");
+			break;
+		case O_UNLOCK_MIN:
+			subject_unlock_time = 60 * number(optarg, 1, 24 * 60,
+			    "--unlock-minutes");
+			break;
+		case O_UNLOCK_SEC:
+			subject_unlock_time = number(optarg, 1, 24 * 3600,
+			    "--unlock-seconds");
 			break;
 		case O_HELP:
 			fputs(serve_usage, stdout);
@@ -204,9 +223,27 @@ serve(int argc, char **argv)
 	return 0;
 }
 
+/* The subcommands; each parses its own options (cli_*.c). */
+static const struct {
+	const char	*name;
+	int		(*fn)(int, char **);
+} commands[] = {
+	{ "serve", serve },
+	{ "user", cli_user },
+	{ "mail", cli_mail },
+	{ "subject", cli_subject },
+	{ "grant", cli_grant },
+	{ "revoke", cli_revoke },
+	{ "publish", cli_publish },
+	{ "files", cli_files },
+	{ "unpublish", cli_unpublish },
+};
+
 int
 main(int argc, char **argv)
 {
+	size_t i;
+
 	/* The database, key, files and mail are nobody else's business. */
 	umask(077);
 	if (argc < 2) {
@@ -222,12 +259,9 @@ main(int argc, char **argv)
 		printf("kluis %s\n", KLUIS_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "serve") == 0)
-		return serve(argc - 1, argv + 1);
-	if (strcmp(argv[1], "user") == 0)
-		return cli_user(argc - 1, argv + 1);
-	if (strcmp(argv[1], "mail") == 0)
-		return cli_mail(argc - 1, argv + 1);
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "kluis: unknown command %s\n", argv[1]);
 	fputs(usage, stderr);
 	return 2;

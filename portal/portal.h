@@ -376,4 +376,105 @@ int	 page_healthz(struct req *);
 int	 page_static(struct req *);
 int	 page_lang(struct req *);
 
+/* dl.c: pure helpers of downloads */
+enum { DL_RANGE_NONE = 0, DL_RANGE_ONE = 1, DL_RANGE_UNSATISFIABLE = -1 };
+void	 dl_disposition(struct buf *, const char *name);
+int	 dl_range(const char *, uint64_t size, uint64_t *off, uint64_t *len);
+const char *dl_mime(const char *name);
+void	 dl_size_human(uint64_t, const char *lang, char *out, size_t outlen);
+
+/* store_subject.c: subjects, grants, files, publications, downloads, unlocks */
+struct subject {
+	int64_t	 id;
+	char	*code;
+	char	*title;
+	char	*description;
+	int64_t	 created;
+	int64_t	 nfiles;	/* live files (for a user: visible to them) */
+	int64_t	 ngrants;
+	int	 has_new;	/* for a user: a file newer than their last download */
+};
+struct pubfile {
+	int64_t	 id;
+	int64_t	 subject_id;
+	char	 sha256[65];
+	uint64_t size;
+	char	*name;
+	int64_t	 published;
+	int64_t	 expires;	/* 0: never */
+	int64_t	 unpublished;	/* 0: live */
+	int64_t	 last_download;	/* for a user; 0: never */
+	int64_t	 downloads;	/* count, for the admin */
+	int64_t	 unlocked_until;	/* for the download check; 0: locked */
+};
+void	 subject_clear(struct subject *);
+void	 subjects_free(struct subject *, int);
+void	 pubfile_clear(struct pubfile *);
+void	 pubfiles_free(struct pubfile *, int);
+int64_t	 store_subject_add(const char *code, const char *title, const char *desc);
+int	 store_subject_get(const char *code, struct subject *);
+int	 store_subjects(struct subject **);
+int	 store_subjects_of_user(int64_t user_id, struct subject **);
+int	 store_grant_put(int64_t user_id, int64_t subject_id, const uint8_t mac[32]);
+int	 store_grant_mac(int64_t user_id, int64_t subject_id, uint8_t mac[32]);
+int	 store_grant_delete(int64_t user_id, int64_t subject_id);
+int	 store_grantee_emails(int64_t subject_id, char ***emails);
+int	 store_unlock_put(const uint8_t session[32], int64_t subject_id, int64_t until);
+int64_t	 store_unlock_until(const uint8_t session[32], int64_t subject_id);
+int	 store_unlocks_drop(int64_t user_id, int64_t subject_id);
+int64_t	 store_file_add(int64_t subject_id, const char *sha, uint64_t size,
+	    const char *name, int all, int64_t expires, int64_t by);
+int	 store_file_recipient(int64_t file_id, int64_t user_id);
+int	 store_file_live_sha(const char *sha);
+int	 store_files_of_subject(int64_t subject_id, struct pubfile **);
+int	 store_files_for_user(int64_t user_id, int64_t subject_id, int64_t now,
+	    struct pubfile **);
+int	 store_file_for_download(int64_t user_id, const uint8_t session[32],
+	    int64_t file_id, int64_t now, struct pubfile *);
+int	 store_file_get(int64_t file_id, struct pubfile *);
+int	 store_file_unpublish(int64_t file_id);
+int	 store_download_add(int64_t user_id, int64_t file_id, unsigned status,
+	    uint64_t off, uint64_t bytes, const char *addr);
+void	 strv_free(char **, int);
+
+/* publish.c: content-addressed files under DATA/files/ */
+struct staged {
+	char	 tmp[4096];	/* the temporary file while staged */
+	char	 sha[65];
+	uint64_t size;
+	int	 fd;		/* open and flock()ed until released */
+	int	 placed;	/* renamed to its SHA-256 name */
+	int	 existed;	/* that content was stored before */
+	int	 committed;	/* the publication is in the database */
+};
+int	 publish_stage(const char *src, struct staged *);
+int	 publish_place(struct staged *);
+void	 publish_release(struct staged *);
+void	 publish_sweep(void);
+int	 publish_path(const char *sha, char *out, size_t outlen);
+int	 publish_drop_content(const char *sha);
+
+/* validation.c */
+#define VALIDATION_LEN	14	/* "XXXX-XXXX-XXXX" */
+int	 validation_new(char out[VALIDATION_LEN + 1]);
+int	 validation_normal(const char *, char *out, size_t outlen);
+void	 validation_mac(int64_t user_id, int64_t subject_id, const char *code,
+	    uint8_t out[32]);
+
+/* cli_subject.c */
+int	 cli_subject(int, char **);
+int	 cli_grant(int, char **);
+int	 cli_revoke(int, char **);
+int	 cli_publish(int, char **);
+int	 cli_files(int, char **);
+int	 cli_unpublish(int, char **);
+int	 subject_code_ok(const char *);
+
+/* page_subject.c */
+extern int64_t subject_unlock_time;	/* seconds an unlock lasts */
+int	 subject_home(struct req *, struct tmpl_vars *);
+int	 page_subject(struct req *);
+int	 page_subject_unlock(struct req *);
+int	 page_file(struct req *);
+
 #endif

@@ -29,6 +29,10 @@ static const struct route routes[] = {
 	POST("/otp", page_otp_post, OTP),
 	POST("/logout", page_logout_post, ANY_SESSION),
 	GET("/", page_home, IN),
+	/* Subjects and downloads (page_subject.c). */
+	GET("/subjects/{}", page_subject, IN),
+	POST("/subjects/{}/unlock", page_subject_unlock, IN),
+	GET("/files/{}", page_file, IN),
 };
 
 /*

@@ -995,3 +995,59 @@ def later_login(server, acct, label="later"):
 	require_redirect("POST /otp redirects to /", r, "/")
 	acct.device.accepted(step)
 	return b
+
+
+# --------------------------------------------------------------- subjects
+
+def newest_mail(server, addr, subject, after=None, timeout=10):
+	"""Newest message to addr whose Subject contains subject, optionally
+	only among outbox files sorting after the path `after`; (path, msg)."""
+	deadline = time.time() + timeout
+	while True:
+		hits = [(p, m) for p, m in read_mails(server)
+		    if (after is None or p > after) and _addr_match(m, addr)
+		    and subject.lower() in str(m.get("Subject", "")).lower()]
+		if hits:
+			return hits[-1]
+		if time.time() >= deadline:
+			return None, None
+		time.sleep(0.2)
+
+
+def cli_ok(server, *args):
+	"""`kluis ARGS --data DIR`, required to exit 0; returns stdout text."""
+	p = server.cli(*(list(args) + ["--data", server.data]))
+	require("kluis %s exits 0" % " ".join(str(a) for a in args[:3]),
+	    p.returncode == 0, "exit %d\nstdout: %s\nstderr: %s" % (p.returncode,
+	    p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")))
+	return p.stdout.decode(errors="replace")
+
+
+def grant(server, addr, code, resend=False):
+	"""`kluis grant [--resend] addr code`; returns the emailed validation code."""
+	last = (read_mails(server) or [(None, None)])[-1][0]
+	args = ["grant"] + (["--resend"] if resend else []) + [addr, code]
+	cli_ok(server, *args)
+	path, msg = newest_mail(server, addr, "validatiecode voor %s" % code,
+	    after=last)
+	require("validation code mail for %s to %s" % (code, addr),
+	    msg is not None)
+	secret = mail_secret(msg)
+	require("validation code mail has the code on its own line", secret,
+	    mail_body(msg))
+	return secret
+
+
+def publish(server, code, path, *extra):
+	"""`kluis publish code path extra...`; returns the new file id."""
+	out = cli_ok(server, "publish", code, path, *extra)
+	m = re.search(r"as file (\d+)", out)
+	require("kluis publish prints the file id", m, out)
+	return int(m.group(1))
+
+
+def unlock(browser, code, vcode):
+	"""GET /subjects/code and submit the validation code; the response."""
+	r = browser.get("/subjects/%s" % code)
+	return browser.submit(r, "/subjects/%s/unlock" % code,
+	    {"validation_code": vcode})

@@ -1,0 +1,307 @@
+/* page_subject.c: subjects on the home page, unlocking with the validation code, downloads. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "portal.h"
+
+#define VALIDATION_INPUT_MAX	64
+
+int64_t subject_unlock_time = 30 * 60;
+
+static void
+fmt_time(int64_t t, const char *fmt, char *out, size_t n)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	localtime_r(&tt, &tm);
+	strftime(out, n, fmt, &tm);
+}
+
+/*
+ * subject_home: the user's granted subjects as the list "subjects" in V
+ * (code, title, description, files, new). 0, or -1.
+ */
+int
+subject_home(struct req *r, struct tmpl_vars *v)
+{
+	struct subject *list;
+	struct tmpl_vars *item;
+	int n, i;
+
+	if ((n = store_subjects_of_user(r->user.id, &list)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "subjects");
+		tv_set(item, "code", list[i].code);
+		tv_set(item, "title", list[i].title);
+		tv_set(item, "description", list[i].description);
+		tv_setf(item, "files", "%lld", (long long)list[i].nfiles);
+		tv_set(item, "one_file", list[i].nfiles == 1 ? "1" : "");
+		tv_set(item, "new", list[i].has_new ? "1" : "");
+		tv_set(item, "unlocked", store_unlock_until(r->sess.hash,
+		    list[i].id) > now_unix() ? "1" : "");
+	}
+	subjects_free(list, n);
+	return 0;
+}
+
+/*
+ * The subject of the URL, if granted to this user: 0 with S filled, or -1
+ * (unknown and not granted look the same: 404).
+ */
+static int
+granted_subject(struct req *r, struct subject *s)
+{
+	uint8_t mac[32];
+
+	memset(s, 0, sizeof *s);
+	if (r->args[0] == NULL || !subject_code_ok(r->args[0]) ||
+	    store_subject_get(r->args[0], s) == -1)
+		return -1;
+	if (store_grant_mac(r->user.id, s->id, mac) == -1) {
+		subject_clear(s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+subject_page(struct req *r, struct subject *s, unsigned status,
+    const char *error, int64_t wait)
+{
+	struct tmpl_vars *v = tv_new(), *item;
+	struct pubfile *files;
+	char buf[64];
+	int64_t now = now_unix(), until;
+	int n, i;
+
+	tv_set(v, "code", s->code);
+	tv_set(v, "title", s->title);
+	tv_set(v, "description", s->description);
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		tv_setf(v, "minutes", "%lld", (long long)((wait + 59) / 60));
+	until = store_unlock_until(r->sess.hash, s->id);
+	if (until <= now) {
+		subject_clear(s);
+		return http_page(r, status, "subject", v);
+	}
+	tv_set(v, "unlocked", "1");
+	fmt_time(until, "%H:%M", buf, sizeof buf);
+	tv_set(v, "until", buf);
+	if ((n = store_files_for_user(r->user.id, s->id, now, &files)) < 0) {
+		tv_free(v);
+		subject_clear(s);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "files");
+		tv_setf(item, "id", "%lld", (long long)files[i].id);
+		tv_set(item, "name", files[i].name);
+		dl_size_human(files[i].size, r->lang, buf, sizeof buf);
+		tv_set(item, "size", buf);
+		tv_setf(item, "bytes", "%llu", (unsigned long long)files[i].size);
+		fmt_time(files[i].published, "%Y-%m-%d", buf, sizeof buf);
+		tv_set(item, "date", buf);
+		tv_set(item, "sha256", files[i].sha256);
+		if (files[i].last_download > 0) {
+			fmt_time(files[i].last_download, "%Y-%m-%d %H:%M", buf,
+			    sizeof buf);
+			tv_set(item, "last", buf);
+		} else
+			tv_set(item, "last", "");
+		if (files[i].expires > 0) {
+			fmt_time(files[i].expires, "%Y-%m-%d %H:%M", buf,
+			    sizeof buf);
+			tv_set(item, "expires", buf);
+		} else
+			tv_set(item, "expires", "");
+	}
+	pubfiles_free(files, n);
+	subject_clear(s);
+	return http_page(r, status, "subject", v);
+}
+
+/* GET /subjects/{code}: the validation code form, or the files once unlocked. */
+int
+page_subject(struct req *r)
+{
+	struct subject s;
+
+	if (granted_subject(r, &s) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	return subject_page(r, &s, MHD_HTTP_OK, NULL, 0);
+}
+
+/*
+ * POST /subjects/{code}/unlock: the validation code of this user for this
+ * subject unlocks it in this session. Wrong codes are throttled per user
+ * and subject and per address, and audited; a malformed code is not a
+ * guess and is not counted.
+ */
+int
+page_subject_unlock(struct req *r)
+{
+	const char *code = http_field(r, "validation_code");
+	struct subject s;
+	uint8_t want[32], got[32];
+	char norm[VALIDATION_INPUT_MAX], *acct;
+	int64_t wait;
+
+	if (granted_subject(r, &s) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	acct = xasprintf("%s\n%lld", r->user.email, (long long)s.id);
+	if ((wait = throttle_wait("validation", acct, r->addr)) > 0) {
+		store_audit(r->user.id, 0, "validation.throttled", r->addr, s.code);
+		free(acct);
+		return subject_page(r, &s, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "validation.throttled", wait);
+	}
+	if (code == NULL || strlen(code) >= VALIDATION_INPUT_MAX ||
+	    validation_normal(code, norm, sizeof norm) == -1) {
+		free(acct);
+		return subject_page(r, &s, MHD_HTTP_BAD_REQUEST,
+		    code == NULL || *code == '\0' ? "validation.missing" :
+		    "validation.malformed", 0);
+	}
+	validation_mac(r->user.id, s.id, norm, got);
+	explicit_bzero(norm, sizeof norm);
+	if (store_grant_mac(r->user.id, s.id, want) == -1 ||
+	    !crypto_equal(want, got, sizeof want)) {
+		throttle_fail("validation", acct, r->addr);
+		store_audit(r->user.id, 0, "validation.fail", r->addr, s.code);
+		wait = throttle_wait("validation", acct, r->addr);
+		free(acct);
+		return subject_page(r, &s, wait > 0 ? MHD_HTTP_TOO_MANY_REQUESTS :
+		    MHD_HTTP_UNAUTHORIZED, wait > 0 ? "validation.throttled" :
+		    "validation.bad", wait);
+	}
+	throttle_ok("validation", acct);
+	free(acct);
+	if (store_unlock_put(r->sess.hash, s.id, now_unix() +
+	    subject_unlock_time) == -1) {
+		subject_clear(&s);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	store_audit(r->user.id, 0, "subject.unlock", r->addr, s.code);
+	{
+		char *to = xasprintf("/subjects/%s", s.code);
+		int ret = http_redirect(r, to);
+
+		free(to);
+		subject_clear(&s);
+		return ret;
+	}
+}
+
+/*
+ * The one place that decides whether this request may download file ID:
+ * session fully logged in, subject granted to this user, file published to
+ * them, live and not expired (all in one query), subject unlocked in this
+ * session and not expired. Returns 0 with F filled (caller
+ * pubfile_clear()s), 404 for a file the user may not know about, 403 for a
+ * subject that is locked.
+ */
+static unsigned
+file_check(struct req *r, const char *arg, struct pubfile *f)
+{
+	char *end;
+	long long id;
+
+	memset(f, 0, sizeof *f);
+	if (r->sess.stage != STAGE_IN || r->user.id <= 0 || arg == NULL ||
+	    *arg < '1' || *arg > '9' || strlen(arg) > 18)
+		return MHD_HTTP_NOT_FOUND;
+	id = strtoll(arg, &end, 10);
+	if (*end != '\0')
+		return MHD_HTTP_NOT_FOUND;
+	if (store_file_for_download(r->user.id, r->sess.hash, id, now_unix(),
+	    f) == -1)
+		return MHD_HTTP_NOT_FOUND;
+	if (f->unlocked_until <= now_unix()) {
+		pubfile_clear(f);
+		return MHD_HTTP_FORBIDDEN;
+	}
+	return 0;
+}
+
+/* GET /files/{id}: the file, whole or one range, straight from disk. */
+int
+page_file(struct req *r)
+{
+	struct pubfile f;
+	struct buf cd = { 0 };
+	struct stat sb;
+	char path[4096], etag[68], range[96];
+	const char *rh, *ir;
+	uint64_t off = 0, len = 0;
+	unsigned status;
+	int fd, kind, ret;
+
+	if ((status = file_check(r, r->args[0], &f)) != 0) {
+		snprintf(range, sizeof range, "file %.40s: %u", r->args[0] ?
+		    r->args[0] : "", status);
+		store_audit(r->user.id, 0, "download.refused", r->addr, range);
+		return http_error(r, status, status == MHD_HTTP_FORBIDDEN ?
+		    "file.locked" : "err.notfound");
+	}
+	if (publish_path(f.sha256, path, sizeof path) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		logmsg("download: file %lld: cannot open its content %.12s: %s",
+		    (long long)f.id, f.sha256, strerror(errno));
+		pubfile_clear(&f);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size != f.size) {
+		logmsg("download: file %lld: content %.12s is not the published "
+		    "file", (long long)f.id, f.sha256);
+		close(fd);
+		pubfile_clear(&f);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	snprintf(etag, sizeof etag, "\"%s\"", f.sha256);
+	rh = http_header(r, MHD_HTTP_HEADER_RANGE);
+	ir = http_header(r, MHD_HTTP_HEADER_IF_RANGE);
+	/* If-Range with anything but our current strong ETag: the whole file. */
+	if (rh != NULL && ir != NULL && strcmp(ir, etag) != 0)
+		rh = NULL;
+	kind = dl_range(rh, f.size, &off, &len);
+	http_add_header(r, "Accept-Ranges", "bytes");
+	http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	if (kind == DL_RANGE_UNSATISFIABLE) {
+		close(fd);
+		snprintf(range, sizeof range, "bytes */%llu",
+		    (unsigned long long)f.size);
+		http_add_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range);
+		pubfile_clear(&f);
+		return http_error(r, MHD_HTTP_RANGE_NOT_SATISFIABLE, "file.range");
+	}
+	status = MHD_HTTP_OK;
+	if (kind == DL_RANGE_ONE) {
+		status = MHD_HTTP_PARTIAL_CONTENT;
+		snprintf(range, sizeof range, "bytes %llu-%llu/%llu",
+		    (unsigned long long)off, (unsigned long long)(off + len - 1),
+		    (unsigned long long)f.size);
+		http_add_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range);
+	}
+	dl_disposition(&cd, f.name);
+	http_add_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd.data);
+	buf_free(&cd);
+	if (r->method == HTTP_GET)
+		store_download_add(r->user.id, f.id, status, off, len, r->addr);
+	ret = http_file(r, status, dl_mime(f.name), fd, off, len, 1);
+	pubfile_clear(&f);
+	return ret;
+}

@@ -1,0 +1,262 @@
+/* publish.c: content-addressed storage under DATA/files/: stage, place, sweep. */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "portal.h"
+
+#define TMP_PREFIX	".tmp-"
+
+/*
+ * Locking: a publisher holds flock(LOCK_EX) on its file from the first
+ * byte written until its transaction committed; the sweeper only removes
+ * what it can lock. Placing (rename) and removing content both happen
+ * inside a BEGIN IMMEDIATE transaction, so they never interleave with the
+ * database check that decides whether content is still referenced.
+ */
+
+static int
+files_dir(char *out, size_t n)
+{
+	int w = snprintf(out, n, "%s/files", cfg.data);
+
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+static int
+sha_wellformed(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+/* publish_path: DATA/files/SHA into OUT; 0, or -1 when SHA is not a SHA-256. */
+int
+publish_path(const char *sha, char *out, size_t n)
+{
+	int w;
+
+	if (!sha_wellformed(sha))
+		return -1;
+	w = snprintf(out, n, "%s/files/%s", cfg.data, sha);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+static void
+sync_dir(void)
+{
+	char dir[4096];
+	int fd;
+
+	if (files_dir(dir, sizeof dir) == -1)
+		return;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/*
+ * publish_stage: copy SRC into a locked temporary file in DATA/files/,
+ * hashing it, and fsync it. Returns 0 with S filled (release it with
+ * publish_release), or -1 with the reason printed.
+ */
+int
+publish_stage(const char *src, struct staged *s)
+{
+	unsigned char buf[1 << 16], md[32];
+	char dir[4096];
+	struct stat sb;
+	EVP_MD_CTX *ctx = NULL;
+	ssize_t n;
+	int in, w;
+
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "kluis: cannot open %s: %s\n", src, strerror(errno));
+		return -1;
+	}
+	if (fstat(in, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "kluis: %s is not a regular file\n", src);
+		goto fail;
+	}
+	if (files_dir(dir, sizeof dir) == -1)
+		goto fail;
+	w = snprintf(s->tmp, sizeof s->tmp, "%s/" TMP_PREFIX "XXXXXX", dir);
+	if (w < 0 || (size_t)w >= sizeof s->tmp)
+		goto fail;
+	if ((s->fd = mkstemp(s->tmp)) == -1) {
+		fprintf(stderr, "kluis: cannot create a file in %s: %s\n", dir,
+		    strerror(errno));
+		goto fail;
+	}
+	if (flock(s->fd, LOCK_EX) == -1 ||
+	    (ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto fail;
+	for (;;) {
+		n = read(in, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			fprintf(stderr, "kluis: cannot read %s: %s\n", src,
+			    strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+			goto fail;
+		for (ssize_t off = 0; off < n; ) {
+			ssize_t k = write(s->fd, buf + off, (size_t)(n - off));
+
+			if (k == -1 && errno == EINTR)
+				continue;
+			if (k == -1) {
+				fprintf(stderr, "kluis: cannot write %s: %s\n",
+				    s->tmp, strerror(errno));
+				goto fail;
+			}
+			off += k;
+		}
+		s->size += (uint64_t)n;
+	}
+	if (EVP_DigestFinal_ex(ctx, md, NULL) != 1)
+		goto fail;
+	if (fsync(s->fd) == -1) {
+		fprintf(stderr, "kluis: cannot sync %s: %s\n", s->tmp,
+		    strerror(errno));
+		goto fail;
+	}
+	crypto_hex(md, sizeof md, s->sha);
+	EVP_MD_CTX_free(ctx);
+	close(in);
+	return 0;
+fail:
+	EVP_MD_CTX_free(ctx);
+	close(in);
+	publish_release(s);
+	return -1;
+}
+
+/*
+ * publish_place: rename the staged file to its SHA-256 name (call inside
+ * the publishing transaction). Sets S->existed when that content was
+ * already stored. 0, or -1.
+ */
+int
+publish_place(struct staged *s)
+{
+	char path[4096];
+	struct stat sb;
+
+	if (publish_path(s->sha, path, sizeof path) == -1)
+		return -1;
+	s->existed = stat(path, &sb) == 0;
+	if (rename(s->tmp, path) == -1) {
+		logmsg("publish: cannot rename to %s: %s", path, strerror(errno));
+		return -1;
+	}
+	s->placed = 1;
+	sync_dir();
+	return 0;
+}
+
+/*
+ * publish_release: end a publication attempt. After a failure (COMMITTED
+ * 0) the temporary file, or content placed by this attempt alone, is
+ * removed; then the lock is let go.
+ */
+void
+publish_release(struct staged *s)
+{
+	char path[4096];
+
+	if (s->fd == -1)
+		return;
+	if (!s->committed) {
+		if (!s->placed)
+			unlink(s->tmp);
+		else if (!s->existed &&
+		    publish_path(s->sha, path, sizeof path) == 0)
+			unlink(path);
+	}
+	close(s->fd);
+	s->fd = -1;
+}
+
+/* Remove content SHA if nothing live refers to it and nobody holds it. */
+static int
+drop_tx(void *arg)
+{
+	const char *sha = arg;
+	char path[4096];
+	int fd, live;
+
+	if ((live = store_file_live_sha(sha)) != 0)
+		return live < 0 ? -1 : 0;
+	if (publish_path(sha, path, sizeof path) == -1)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
+		logmsg("publish: removed unreferenced content %.12s...", sha);
+	close(fd);
+	return 0;
+}
+
+/*
+ * publish_drop_content: delete DATA/files/SHA when no live publication
+ * refers to it any more (after an unpublish, or an orphan). 0, or -1.
+ */
+int
+publish_drop_content(const char *sha)
+{
+	int rc = db_tx(drop_tx, (void *)(uintptr_t)sha);
+
+	sync_dir();
+	return rc;
+}
+
+/*
+ * publish_sweep: at start-up, remove what a killed publisher left behind:
+ * temporary files nobody holds, and content no live publication refers to.
+ */
+void
+publish_sweep(void)
+{
+	char dir[4096], path[4096 + 256];
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (files_dir(dir, sizeof dir) == -1 || (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (str_has_prefix(de->d_name, TMP_PREFIX)) {
+			snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+				continue;
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
+				logmsg("publish: removed the unfinished %s",
+				    de->d_name);
+			close(fd);
+		} else if (sha_wellformed(de->d_name))
+			publish_drop_content(de->d_name);
+	}
+	closedir(d);
+}
