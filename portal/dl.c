@@ -113,7 +113,7 @@ int
 dl_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 {
 	const char *p;
-	uint64_t first, last, n;
+	uint64_t first = 0, last = 0, n = 0;
 	int suffix, count = 0;
 
 	*off = 0;

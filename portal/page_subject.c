@@ -183,9 +183,9 @@ page_subject_unlock(struct req *r)
 		store_audit(r->user.id, 0, "validation.fail", r->addr, s.code);
 		wait = throttle_wait("validation", acct, r->addr);
 		free(acct);
-		return subject_page(r, &s, wait > 0 ? MHD_HTTP_TOO_MANY_REQUESTS :
-		    MHD_HTTP_UNAUTHORIZED, wait > 0 ? "validation.throttled" :
-		    "validation.bad", wait);
+		/* Wrong is 401; the page already says when to try again. */
+		return subject_page(r, &s, MHD_HTTP_UNAUTHORIZED, wait > 0 ?
+		    "validation.throttled" : "validation.bad", wait);
 	}
 	throttle_ok("validation", acct);
 	free(acct);
