@@ -16,6 +16,8 @@ static const char usage[] =
 "commands:\n"
 "  serve         run the portal (see kluis serve --help)\n"
 "  user add      create an account; its temporary password is emailed\n"
+"  user reset-otp  remove a user's authenticators; they enrol again\n"
+"  requests      list pending requests for an authenticator reset\n"
 "\n"
 "Every command takes --data DIR (default ./var) and --help.\n";
 
@@ -47,7 +49,12 @@ static const char serve_usage[] =
 "  --session-max SECS     absolute session timeout (default 36000)\n"
 "  --max-body BYTES       largest form body accepted (default 65536)\n"
 "  --max-account-failures N  free failures per account before delays (default 5)\n"
-"  --max-ip-failures N    free failures per client address (default 50)\n";
+"  --max-ip-failures N    free failures per client address (default 50)\n"
+"  --reset-ttl SECS       how long a mailed password-reset link works\n"
+"                         (default 1800)\n"
+"  --reset-reenrols       the reset link alone removes the user's devices and\n"
+"                         they enrol again (the mailbox becomes a single\n"
+"                         factor; off by default)\n";
 
 static long
 number(const char *s, long min, long max, const char *what)
@@ -93,7 +100,7 @@ serve(int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_DATA, O_URL, O_ADMIN, O_ISSUER, O_SMTP, O_FROM,
 	    O_CERT, O_KEYF, O_PROXY, O_KEY, O_SHARE, O_THREADS, O_IDLE, O_MAX,
-	    O_BODY, O_ACCT, O_IP, O_HELP };
+	    O_BODY, O_ACCT, O_IP, O_HELP, O_RESET_TTL, O_REENROL };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "data", required_argument, NULL, O_DATA },
@@ -114,6 +121,8 @@ serve(int argc, char **argv)
 		{ "max-account-failures", required_argument, NULL, O_ACCT },
 		{ "max-ip-failures", required_argument, NULL, O_IP },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "reset-ttl", required_argument, NULL, O_RESET_TTL },
+		{ "reset-reenrols", no_argument, NULL, O_REENROL },
 		{ NULL, 0, NULL, 0 }
 	};
 	sigset_t stop;
@@ -156,6 +165,11 @@ serve(int argc, char **argv)
 			cfg.max_ip_failures = (int)number(optarg, 1, 1000000,
 			    "--max-ip-failures");
 			break;
+		case O_RESET_TTL:
+			cfg.reset_ttl = number(optarg, 1, 7 * 86400,
+			    "--reset-ttl");
+			break;
+		case O_REENROL: cfg.reset_reenrols = 1; break;
 		case O_HELP:
 			fputs(serve_usage, stdout);
 			return 0;
@@ -221,6 +235,8 @@ main(int argc, char **argv)
 		return serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "user") == 0)
 		return cli_user(argc - 1, argv + 1);
+	if (strcmp(argv[1], "requests") == 0)
+		return cli_requests(argc - 1, argv + 1);
 	fprintf(stderr, "kluis: unknown command %s\n", argv[1]);
 	fputs(usage, stderr);
 	return 2;
