@@ -43,7 +43,6 @@ static const struct route routes[] = {
 	GET("/forgot", page_forgot, ANY_LOGIN),
 	POST("/forgot", page_forgot_post, ANY_LOGIN),
 	GET("/reset", page_reset, ANY_LOGIN),
-	GET("/reset/{}", page_reset, ANY_LOGIN),
 	POST("/reset", page_reset_post, ANY_LOGIN),
 	GET("/reset/verify", page_reset_verify, STAGE_BIT(STAGE_RESET)),
 	POST("/reset/verify", page_reset_verify_post, STAGE_BIT(STAGE_RESET)),
@@ -51,6 +50,7 @@ static const struct route routes[] = {
 	GET("/reset/password", page_reset_password, STAGE_BIT(STAGE_RESET_PW)),
 	POST("/reset/password", page_reset_password_post,
 	    STAGE_BIT(STAGE_RESET_PW)),
+	GET("/reset/{}", page_reset, ANY_LOGIN),	/* after /reset/verify... */
 };
 
 /*

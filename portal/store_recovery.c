@@ -105,26 +105,23 @@ store_reset_put(int64_t user_id, const uint8_t hash[32], int64_t expires,
 }
 
 /*
- * store_reset_take: spend the reset link with HASH. Returns its user id
- * when it was live, else -1; the row is gone either way (single use).
+ * store_reset_take: spend the live reset link with HASH (single use).
+ * Returns its user id, or -1 when there is none or it expired.
  */
 int64_t
 store_reset_take(const uint8_t hash[32])
 {
 	sqlite3_stmt *st = db_prepare("DELETE FROM reset_tokens WHERE "
-	    "token_hash = :h RETURNING user_id, expires");
-	int64_t uid = -1, expires = 0;
+	    "token_hash = :h AND expires > :now RETURNING user_id");
+	int64_t uid = -1;
 
 	if (st == NULL)
 		return -1;
 	db_bind_blob(st, ":h", hash, 32);
-	if (db_step(st) == SQLITE_ROW) {
+	db_bind_int(st, ":now", now_unix());
+	if (db_step(st) == SQLITE_ROW)
 		uid = sqlite3_column_int64(st, 0);
-		expires = sqlite3_column_int64(st, 1);
-	}
 	db_done(st);
-	if (uid > 0 && expires <= now_unix())
-		uid = -1;
 	return uid;
 }
 
