@@ -24,6 +24,7 @@ struct config cfg = {
 	.max_body = 64 * 1024,
 	.max_account_failures = 5,
 	.max_ip_failures = 50,
+	.reset_ttl = 30 * 60,
 };
 
 /*

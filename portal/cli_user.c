@@ -8,11 +8,17 @@
 
 static const char user_usage[] =
 "usage: kluis user add EMAIL [--name NAME] [--admin] [--data DIR]\n"
+"       kluis user reset-otp EMAIL [--keep-password] [--data DIR]\n"
 "\n"
 "  add EMAIL     create an account and email it a temporary password\n"
 "  --name NAME   the person's name, shown in the portal\n"
 "  --admin       the account may use the admin console\n"
-"  --data DIR    the data directory (default ./var)\n";
+"  --data DIR    the data directory (default ./var)\n"
+"\n"
+"  reset-otp EMAIL  remove the user's authenticators and recovery codes\n"
+"                and end their sessions; a new temporary password is\n"
+"                emailed (--keep-password: not), and the next login\n"
+"                enrols a phone again (see kluis user reset-otp --help)\n";
 
 /*
  * user_invite: create an account with a fresh temporary password. When
@@ -132,5 +138,7 @@ cli_user(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "add") == 0)
 		return user_add(argc - 1, argv + 1);
+	if (strcmp(argv[1], "reset-otp") == 0)
+		return cli_user_reset_otp(argc - 1, argv + 1);
 	return app_usage_error("user", "unknown subcommand %s", argv[1]);
 }

@@ -331,6 +331,10 @@ stage_home(int stage)
 		return "/otp";
 	case STAGE_IN:
 		return "/";
+	case STAGE_RESET:	/* issue 4 */
+		return "/reset/verify";
+	case STAGE_RESET_PW:
+		return "/reset/password";
 	default:
 		return "/login";
 	}

@@ -25,6 +25,8 @@ static const char usage[] =
 "  publish       publish a file on a subject for its grantees\n"
 "  files         list a subject's files with their downloads\n"
 "  unpublish     withdraw a published file\n"
+"  user reset-otp  remove a user's authenticators; they enrol again\n"
+"  requests      list pending requests for an authenticator reset\n"
 "\n"
 "Every command takes --data DIR (default ./var) and --help.\n";
 
@@ -59,7 +61,12 @@ static const char serve_usage[] =
 "  --max-ip-failures N    free failures per client address (default 50)\n"
 "  --unlock-minutes N     how long a validation code unlocks a subject in a\n"
 "                         session (default 30)\n"
-"  --unlock-seconds N     the same in seconds, for tests and demonstrations\n";
+"  --unlock-seconds N     the same in seconds, for tests and demonstrations\n"
+"  --reset-ttl SECS       how long a mailed password-reset link works\n"
+"                         (default 1800)\n"
+"  --reset-reenrols       the reset link alone removes the user's devices and\n"
+"                         they enrol again (the mailbox becomes a single\n"
+"                         factor; off by default)\n";
 
 static long
 number(const char *s, long min, long max, const char *what)
@@ -105,7 +112,8 @@ serve(int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_DATA, O_URL, O_ADMIN, O_ISSUER, O_SMTP, O_FROM,
 	    O_CERT, O_KEYF, O_PROXY, O_KEY, O_SHARE, O_THREADS, O_IDLE, O_MAX,
-	    O_BODY, O_ACCT, O_IP, O_HELP, O_UNLOCK_MIN, O_UNLOCK_SEC };
+	    O_BODY, O_ACCT, O_IP, O_HELP, O_UNLOCK_MIN, O_UNLOCK_SEC,
+	    O_RESET_TTL, O_REENROL };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "data", required_argument, NULL, O_DATA },
@@ -128,6 +136,8 @@ serve(int argc, char **argv)
 		{ "help", no_argument, NULL, O_HELP },
 		{ "unlock-minutes", required_argument, NULL, O_UNLOCK_MIN },
 		{ "unlock-seconds", required_argument, NULL, O_UNLOCK_SEC },
+		{ "reset-ttl", required_argument, NULL, O_RESET_TTL },
+		{ "reset-reenrols", no_argument, NULL, O_REENROL },
 		{ NULL, 0, NULL, 0 }
 	};
 	sigset_t stop;
@@ -178,6 +188,11 @@ serve(int argc, char **argv)
 			subject_unlock_time = number(optarg, 1, 24 * 3600,
 			    "--unlock-seconds");
 			break;
+		case O_RESET_TTL:
+			cfg.reset_ttl = number(optarg, 1, 7 * 86400,
+			    "--reset-ttl");
+			break;
+		case O_REENROL: cfg.reset_reenrols = 1; break;
 		case O_HELP:
 			fputs(serve_usage, stdout);
 			return 0;
@@ -237,6 +252,7 @@ static const struct {
 	{ "publish", cli_publish },
 	{ "files", cli_files },
 	{ "unpublish", cli_unpublish },
+	{ "requests", cli_requests },
 };
 
 int

@@ -6,19 +6,18 @@
 
 #include "portal.h"
 
-#define DEVICE_NAME_MAX	64
 #define EMAIL_MAX	254
 
-/* A throttled form: the page says how many minutes to wait. */
-static void
-set_retry(struct tmpl_vars *v, int64_t wait)
+/* login_set_retry: a throttled form says how many minutes to wait. */
+void
+login_set_retry(struct tmpl_vars *v, int64_t wait)
 {
 	tv_setf(v, "minutes", "%lld", (long long)((wait + 59) / 60));
 }
 
-/* The email as typed, trimmed and lowercased, or NULL when unusable. */
-static char *
-email_normal(const char *in)
+/* login_email_normal: the email as typed, trimmed and lowercased (caller frees), or NULL when unusable. */
+char *
+login_email_normal(const char *in)
 {
 	char *e;
 
@@ -45,7 +44,7 @@ login_form(struct req *r, unsigned status, const char *error, int64_t wait)
 	if (error != NULL)
 		tv_set(v, "error", error);
 	if (wait > 0)
-		set_retry(v, wait);
+		login_set_retry(v, wait);
 	return http_page(r, status, "login", v);
 }
 
@@ -69,7 +68,7 @@ page_login_post(struct req *r)
 	int64_t wait;
 	int found, ok, ndev, stage, ret;
 
-	if ((email = email_normal(http_field(r, "email"))) == NULL ||
+	if ((email = login_email_normal(http_field(r, "email"))) == NULL ||
 	    pw == NULL || *pw == '\0') {
 		free(email);
 		return login_form(r, MHD_HTTP_BAD_REQUEST, "login.missing", 0);
@@ -166,31 +165,57 @@ pending_uri(struct req *r, char **grouped)
 	return uri;
 }
 
-static int
-enrol_form(struct req *r, unsigned status, const char *error, int64_t wait)
+/*
+ * login_enrol_vars: what an enrolment form shows (QR, secret in groups,
+ * issuer, the device name typed so far) for the session's pending secret,
+ * created when there is none. 0, or -1.
+ */
+int
+login_enrol_vars(struct req *r, struct tmpl_vars *v)
 {
-	struct tmpl_vars *v;
 	char *uri, *grouped = NULL, *svg;
 	const char *name = http_field(r, "device_name");
 
 	if ((uri = pending_uri(r, &grouped)) == NULL)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return -1;
 	svg = qr_svg(uri);
-	v = tv_new();
 	tv_set(v, "qr", svg ? svg : "");
 	tv_set(v, "secret", grouped);
 	tv_set(v, "issuer", cfg.issuer);
 	if (name != NULL && strlen(name) <= DEVICE_NAME_MAX)
 		tv_set(v, "device_name", name);
-	if (error != NULL)
-		tv_set(v, "error", error);
-	if (wait > 0)
-		set_retry(v, wait);
 	explicit_bzero(uri, strlen(uri));
 	free(uri);
 	explicit_bzero(grouped, strlen(grouped));
 	free(grouped);
 	free(svg);
+	return 0;
+}
+
+/* login_pending_clear: forget the session's pending enrolment secret. */
+void
+login_pending_clear(struct req *r)
+{
+	free(r->sess.pending);
+	r->sess.pending = NULL;
+	r->sess.pending_len = 0;
+	store_session_set_pending(r->sess.hash, NULL, 0);
+}
+
+static int
+enrol_form(struct req *r, unsigned status, const char *error, int64_t wait)
+{
+	struct tmpl_vars *v = tv_new();
+
+	if (login_enrol_vars(r, v) == -1) {
+		tv_free(v);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	tv_set(v, "action", "/enrol");
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		login_set_retry(v, wait);
 	return http_page(r, status, "enrol", v);
 }
 
@@ -215,9 +240,9 @@ page_enrol_qr(struct req *r)
 	return http_send(r, MHD_HTTP_OK, "image/svg+xml", svg, strlen(svg));
 }
 
-/* device_name_ok: 1..64 characters, no control characters; trims in place. */
-static int
-device_name_ok(char *name)
+/* login_device_name_ok: 1..64 characters, no control characters; trims in place. */
+int
+login_device_name_ok(char *name)
 {
 	const unsigned char *p;
 
@@ -260,42 +285,67 @@ check_code(struct req *r, const uint8_t *secret, int64_t last_step,
 	return NULL;
 }
 
+/*
+ * login_add_device: the session's pending secret becomes a device named by
+ * the field "device_name" once the field "code" matches it. Returns NULL
+ * (device stored, audited, *NAME set: caller frees), or the message key of
+ * the failure with *STATUS and *WAIT set.
+ */
+const char *
+login_add_device(struct req *r, unsigned *status, int64_t *wait, char **name)
+{
+	const char *in = http_field(r, "device_name"), *err;
+	uint8_t *secret;
+	int64_t step, id;
+
+	*wait = 0;
+	*name = xstrdup(in ? in : "");
+	if (!login_device_name_ok(*name)) {
+		*status = MHD_HTTP_BAD_REQUEST;
+		err = "enrol.name";
+		goto fail;
+	}
+	if (pending_secret(r, &secret) == -1) {
+		*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		err = "err.internal";
+		goto fail;
+	}
+	err = check_code(r, secret, 0, &step, status, wait);
+	explicit_bzero(secret, TOTP_SECRET_LEN);
+	free(secret);
+	if (err != NULL)
+		goto fail;
+	id = store_device_add(r->user.id, *name, r->sess.pending,
+	    r->sess.pending_len, step);
+	if (id < 0) {
+		*status = id == -2 ? MHD_HTTP_BAD_REQUEST :
+		    MHD_HTTP_INTERNAL_SERVER_ERROR;
+		err = id == -2 ? "enrol.exists" : "err.internal";
+		goto fail;
+	}
+	throttle_ok("otp", r->user.email);
+	store_audit(r->user.id, 0, "device.add", r->addr, *name);
+	return NULL;
+fail:
+	free(*name);
+	*name = NULL;
+	return err;
+}
+
 int
 page_enrol_post(struct req *r)
 {
-	const char *in = http_field(r, "device_name"), *err;
+	const char *err;
 	char *name;
-	uint8_t *secret;
-	int64_t step, id, wait = 0;
+	int64_t wait;
 	unsigned status;
 	int stage;
 
-	name = xstrdup(in ? in : "");
-	if (!device_name_ok(name)) {
-		free(name);
-		return enrol_form(r, MHD_HTTP_BAD_REQUEST, "enrol.name", 0);
-	}
-	if (pending_secret(r, &secret) == -1) {
-		free(name);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
-	}
-	err = check_code(r, secret, 0, &step, &status, &wait);
-	explicit_bzero(secret, TOTP_SECRET_LEN);
-	free(secret);
-	if (err != NULL) {
-		free(name);
+	err = login_add_device(r, &status, &wait, &name);
+	if (err != NULL && status == MHD_HTTP_INTERNAL_SERVER_ERROR)
+		return http_error(r, status, err);
+	if (err != NULL)
 		return enrol_form(r, status, err, wait);
-	}
-	id = store_device_add(r->user.id, name, r->sess.pending,
-	    r->sess.pending_len, step);
-	if (id < 0) {
-		free(name);
-		return id == -2 ? enrol_form(r, MHD_HTTP_BAD_REQUEST,
-		    "enrol.exists", 0) : http_error(r,
-		    MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
-	}
-	throttle_ok("otp", r->user.email);
-	store_audit(r->user.id, 0, "device.add", r->addr, name);
 	free(name);
 	stage = r->user.password_temp ? STAGE_PASSWORD : STAGE_OTP;
 	return http_advance(r, r->user.id, stage);
@@ -343,34 +393,44 @@ page_password_post(struct req *r)
 	return http_advance(r, r->user.id, STAGE_OTP);
 }
 
-static int
-otp_form(struct req *r, unsigned status, const char *error, int64_t wait)
+/*
+ * login_device_list: with more than one device, the list "devices" of
+ * radio choices (id, name, checked) for the field "device".
+ */
+void
+login_device_list(struct req *r, struct tmpl_vars *v)
 {
-	struct tmpl_vars *v = tv_new(), *item;
+	struct tmpl_vars *item;
 	struct device *devs;
 	const char *chosen = http_field(r, "device");
 	int n, i;
 
-	if ((n = store_devices(r->user.id, &devs)) < 0) {
-		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	if ((n = store_devices(r->user.id, &devs)) <= 1) {
+		devices_free(devs, n < 0 ? 0 : n);
+		return;
 	}
-	if (n > 1) {
-		for (i = 0; i < n; i++) {
-			item = tv_add(v, "devices");
-			tv_setf(item, "id", "%lld", (long long)devs[i].id);
-			tv_set(item, "name", devs[i].name);
-			if ((chosen == NULL && i == 0) || (chosen != NULL &&
-			    strtoll(chosen, NULL, 10) == devs[i].id))
-				tv_set(item, "checked", "1");
-		}
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "devices");
+		tv_setf(item, "id", "%lld", (long long)devs[i].id);
+		tv_set(item, "name", devs[i].name);
+		if ((chosen == NULL && i == 0) || (chosen != NULL &&
+		    strtoll(chosen, NULL, 10) == devs[i].id))
+			tv_set(item, "checked", "1");
 	}
 	devices_free(devs, n);
+}
+
+static int
+otp_form(struct req *r, unsigned status, const char *error, int64_t wait)
+{
+	struct tmpl_vars *v = tv_new();
+
+	login_device_list(r, v);
 	tv_set(v, "email", r->user.email);
 	if (error != NULL)
 		tv_set(v, "error", error);
 	if (wait > 0)
-		set_retry(v, wait);
+		login_set_retry(v, wait);
 	return http_page(r, status, "otp", v);
 }
 
@@ -380,24 +440,31 @@ page_otp(struct req *r)
 	return otp_form(r, MHD_HTTP_OK, NULL, 0);
 }
 
-/* POST /otp: the code is checked against the chosen device only. */
-int
-page_otp_post(struct req *r)
+/*
+ * login_device_code: the field "code" checked against the device chosen in
+ * the field "device" (or the only one), and recorded as used. Returns NULL
+ * on success (with *DEVICE_NAME, caller frees, when not NULL), "" when the
+ * user has no device, or the message key of the failure with *STATUS set.
+ * A code is never tried against another device than the chosen one.
+ */
+const char *
+login_device_code(struct req *r, unsigned *status, int64_t *wait,
+    char **device_name)
 {
 	const char *chosen = http_field(r, "device"), *err;
 	struct device *devs, *d = NULL;
 	uint8_t *secret;
 	size_t len;
-	int64_t step, wait = 0;
-	unsigned status;
+	int64_t step;
 	int n, i;
 
+	*wait = 0;
+	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	if ((n = store_devices(r->user.id, &devs)) < 0)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return "err.internal";
 	if (n == 0) {
-		/* The authenticators were reset while this login was under way. */
 		devices_free(devs, n);
-		return http_advance(r, r->user.id, STAGE_ENROL);
+		return "";
 	}
 	if (chosen == NULL && n == 1)
 		d = &devs[0];
@@ -406,28 +473,50 @@ page_otp_post(struct req *r)
 			d = &devs[i];
 	if (d == NULL) {
 		devices_free(devs, n);
-		return otp_form(r, MHD_HTTP_BAD_REQUEST, "otp.choose", 0);
+		*status = MHD_HTTP_BAD_REQUEST;
+		return "otp.choose";
 	}
 	if ((secret = crypto_open(d->sealed, d->sealed_len, &len)) == NULL ||
 	    len != TOTP_SECRET_LEN) {
 		free(secret);
 		devices_free(devs, n);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return "err.internal";
 	}
-	err = check_code(r, secret, d->last_step, &step, &status, &wait);
+	err = check_code(r, secret, d->last_step, &step, status, wait);
 	explicit_bzero(secret, len);
 	free(secret);
 	if (err == NULL && store_device_use(d->id, step) == -1) {
 		/* Another request used this code a moment ago. */
 		throttle_fail("otp", r->user.email, r->addr);
 		store_audit(r->user.id, 0, "otp.fail", r->addr, "replay");
-		status = MHD_HTTP_UNAUTHORIZED;
+		*status = MHD_HTTP_UNAUTHORIZED;
 		err = "otp.bad";
 	}
+	if (err == NULL) {
+		throttle_ok("otp", r->user.email);
+		if (device_name != NULL)
+			*device_name = xstrdup(d->name);
+	}
 	devices_free(devs, n);
+	return err;
+}
+
+/* POST /otp: the code is checked against the chosen device only. */
+int
+page_otp_post(struct req *r)
+{
+	const char *err;
+	int64_t wait;
+	unsigned status;
+
+	err = login_device_code(r, &status, &wait, NULL);
+	if (err != NULL && *err == '\0')
+		/* The authenticators were reset while this login was under way. */
+		return http_advance(r, r->user.id, STAGE_ENROL);
+	if (err != NULL && strcmp(err, "err.internal") == 0)
+		return http_error(r, status, err);
 	if (err != NULL)
 		return otp_form(r, status, err, wait);
-	throttle_ok("otp", r->user.email);
 	store_audit(r->user.id, 0, "login.ok", r->addr, "");
 	return http_advance(r, r->user.id, STAGE_IN);
 }

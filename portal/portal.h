@@ -18,7 +18,10 @@ enum stage {
 	STAGE_ENROL = 2,	/* password ok, no device yet: enrol one */
 	STAGE_PASSWORD = 3,	/* temporary password: choose a new one */
 	STAGE_OTP = 4,		/* password ok: a code from a device */
-	STAGE_IN = 5		/* fully logged in */
+	STAGE_IN = 5,		/* fully logged in */
+	/* issue 4: a password reset, entered only by POSTing a mailed token */
+	STAGE_RESET = 6,	/* token ok: prove the second factor */
+	STAGE_RESET_PW = 7	/* second factor ok: choose a new password */
 };
 #define STAGE_BIT(s)	(1u << (s))
 
@@ -42,6 +45,9 @@ struct config {
 	size_t		 max_body;
 	int		 max_account_failures;
 	int		 max_ip_failures;
+	/* issue 4: recovery */
+	int64_t		 reset_ttl;	/* seconds a mailed reset link lives */
+	int		 reset_reenrols; /* the link alone removes the devices */
 };
 extern struct config cfg;
 
@@ -367,6 +373,72 @@ int	 page_password_post(struct req *);
 int	 page_otp(struct req *);
 int	 page_otp_post(struct req *);
 int	 page_logout_post(struct req *);
+/* shared with page_account.c and page_forgot.c */
+#define DEVICE_NAME_MAX	64
+char	*login_email_normal(const char *);	/* caller frees; NULL: unusable */
+void	 login_set_retry(struct tmpl_vars *, int64_t wait);
+int	 login_device_name_ok(char *);
+int	 login_enrol_vars(struct req *, struct tmpl_vars *);
+void	 login_device_list(struct req *, struct tmpl_vars *);
+const char *login_device_code(struct req *, unsigned *status, int64_t *wait,
+	    char **device_name);
+void	 login_pending_clear(struct req *);
+const char *login_add_device(struct req *, unsigned *status, int64_t *wait,
+	    char **name);
+
+/* store_recovery.c */
+#define RECOVERY_CODES	10
+struct otp_request {
+	int64_t	 user_id;
+	char	*email;
+	int64_t	 created;
+	char	*addr;
+};
+int	 store_recovery_replace(int64_t user_id, uint8_t hashes[][32], int n);
+int	 store_recovery_use(int64_t user_id, const uint8_t hash[32]);
+int	 store_recovery_count(int64_t user_id);
+int	 store_reset_put(int64_t user_id, const uint8_t hash[32], int64_t expires,
+	    const char *addr);
+int64_t	 store_reset_take(const uint8_t hash[32]);
+int	 store_device_remove(int64_t user_id, int64_t id);
+int	 store_otp_reset(int64_t user_id);
+int	 store_otp_request_put(int64_t user_id, const char *addr);
+int	 store_otp_requests(struct otp_request **);
+void	 otp_requests_free(struct otp_request *, int);
+
+/* recovery.c */
+int	 recovery_new_codes(int64_t user_id, char codes[][16]);
+const char *recovery_check(struct req *, unsigned *status, int64_t *wait);
+void	 recovery_mail(const struct user *, const char *name, const char *addr,
+	    const char *device, const char *secret);
+int	 recovery_reset_otp(const struct user *, int64_t actor, const char *addr,
+	    int new_temp, int mail);
+
+/* page_account.c */
+int	 page_account(struct req *);
+int	 page_account_add(struct req *);
+int	 page_account_add_post(struct req *);
+int	 page_account_remove(struct req *);
+int	 page_account_remove_post(struct req *);
+int	 page_account_password_post(struct req *);
+int	 page_account_recovery_post(struct req *);
+
+/* page_forgot.c */
+int	 page_forgot(struct req *);
+int	 page_forgot_post(struct req *);
+int	 page_reset(struct req *);
+int	 page_reset_post(struct req *);
+int	 page_reset_verify(struct req *);
+int	 page_reset_verify_post(struct req *);
+int	 page_reset_request_post(struct req *);
+int	 page_reset_password(struct req *);
+int	 page_reset_password_post(struct req *);
+int	 page_otp_recovery(struct req *);
+int	 page_otp_recovery_post(struct req *);
+
+/* cli_recovery.c */
+int	 cli_requests(int, char **);
+int	 cli_user_reset_otp(int, char **);
 
 /* page_home.c */
 int	 page_home(struct req *);

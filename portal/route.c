@@ -8,7 +8,8 @@
 #define PASSWORD	STAGE_BIT(STAGE_PASSWORD)
 #define OTP		STAGE_BIT(STAGE_OTP)
 #define IN		STAGE_BIT(STAGE_IN)
-#define ANY_LOGIN	(ANON | ENROL | PASSWORD | OTP)
+#define RESET		(STAGE_BIT(STAGE_RESET) | STAGE_BIT(STAGE_RESET_PW))
+#define ANY_LOGIN	(ANON | ENROL | PASSWORD | OTP | RESET)
 #define ANY_SESSION	(ANY_LOGIN | IN)
 
 #define GET(p, h, s)	{ .method = HTTP_GET, .pattern = p, .handler = h, .stages = s }
@@ -33,6 +34,27 @@ static const struct route routes[] = {
 	GET("/subjects/{}", page_subject, IN),
 	POST("/subjects/{}/unlock", page_subject_unlock, IN),
 	GET("/files/{}", page_file, IN),
+	/* issue 4: account, recovery codes, password reset */
+	GET("/account", page_account, IN),
+	GET("/account/add", page_account_add, IN),
+	POST("/account/add", page_account_add_post, IN),
+	GET("/account/devices/{}/remove", page_account_remove, IN),
+	POST("/account/devices/{}/remove", page_account_remove_post, IN),
+	POST("/account/password", page_account_password_post, IN),
+	POST("/account/recovery", page_account_recovery_post, IN),
+	GET("/otp/recovery", page_otp_recovery, OTP),
+	POST("/otp/recovery", page_otp_recovery_post, OTP),
+	GET("/forgot", page_forgot, ANY_LOGIN),
+	POST("/forgot", page_forgot_post, ANY_LOGIN),
+	GET("/reset", page_reset, ANY_LOGIN),
+	POST("/reset", page_reset_post, ANY_LOGIN),
+	GET("/reset/verify", page_reset_verify, STAGE_BIT(STAGE_RESET)),
+	POST("/reset/verify", page_reset_verify_post, STAGE_BIT(STAGE_RESET)),
+	POST("/reset/request", page_reset_request_post, STAGE_BIT(STAGE_RESET)),
+	GET("/reset/password", page_reset_password, STAGE_BIT(STAGE_RESET_PW)),
+	POST("/reset/password", page_reset_password_post,
+	    STAGE_BIT(STAGE_RESET_PW)),
+	GET("/reset/{}", page_reset, ANY_LOGIN),	/* after /reset/verify... */
 };
 
 /*

@@ -1051,3 +1051,140 @@ def unlock(browser, code, vcode):
 	r = browser.get("/subjects/%s" % code)
 	return browser.submit(r, "/subjects/%s/unlock" % code,
 	    {"validation_code": vcode})
+# --------------------------------------------------------------- recovery (issue 4)
+
+RESET_SUBJECT = "Nieuw wachtwoord instellen"
+RECOVERY_CODE = re.compile(r"<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code>")
+
+
+def db_rows(server, sql, args=()):
+	"""Rows of a read-only query on the server's database (for assertions)."""
+	import sqlite3
+	con = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.data,
+	    "kluis.db"), uri=True, timeout=10)
+	try:
+		return con.execute(sql, args).fetchall()
+	finally:
+		con.close()
+
+
+def db_write(server, sql, args=()):
+	"""Change the database behind the server's back (e.g. to disable a
+	user before the admin console exists)."""
+	import sqlite3
+	con = sqlite3.connect(os.path.join(server.data, "kluis.db"), timeout=10)
+	try:
+		con.execute(sql, args)
+		con.commit()
+	finally:
+		con.close()
+
+
+def account_state(server, addr):
+	"""What a bad input must not change: password, devices, unused
+	recovery codes, the live reset link, the pending reset request."""
+	uid = db_rows(server, "SELECT id FROM users WHERE email = ?", (addr,))
+	if not uid:
+		return None
+	uid = uid[0][0]
+	return {
+	    "user": db_rows(server, "SELECT password_hash, password_temp, "
+		"disabled FROM users WHERE id = ?", (uid,)),
+	    "devices": db_rows(server, "SELECT id, name, secret FROM devices "
+		"WHERE user_id = ? ORDER BY id", (uid,)),
+	    "recovery": db_rows(server, "SELECT id, code_hash FROM "
+		"recovery_codes WHERE user_id = ? AND used IS NULL ORDER BY id",
+		(uid,)),
+	    "reset": db_rows(server, "SELECT token_hash FROM reset_tokens "
+		"WHERE user_id = ?", (uid,)),
+	    "requests": db_rows(server, "SELECT user_id FROM "
+		"otp_reset_requests WHERE user_id = ?", (uid,)),
+	}
+
+
+def check_unchanged(name, server, addr, before):
+	after = account_state(server, addr)
+	diff = [k for k in before if before[k] != after.get(k)]
+	return check("%s leaves the account unchanged" % name, not diff,
+	    "changed: %s" % diff)
+
+
+def audit_events(server, addr):
+	return [r[0] for r in db_rows(server, "SELECT event FROM audit WHERE "
+	    "user_id = (SELECT id FROM users WHERE email = ?) ORDER BY id",
+	    (addr,))]
+
+
+def mails_to(server, addr, subject):
+	"""Paths of all messages to addr with subject, oldest first."""
+	hits = [(p, m) for p, m in read_mails(server) if _addr_match(m, addr)
+	    and subject.lower() in str(m.get("Subject", "")).lower()]
+	hits.sort(key=lambda pm: pm[0])
+	return hits
+
+
+def device_choices(resp, action):
+	"""{device name: radio value} of the form posting to action."""
+	form = resp.page.form(action)
+	out = {}
+	for i in form_radios(form, "device") if form else []:
+		out[resp.page.labels.get(i.get("id"), "")] = i.get("value")
+	return out
+
+
+def add_device(browser, name):
+	"""/account/add -> a new Device named name, its id filled in."""
+	r = browser.get("/account/add")
+	require_page("GET /account/add is the add-phone page", r, "account_add")
+	secret = enrol_secret(r)
+	require("/account/add shows a secret", secret, r.page.ids)
+	dev = Device(secret, name)
+	code, step = dev.next_code()
+	r = browser.submit(r, "/account/add", {"device_name": name, "code": code})
+	require_redirect("POST /account/add -> /account?done=added", r,
+	    "/account?done=added")
+	dev.accepted(step)
+	rows = db_rows(browser.server, "SELECT id FROM devices WHERE name = ? "
+	    "ORDER BY id DESC", (name,))
+	dev.id = str(rows[0][0]) if rows else None
+	return dev
+
+
+def new_recovery_codes(browser):
+	"""POST /account/recovery; the 10 codes shown."""
+	r = browser.get("/account")
+	require_page("GET /account", r, "account")
+	r = browser.submit(r, "/account/recovery", {})
+	require_page("POST /account/recovery shows the codes", r,
+	    "recovery_codes")
+	return RECOVERY_CODE.findall(r.text)
+
+
+def reset_tokens(server, addr):
+	"""Tokens of every reset mail to addr, oldest first."""
+	out = []
+	for p, m in mails_to(server, addr, RESET_SUBJECT):
+		for s in mail_secrets(m):
+			q = urllib.parse.urlsplit(s).query
+			t = urllib.parse.parse_qs(q).get("token")
+			if t:
+				out.append(t[0])
+	return out
+
+
+def forgot(server, addr, browser=None):
+	"""GET /forgot, POST email; returns (browser, response)."""
+	b = browser or Browser(server, "forgot")
+	r = b.get("/forgot")
+	require_page("GET /forgot is the forgot page", r, "forgot")
+	return b, b.submit(r, "/forgot", {"email": addr})
+
+
+def wait_reset_token(server, addr, count=1, timeout=10):
+	"""The newest token once at least count reset mails reached addr."""
+	deadline = time.time() + timeout
+	while True:
+		toks = reset_tokens(server, addr)
+		if len(toks) >= count or time.time() >= deadline:
+			return toks[-1] if len(toks) >= count else None
+		time.sleep(0.2)

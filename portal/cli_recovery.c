@@ -1,0 +1,131 @@
+/* cli_recovery.c: "kluis requests" and "kluis user reset-otp": authenticator resets by an admin. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portal.h"
+
+static const char requests_usage[] =
+"usage: kluis requests [--data DIR]\n"
+"\n"
+"List the users who asked for an authenticator reset (they have neither a\n"
+"working phone nor a recovery code). Approve one, after checking who is\n"
+"asking, with: kluis user reset-otp EMAIL\n";
+
+static const char reset_usage[] =
+"usage: kluis user reset-otp EMAIL [--keep-password] [--data DIR]\n"
+"\n"
+"Remove all authenticator devices and recovery codes of EMAIL, end their\n"
+"sessions and email them. By default a new temporary password is emailed\n"
+"too (the user may have forgotten theirs); --keep-password keeps the\n"
+"current one. The next login enrols a phone again.\n";
+
+/* cli_requests: "kluis requests". Returns the exit status. */
+int
+cli_requests(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct otp_request *list;
+	char when[32];
+	struct tm tm;
+	time_t t;
+	int c, n, i;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			cfg.data = optarg;
+			break;
+		case 'h':
+			fputs(requests_usage, stdout);
+			return 0;
+		default:
+			return app_usage_error("requests", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return app_usage_error("requests", "unexpected argument %s",
+		    argv[optind]);
+	if (app_open() == -1)
+		return 1;
+	if ((n = store_otp_requests(&list)) < 0) {
+		fprintf(stderr, "kluis requests: cannot read the requests\n");
+		app_close();
+		return 1;
+	}
+	if (n == 0)
+		printf("no pending requests\n");
+	for (i = 0; i < n; i++) {
+		t = (time_t)list[i].created;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+		printf("%s\t%s\tfrom %s\n", list[i].email, when,
+		    *list[i].addr ? list[i].addr : "-");
+	}
+	otp_requests_free(list, n);
+	app_close();
+	return 0;
+}
+
+/* cli_user_reset_otp: "kluis user reset-otp EMAIL". Returns the exit status. */
+int
+cli_user_reset_otp(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "keep-password", no_argument, NULL, 'k' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct user u;
+	char *email;
+	int c, keep = 0, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			keep = 1;
+			break;
+		case 'd':
+			cfg.data = optarg;
+			break;
+		case 'h':
+			fputs(reset_usage, stdout);
+			return 0;
+		default:
+			return app_usage_error("user", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return app_usage_error("user", "reset-otp needs exactly one EMAIL");
+	if (app_open() == -1)
+		return 1;
+	email = xstrdup(argv[optind]);
+	str_trim(email);
+	str_lower(email);
+	if (store_user_by_email(email, &u) == -1) {
+		fprintf(stderr, "kluis user: no account %s\n", email);
+		free(email);
+		app_close();
+		return 1;
+	}
+	rc = recovery_reset_otp(&u, 0, "cli", keep ? 0 : 1, 1);
+	if (rc == 0) {
+		mail_deliver();
+		printf("reset the authenticators of %s; %s\n", email, keep ?
+		    "they enrol a phone at their next login" :
+		    "a new temporary password was emailed");
+	} else
+		fprintf(stderr, "kluis user: could not reset %s\n", email);
+	user_clear(&u);
+	free(email);
+	app_close();
+	return rc == 0 ? 0 : 1;
+}

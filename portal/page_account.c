@@ -1,0 +1,279 @@
+/* page_account.c: the account page: devices (add, remove), password change, recovery codes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "portal.h"
+
+static void
+set_date(struct tmpl_vars *v, const char *name, int64_t t)
+{
+	char s[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0)
+		return;
+	gmtime_r(&tt, &tm);
+	strftime(s, sizeof s, "%Y-%m-%d %H:%M UTC", &tm);
+	tv_set(v, name, s);
+}
+
+/* The notice after a redirect back to /account; only known ones are shown. */
+static void
+set_done(struct req *r, struct tmpl_vars *v)
+{
+	static const char *known[] = { "added", "removed", "password" };
+	const char *done;
+	size_t i;
+
+	done = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "done");
+	for (i = 0; done != NULL && i < sizeof known / sizeof known[0]; i++)
+		if (strcmp(done, known[i]) == 0)
+			tv_setf(v, "notice", "account.done_%s", known[i]);
+}
+
+static int
+account_form(struct req *r, unsigned status, const char *error, int64_t wait)
+{
+	struct tmpl_vars *v = tv_new(), *item;
+	struct device *devs;
+	int n, i, codes;
+
+	if ((n = store_devices(r->user.id, &devs)) < 0 ||
+	    (codes = store_recovery_count(r->user.id)) < 0) {
+		devices_free(devs, n < 0 ? 0 : n);
+		tv_free(v);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "devices");
+		tv_setf(item, "id", "%lld", (long long)devs[i].id);
+		tv_set(item, "name", devs[i].name);
+		set_date(item, "added", devs[i].created);
+		set_date(item, "used", devs[i].last_used);
+		if (n > 1)
+			tv_set(item, "removable", "1");
+	}
+	devices_free(devs, n);
+	if (n == 1)
+		tv_set(v, "only_one", "1");
+	tv_setf(v, "codes", "%d", codes);
+	if (codes > 0)
+		tv_set(v, "has_codes", "1");
+	tv_setf(v, "min", "%d", PASSWORD_MIN);
+	tv_setf(v, "max", "%d", PASSWORD_MAX);
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		login_set_retry(v, wait);
+	set_done(r, v);
+	return http_page(r, status, "account", v);
+}
+
+int
+page_account(struct req *r)
+{
+	return account_form(r, MHD_HTTP_OK, NULL, 0);
+}
+
+static int
+add_form(struct req *r, unsigned status, const char *error, int64_t wait)
+{
+	struct tmpl_vars *v = tv_new();
+
+	if (login_enrol_vars(r, v) == -1) {
+		tv_free(v);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	tv_set(v, "action", "/account/add");
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		login_set_retry(v, wait);
+	return http_page(r, status, "account_add", v);
+}
+
+/* GET /account/add: another phone, with the QR of a secret kept in the session. */
+int
+page_account_add(struct req *r)
+{
+	return add_form(r, MHD_HTTP_OK, NULL, 0);
+}
+
+int
+page_account_add_post(struct req *r)
+{
+	const char *err;
+	char *name;
+	int64_t wait;
+	unsigned status;
+
+	err = login_add_device(r, &status, &wait, &name);
+	if (err != NULL && status == MHD_HTTP_INTERNAL_SERVER_ERROR)
+		return http_error(r, status, err);
+	if (err != NULL)
+		return add_form(r, status, err, wait);
+	login_pending_clear(r);
+	recovery_mail(&r->user, "device_added", r->addr, name, NULL);
+	free(name);
+	return http_redirect(r, "/account?done=added");
+}
+
+/* The device of the URL, when it is the user's; 0, or -1. */
+static int
+url_device(struct req *r, struct device *d)
+{
+	char *end;
+	long long id;
+
+	if (r->args[0] == NULL)
+		return -1;
+	id = strtoll(r->args[0], &end, 10);
+	if (*end != '\0' || id <= 0)
+		return -1;
+	return store_device_get(r->user.id, id, d);
+}
+
+static int
+remove_form(struct req *r, const struct device *target, unsigned status,
+    const char *error, int64_t wait)
+{
+	struct tmpl_vars *v = tv_new();
+	int n = store_device_count(r->user.id);
+
+	tv_setf(v, "target_id", "%lld", (long long)target->id);
+	tv_set(v, "target", target->name);
+	if (n <= 1)
+		tv_set(v, "only_one", "1");
+	login_device_list(r, v);
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		login_set_retry(v, wait);
+	return http_page(r, status, "account_remove", v);
+}
+
+/* GET /account/devices/{id}/remove: asks for a current code first. */
+int
+page_account_remove(struct req *r)
+{
+	struct device d;
+	int ret;
+
+	if (url_device(r, &d) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	ret = remove_form(r, &d, MHD_HTTP_OK, NULL, 0);
+	device_clear(&d);
+	return ret;
+}
+
+/*
+ * POST /account/devices/{id}/remove: with a current code from any device
+ * ("device" + "code"); the last device can only be replaced.
+ */
+int
+page_account_remove_post(struct req *r)
+{
+	struct device d;
+	const char *err;
+	char *name = NULL;
+	int64_t wait = 0;
+	unsigned status;
+	int n, ret;
+
+	if (url_device(r, &d) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if ((n = store_device_count(r->user.id)) <= 1) {
+		ret = remove_form(r, &d, n < 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR :
+		    MHD_HTTP_CONFLICT, n < 0 ? "err.internal" : "account.last", 0);
+		device_clear(&d);
+		return ret;
+	}
+	err = login_device_code(r, &status, &wait, &name);
+	if (err != NULL) {
+		ret = remove_form(r, &d, status, *err ? err : "err.internal",
+		    wait);
+		device_clear(&d);
+		return ret;
+	}
+	free(name);
+	if (store_device_remove(r->user.id, d.id) == -1) {
+		device_clear(&d);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	store_audit(r->user.id, 0, "device.remove", r->addr, d.name);
+	recovery_mail(&r->user, "device_removed", r->addr, d.name, NULL);
+	device_clear(&d);
+	return http_redirect(r, "/account?done=removed");
+}
+
+/*
+ * POST /account/password: the current password, then the new one twice
+ * under the rules of /password. Ends the user's other sessions.
+ */
+int
+page_account_password_post(struct req *r)
+{
+	const char *cur = http_field(r, "current_password");
+	const char *pw = http_field(r, "password");
+	const char *pw2 = http_field(r, "password_confirm");
+	const char *problem;
+	char hash[PASSWORD_HASH_MAX];
+	int64_t wait;
+
+	if (cur == NULL || *cur == '\0')
+		return account_form(r, MHD_HTTP_BAD_REQUEST, "account.pw_current",
+		    0);
+	if ((wait = throttle_wait("pw", r->user.email, r->addr)) > 0) {
+		store_audit(r->user.id, 0, "password.throttled", r->addr, "");
+		return account_form(r, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "login.throttled", wait);
+	}
+	if (!password_verify(r->user.password_hash, cur)) {
+		throttle_fail("pw", r->user.email, r->addr);
+		store_audit(r->user.id, 0, "password.fail", r->addr, "current");
+		return account_form(r, MHD_HTTP_UNAUTHORIZED, "account.pw_bad", 0);
+	}
+	throttle_ok("pw", r->user.email);
+	if (pw == NULL || pw2 == NULL || !crypto_streq(pw, pw2))
+		return account_form(r, MHD_HTTP_BAD_REQUEST, "pw.mismatch", 0);
+	if ((problem = password_problem(pw, r->user.email)) != NULL)
+		return account_form(r, MHD_HTTP_BAD_REQUEST, problem, 0);
+	if (crypto_streq(pw, cur))
+		return account_form(r, MHD_HTTP_BAD_REQUEST, "account.pw_same", 0);
+	if (password_hash(pw, hash) == -1 ||
+	    store_user_set_password(r->user.id, hash, 0) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	explicit_bzero(hash, sizeof hash);
+	store_sessions_end_user(r->user.id, r->sess.hash);
+	store_audit(r->user.id, 0, "password.change", r->addr, "account");
+	recovery_mail(&r->user, "password_changed", r->addr, NULL, NULL);
+	/* A new session id after a change of credentials. */
+	if (session_advance(&r->sess, r->user.id, STAGE_IN, r->addr) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	return http_redirect(r, "/account?done=password");
+}
+
+/* POST /account/recovery: 10 new codes, shown once; the old ones are void. */
+int
+page_account_recovery_post(struct req *r)
+{
+	char codes[RECOVERY_CODES][16];
+	struct tmpl_vars *v, *item;
+	int i;
+
+	if (recovery_new_codes(r->user.id, codes) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	store_audit(r->user.id, 0, "recovery.create", r->addr, "");
+	v = tv_new();
+	for (i = 0; i < RECOVERY_CODES; i++) {
+		item = tv_add(v, "codes");
+		tv_set(item, "code", codes[i]);
+	}
+	explicit_bzero(codes, sizeof codes);
+	return http_page(r, MHD_HTTP_OK, "recovery_codes", v);
+}

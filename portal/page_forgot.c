@@ -1,0 +1,317 @@
+/* page_forgot.c: "Wachtwoord vergeten?": reset links, second factor, new password; recovery codes at /otp. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "portal.h"
+
+#define TOKEN_BYTES	32
+
+static int
+forgot_form(struct req *r, unsigned status, const char *error)
+{
+	struct tmpl_vars *v = tv_new();
+
+	tv_setf(v, "ttl", "%lld", (long long)((cfg.reset_ttl + 59) / 60));
+	if (error != NULL)
+		tv_set(v, "error", error);
+	return http_page(r, status, "forgot", v);
+}
+
+int
+page_forgot(struct req *r)
+{
+	return forgot_form(r, MHD_HTTP_OK, NULL);
+}
+
+/* Mail U a fresh reset link; the one mailed before dies. */
+static void
+send_link(struct req *r, const struct user *u)
+{
+	char *token, *link;
+	uint8_t h[32];
+
+	if ((token = crypto_token(TOKEN_BYTES)) == NULL)
+		return;
+	crypto_mac("reset", token, strlen(token), h);
+	if (store_reset_put(u->id, h, now_unix() + cfg.reset_ttl, r->addr) == 0) {
+		link = xasprintf("%s/reset?token=%s", cfg.public_url, token);
+		recovery_mail(u, "reset_link", r->addr, NULL, link);
+		store_audit(u->id, 0, "reset.mail", r->addr, "");
+		explicit_bzero(link, strlen(link));
+		free(link);
+	}
+	explicit_bzero(token, strlen(token));
+	free(token);
+}
+
+/*
+ * POST /forgot: the same answer, status and body for a known, unknown or
+ * disabled email and when throttled; only an active account gets a link.
+ * Every request counts against the email and the address, so the mailbox
+ * of a user cannot be flooded.
+ */
+int
+page_forgot_post(struct req *r)
+{
+	struct tmpl_vars *v;
+	struct user u = { 0 };
+	char *email;
+	int throttled;
+
+	if ((email = login_email_normal(http_field(r, "email"))) == NULL)
+		return forgot_form(r, MHD_HTTP_BAD_REQUEST, "forgot.missing");
+	throttled = throttle_wait("forgot", email, r->addr) > 0;
+	throttle_fail("forgot", email, r->addr);
+	if (store_user_by_email(email, &u) == 0) {
+		if (throttled)
+			store_audit(u.id, 0, "reset.throttled", r->addr, "");
+		else if (u.disabled)
+			store_audit(u.id, 0, "reset.refused", r->addr, "disabled");
+		else
+			send_link(r, &u);
+	} else
+		store_audit(0, 0, "reset.unknown", r->addr, "");
+	user_clear(&u);
+	free(email);
+	v = tv_new();
+	tv_setf(v, "ttl", "%lld", (long long)((cfg.reset_ttl + 59) / 60));
+	return http_page(r, MHD_HTTP_OK, "forgot_sent", v);
+}
+
+static int
+reset_form(struct req *r, unsigned status, const char *token,
+    const char *error, int64_t wait)
+{
+	struct tmpl_vars *v = tv_new();
+
+	if (token != NULL)
+		tv_set(v, "token", token);
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		login_set_retry(v, wait);
+	return http_page(r, status, "reset", v);
+}
+
+static int
+token_wellformed(const char *t)
+{
+	size_t i;
+
+	if (t == NULL || strlen(t) != 2 * TOKEN_BYTES)
+		return 0;
+	for (i = 0; t[i] != '\0'; i++)
+		if (strchr("0123456789abcdef", t[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * GET /reset?token=... or /reset/{token}: only a page with a button. The
+ * token is not looked at here: mail scanners open links.
+ */
+int
+page_reset(struct req *r)
+{
+	const char *t = r->args[0];
+
+	if (t == NULL)
+		t = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+		    "token");
+	if (!token_wellformed(t))
+		return reset_form(r, MHD_HTTP_BAD_REQUEST, NULL, "reset.bad", 0);
+	return reset_form(r, MHD_HTTP_OK, t, NULL, 0);
+}
+
+/*
+ * POST /reset: spend the token. By default the session then must prove the
+ * second factor (STAGE_RESET); with --reset-reenrols the link alone removes
+ * the devices and the user enrols again.
+ */
+int
+page_reset_post(struct req *r)
+{
+	const char *t = http_field(r, "token");
+	struct user u = { 0 };
+	uint8_t h[32];
+	int64_t uid, wait;
+	int ret;
+
+	if ((wait = throttle_wait("reset", NULL, r->addr)) > 0) {
+		store_audit(0, 0, "reset.throttled", r->addr, "");
+		return reset_form(r, MHD_HTTP_TOO_MANY_REQUESTS, NULL,
+		    "reset.throttled", wait);
+	}
+	if (!token_wellformed(t))
+		uid = -1;
+	else {
+		crypto_mac("reset", t, strlen(t), h);
+		uid = store_reset_take(h);
+	}
+	if (uid <= 0 || store_user_by_id(uid, &u) == -1 || u.disabled) {
+		throttle_fail("reset", NULL, r->addr);
+		store_audit(uid > 0 ? uid : 0, 0, "reset.bad_token", r->addr, "");
+		user_clear(&u);
+		return reset_form(r, MHD_HTTP_BAD_REQUEST, NULL, "reset.bad", 0);
+	}
+	store_audit(u.id, 0, "reset.link", r->addr, "");
+	if (cfg.reset_reenrols) {
+		if (recovery_reset_otp(&u, 0, r->addr, 2, 1) == -1) {
+			user_clear(&u);
+			return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "err.internal");
+		}
+		ret = http_advance(r, u.id, STAGE_ENROL);
+	} else
+		ret = http_advance(r, u.id, STAGE_RESET);
+	user_clear(&u);
+	return ret;
+}
+
+static int
+verify_form(struct req *r, unsigned status, const char *error, int64_t wait)
+{
+	struct tmpl_vars *v = tv_new();
+	int n = store_device_count(r->user.id);
+
+	if (n > 0)
+		tv_set(v, "has_devices", "1");
+	login_device_list(r, v);
+	tv_set(v, "email", r->user.email);
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		login_set_retry(v, wait);
+	return http_page(r, status, "reset_verify", v);
+}
+
+int
+page_reset_verify(struct req *r)
+{
+	return verify_form(r, MHD_HTTP_OK, NULL, 0);
+}
+
+/* POST /reset/verify: a code of the chosen device, or a recovery code. */
+int
+page_reset_verify_post(struct req *r)
+{
+	const char *rc = http_field(r, "recovery_code"), *err;
+	int64_t wait;
+	unsigned status;
+
+	if (rc != NULL && *rc != '\0') {
+		err = recovery_check(r, &status, &wait);
+		if (err != NULL)
+			return verify_form(r, status, err, wait);
+		store_audit(r->user.id, 0, "reset.verified", r->addr,
+		    "recovery code");
+	} else {
+		err = login_device_code(r, &status, &wait, NULL);
+		if (err != NULL && *err == '\0')
+			return verify_form(r, MHD_HTTP_BAD_REQUEST,
+			    "reset.nodevice", 0);
+		if (err != NULL)
+			return verify_form(r, status, err, wait);
+		store_audit(r->user.id, 0, "reset.verified", r->addr, "device");
+	}
+	return http_advance(r, r->user.id, STAGE_RESET_PW);
+}
+
+/* POST /reset/request: no device, no recovery code: ask an admin. */
+int
+page_reset_request_post(struct req *r)
+{
+	struct tmpl_vars *v;
+	struct user admin = { 0 };
+
+	if (store_otp_request_put(r->user.id, r->addr) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	store_audit(r->user.id, 0, "otp.reset_request", r->addr, "");
+	recovery_mail(&r->user, "otp_reset_requested", r->addr, NULL, NULL);
+	/* Tell the first admin; others see it with "kluis requests". */
+	if (store_user_by_email(cfg.admin_email, &admin) == 0 && !admin.disabled)
+		recovery_mail(&admin, "otp_reset_request_admin", r->addr,
+		    r->user.email, NULL);
+	user_clear(&admin);
+	http_end_session(r);
+	v = tv_new();
+	return http_page(r, MHD_HTTP_OK, "reset_requested", v);
+}
+
+static int
+newpw_form(struct req *r, unsigned status, const char *error)
+{
+	struct tmpl_vars *v = tv_new();
+
+	if (error != NULL)
+		tv_set(v, "error", error);
+	tv_setf(v, "min", "%d", PASSWORD_MIN);
+	tv_setf(v, "max", "%d", PASSWORD_MAX);
+	return http_page(r, status, "reset_password", v);
+}
+
+int
+page_reset_password(struct req *r)
+{
+	return newpw_form(r, MHD_HTTP_OK, NULL);
+}
+
+/* POST /reset/password: the new password; every other session ends. */
+int
+page_reset_password_post(struct req *r)
+{
+	const char *pw = http_field(r, "password");
+	const char *pw2 = http_field(r, "password_confirm");
+	const char *problem;
+	char hash[PASSWORD_HASH_MAX];
+
+	if (pw == NULL || pw2 == NULL || !crypto_streq(pw, pw2))
+		return newpw_form(r, MHD_HTTP_BAD_REQUEST, "pw.mismatch");
+	if ((problem = password_problem(pw, r->user.email)) != NULL)
+		return newpw_form(r, MHD_HTTP_BAD_REQUEST, problem);
+	if (password_hash(pw, hash) == -1 ||
+	    store_user_set_password(r->user.id, hash, 0) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	explicit_bzero(hash, sizeof hash);
+	store_sessions_end_user(r->user.id, r->sess.hash);
+	throttle_ok("pw", r->user.email);
+	store_audit(r->user.id, 0, "password.reset", r->addr, "");
+	recovery_mail(&r->user, "password_changed", r->addr, NULL, NULL);
+	return http_advance(r, r->user.id, STAGE_IN);
+}
+
+static int
+otp_recovery_form(struct req *r, unsigned status, const char *error,
+    int64_t wait)
+{
+	struct tmpl_vars *v = tv_new();
+
+	tv_set(v, "email", r->user.email);
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		login_set_retry(v, wait);
+	return http_page(r, status, "otp_recovery", v);
+}
+
+/* GET /otp/recovery: "Gebruik een herstelcode" instead of the app's code. */
+int
+page_otp_recovery(struct req *r)
+{
+	return otp_recovery_form(r, MHD_HTTP_OK, NULL, 0);
+}
+
+int
+page_otp_recovery_post(struct req *r)
+{
+	const char *err;
+	int64_t wait;
+	unsigned status;
+
+	if ((err = recovery_check(r, &status, &wait)) != NULL)
+		return otp_recovery_form(r, status, err, wait);
+	store_audit(r->user.id, 0, "login.ok", r->addr, "recovery code");
+	return http_advance(r, r->user.id, STAGE_IN);
+}
