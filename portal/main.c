@@ -16,6 +16,8 @@ static const char usage[] =
 "commands:\n"
 "  serve         run the portal (see kluis serve --help)\n"
 "  user add      create an account; its temporary password is emailed\n"
+"  user list|disable|enable|resend   accounts (see kluis user --help)\n"
+"  audit         the audit log, filtered, as a table or CSV\n"
 "\n"
 "Every command takes --data DIR (default ./var) and --help.\n";
 
@@ -221,6 +223,8 @@ main(int argc, char **argv)
 		return serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "user") == 0)
 		return cli_user(argc - 1, argv + 1);
+	if (strcmp(argv[1], "audit") == 0)
+		return cli_audit(argc - 1, argv + 1);
 	fprintf(stderr, "kluis: unknown command %s\n", argv[1]);
 	fputs(usage, stderr);
 	return 2;
