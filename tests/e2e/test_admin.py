@@ -219,6 +219,19 @@ def search_and_status():
 	    "gewoon@example.org" not in r.page.text, r.page.text[:400])
 	r = b.get("/admin/users?q=%3Cscript%3E")
 	check("the search is escaped in the page", "<script>" not in r.text)
+	# Locked: wrong passwords past the allowance delay further logins.
+	srv.user_add("slot@example.org")
+	u = Browser(srv, "guesser")
+	r = u.get("/login")
+	for _ in range(7):
+		r = u.post("/login", {"email": "slot@example.org",
+		    "password": "wrong-wrong-wrong"})
+	r = b.get("/admin/users?q=slot")
+	check("a throttled account shows 'tijdelijk geblokkeerd'",
+	    "tijdelijk geblokkeerd" in r.page.text, r.page.text[:600])
+	r = b.get("/admin/users?q=gewoon")
+	check("an account that is not throttled is not shown locked",
+	    "tijdelijk geblokkeerd" not in r.page.text)
 
 
 @scenario
