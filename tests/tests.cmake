@@ -35,6 +35,7 @@ if(NODE)
 		set_tests_properties(browser_${name} PROPERTIES
 			ENVIRONMENT "KLUIS_BIN=$<TARGET_FILE:kluis>;KLUIS_SHARE=${CMAKE_SOURCE_DIR};KLUIS_SCREENSHOTS=${CMAKE_BINARY_DIR}/browser-screenshots"
 			SKIP_RETURN_CODE 77
+			RUN_SERIAL TRUE	# chromium would starve the timing-sensitive e2e tests
 			TIMEOUT 600)
 	endforeach()
 endif()
