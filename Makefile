@@ -12,6 +12,7 @@ deps:
 
 test-deps:
 	@scripts/install-deps.sh test
+	@scripts/install-browser-deps.sh
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)

@@ -134,11 +134,19 @@ cli_user(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		fputs(user_usage, argc < 2 ? stderr : stdout);
+		fputs(cli_user_admin_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	if (strcmp(argv[1], "add") == 0)
 		return user_add(argc - 1, argv + 1);
 	if (strcmp(argv[1], "reset-otp") == 0)
 		return cli_user_reset_otp(argc - 1, argv + 1);
+	/* issue 5: list, disable, enable, resend (cli_user_admin.c) */
+	{
+		int rc = cli_user_admin(argc, argv);
+
+		if (rc != -1)
+			return rc;
+	}
 	return app_usage_error("user", "unknown subcommand %s", argv[1]);
 }

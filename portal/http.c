@@ -256,7 +256,14 @@ http_page(struct req *r, unsigned status, const char *page,
 	int rc;
 
 	tv_set(v, "page", page);
-	tv_setf(v, "title_key", "title.%s", page);
+	{	/* issue 5: pages in subfolders ("admin/users": title.admin.users) */
+		char key[80], *p;
+
+		snprintf(key, sizeof key, "title.%s", page);
+		for (p = key; (p = strchr(p, '/')) != NULL; )
+			*p = '.';
+		tv_set(v, "title_key", key);
+	}
 	tv_set(v, "lang", r->lang);
 	tv_set(v, "other_lang", strcmp(r->lang, "nl") == 0 ? "en" : "nl");
 	tv_set(v, "path", r->path);
@@ -406,6 +413,11 @@ gate(struct req *r, int *ret)
 			*ret = http_redirect(r, "/login");
 			return -1;
 		}
+		/* issue 5: a language the user chose wins over the browser's. */
+		if (r->user.lang != NULL && strcmp(r->user.lang, "en") == 0)
+			r->lang = "en";
+		else if (r->user.lang != NULL && strcmp(r->user.lang, "nl") == 0)
+			r->lang = "nl";
 	}
 	if ((rt->stages & STAGE_BIT(r->sess.stage)) == 0) {
 		*ret = http_stage_redirect(r);

@@ -27,6 +27,8 @@ static const char usage[] =
 "  unpublish     withdraw a published file\n"
 "  user reset-otp  remove a user's authenticators; they enrol again\n"
 "  requests      list pending requests for an authenticator reset\n"
+"  user list|disable|enable|resend   accounts (see kluis user --help)\n"
+"  audit         the audit log, filtered, as a table or CSV\n"
 "\n"
 "Every command takes --data DIR (default ./var) and --help.\n";
 
@@ -253,6 +255,7 @@ static const struct {
 	{ "files", cli_files },
 	{ "unpublish", cli_unpublish },
 	{ "requests", cli_requests },
+	{ "audit", cli_audit },
 };
 
 int

@@ -107,6 +107,7 @@ page_login_post(struct req *r)
 	else
 		stage = STAGE_OTP;
 	store_audit(u.id, 0, "login.password", r->addr, "");
+	lang_login(r, &u);	/* issue 5: the user's own language */
 	ret = http_advance(r, u.id, stage);
 	user_clear(&u);
 	return ret;

@@ -69,14 +69,14 @@ page_static(struct req *r)
 }
 
 /*
- * GET /lang?to=en&back=/path: remember the language in a cookie and go
- * back. Only a local path is followed back, never another site.
+ * GET /lang?to=en&back=/path: remember the language in a cookie, and for a
+ * known user in the account too, and go back. Only a local path is followed
+ * back, never another site.
  */
 int
 page_lang(struct req *r)
 {
 	const char *to, *back;
-	char cookie[128];
 
 	to = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "to");
 	back = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "back");
@@ -85,9 +85,9 @@ page_lang(struct req *r)
 	if (back == NULL || back[0] != '/' || back[1] == '/' || back[1] == '\\' ||
 	    strpbrk(back, "\r\n") != NULL)
 		back = "/";
-	snprintf(cookie, sizeof cookie, "kluis_lang=%s; Path=/; "
-	    "Max-Age=31536000; SameSite=Lax%s", strcmp(to, "en") == 0 ? "en" :
-	    "nl", cfg.https ? "; Secure" : "");
-	http_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+	to = strcmp(to, "en") == 0 ? "en" : "nl";
+	lang_cookie(r, to);
+	if (r->sess.user_id > 0 && store_user_set_lang(r->sess.user_id, to) == 0)
+		store_audit(r->sess.user_id, 0, "user.lang", r->addr, to);
 	return http_redirect(r, back);
 }

@@ -548,5 +548,82 @@ int	 subject_home(struct req *, struct tmpl_vars *);
 int	 page_subject(struct req *);
 int	 page_subject_unlock(struct req *);
 int	 page_file(struct req *);
+/* --- issue 5: admin console, language per user ------------------------- */
+
+/* store_admin.c */
+struct admin_user {
+	struct user	 u;		/* password_hash is not filled */
+	int		 devices;
+	int64_t		 created;
+};
+struct audit_filter {
+	const char	*user;		/* substring of the account's or actor's email */
+	const char	*event;		/* exact, or a prefix ending in "." */
+	int64_t		 since;		/* 0, or from (inclusive) */
+	int64_t		 until;		/* 0, or before (exclusive) */
+	int64_t		 user_id;	/* 0, or events about or by this account */
+};
+struct audit_row {
+	int64_t	 id;
+	int64_t	 at;
+	int64_t	 user_id;
+	int64_t	 actor_id;
+	char	*user_email;		/* NULL when none */
+	char	*actor_email;
+	char	*event;
+	char	*addr;
+	char	*detail;
+};
+int	 store_admin_users(const char *q, int limit, int offset,
+	    struct admin_user **);
+void	 admin_users_free(struct admin_user *, int);
+int64_t	 store_user_created(int64_t id);
+int	 store_user_set_disabled(int64_t id, int disabled);
+int	 store_user_set_lang(int64_t id, const char *lang);
+int	 store_audit_query(const struct audit_filter *, int limit, int offset,
+	    struct audit_row **);
+void	 audit_rows_free(struct audit_row *, int);
+int	 store_audit_events(char ***);
+
+/* admin.c: account actions shared by the console and the CLI */
+int	 admin_mail_temp(const struct user *, const char *temp);
+int64_t	 admin_create(const char *email, const char *name, int admin,
+	    const char *lang, int64_t actor, const char *addr);
+int	 admin_resend(int64_t id, int64_t actor, const char *addr);
+int	 admin_set_disabled(int64_t id, int disabled, int64_t actor,
+	    const char *addr);
+int	 admin_locked(const char *email);
+int	 admin_date(const char *, int64_t *);
+void	 admin_time(int64_t, char *out, size_t);
+
+/* csv.c */
+void	 csv_cell(struct buf *, const char *, int first);
+void	 csv_end(struct buf *);
+
+/* lang.c */
+const char *lang_user(const struct user *);
+void	 lang_cookie(struct req *, const char *lang);
+void	 lang_login(struct req *, const struct user *);
+
+/* page_admin.c */
+int	 page_admin_users(struct req *);
+int	 page_admin_user_new(struct req *);
+int	 page_admin_user_create(struct req *);
+int	 page_admin_user(struct req *);
+int	 page_admin_user_resend(struct req *);
+int	 page_admin_user_disable(struct req *);
+int	 page_admin_user_enable(struct req *);
+
+/* page_admin_audit.c */
+int	 audit_csv(struct buf *, const struct audit_filter *);
+int	 page_admin_audit(struct req *);
+int	 page_admin_audit_csv(struct req *);
+
+/* cli_user_admin.c, cli_audit.c */
+extern const char cli_user_admin_usage[];
+int	 cli_user_admin(int, char **);	/* -1: not one of its subcommands */
+int	 cli_audit(int, char **);
+
+/* --- end issue 5 ------------------------------------------------------- */
 
 #endif

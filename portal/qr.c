@@ -27,7 +27,8 @@ qr_svg(const char *text)
 	size = qr->width + 2 * QR_QUIET;
 	buf_printf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
 	    "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-	    "shape-rendering=\"crispEdges\" role=\"img\">"
+	    "shape-rendering=\"crispEdges\" role=\"img\" "
+	    "aria-labelledby=\"qr-caption\">"	/* enrol.html's figcaption */
 	    "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>"
 	    "<path fill=\"#000\" d=\"",
 	    size, size, size * QR_PIXELS, size * QR_PIXELS, size, size);

@@ -14,11 +14,14 @@
 
 #define GET(p, h, s)	{ .method = HTTP_GET, .pattern = p, .handler = h, .stages = s }
 #define POST(p, h, s)	{ .method = HTTP_POST, .pattern = p, .handler = h, .stages = s }
+/* Admin console: logged in with the admin role; anyone else gets 404. */
+#define AGET(p, h)	{ .method = HTTP_GET, .pattern = p, .handler = h, .stages = IN, .admin = 1 }
+#define APOST(p, h)	{ .method = HTTP_POST, .pattern = p, .handler = h, .stages = IN, .admin = 1 }
 
 static const struct route routes[] = {
 	GET("/healthz", page_healthz, 0),
 	GET("/static/{}", page_static, 0),
-	GET("/lang", page_lang, 0),
+	GET("/lang", page_lang, ANY_SESSION),	/* remembers it for a known user */
 	GET("/login", page_login, ANY_LOGIN),
 	POST("/login", page_login_post, ANY_LOGIN),
 	GET("/enrol", page_enrol, ENROL),
@@ -55,6 +58,18 @@ static const struct route routes[] = {
 	POST("/reset/password", page_reset_password_post,
 	    STAGE_BIT(STAGE_RESET_PW)),
 	GET("/reset/{}", page_reset, ANY_LOGIN),	/* after /reset/verify... */
+
+	/* issue 5: the admin console; "new" before "{}" */
+	AGET("/admin", page_admin_users),
+	AGET("/admin/users", page_admin_users),
+	AGET("/admin/users/new", page_admin_user_new),
+	APOST("/admin/users", page_admin_user_create),
+	AGET("/admin/users/{}", page_admin_user),
+	APOST("/admin/users/{}/resend", page_admin_user_resend),
+	APOST("/admin/users/{}/disable", page_admin_user_disable),
+	APOST("/admin/users/{}/enable", page_admin_user_enable),
+	AGET("/admin/audit", page_admin_audit),
+	AGET("/admin/audit.csv", page_admin_audit_csv),
 };
 
 /*

@@ -20,3 +20,22 @@ foreach(src ${E2E_TESTS})
 		ENVIRONMENT "KLUIS_BIN=$<TARGET_FILE:kluis>;KLUIS_SHARE=${CMAKE_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1"
 		TIMEOUT 600)
 endforeach()
+
+# Browser tests: each tests/browser/*.test.mjs drives Debian's chromium with
+# playwright-core (scripts/install-browser-deps.sh installs both; `make test`
+# runs it). Screenshots land in build/browser-screenshots/. Exit 77 (skipped)
+# when the browser tools are missing.
+find_program(NODE node)
+file(GLOB BROWSER_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/browser/*.test.mjs)
+if(NODE)
+	foreach(src ${BROWSER_TESTS})
+		get_filename_component(name ${src} NAME)
+		string(REGEX REPLACE "\\.test\\.mjs$" "" name ${name})
+		add_test(NAME browser_${name} COMMAND ${NODE} ${src})
+		set_tests_properties(browser_${name} PROPERTIES
+			ENVIRONMENT "KLUIS_BIN=$<TARGET_FILE:kluis>;KLUIS_SHARE=${CMAKE_SOURCE_DIR};KLUIS_SCREENSHOTS=${CMAKE_BINARY_DIR}/browser-screenshots"
+			SKIP_RETURN_CODE 77
+			RUN_SERIAL TRUE	# chromium would starve the timing-sensitive e2e tests
+			TIMEOUT 600)
+	endforeach()
+endif()

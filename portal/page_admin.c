@@ -1,0 +1,395 @@
+/* page_admin.c: the admin console's accounts: list and search, create, detail, resend, disable, enable. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "portal.h"
+
+#define USERS_PAGE	50
+#define SEARCH_MAX	100
+#define NAME_MAX_LEN	100
+#define EMAIL_MAX_LEN	254
+#define RECENT_EVENTS	20
+
+/* admin_arg: a query-string argument, or NULL. */
+static const char *
+admin_arg(const struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* A page number from the query string: 1 when absent or nonsense. */
+static int
+page_number(const struct req *r)
+{
+	const char *p = admin_arg(r, "page");
+	long n;
+	char *end;
+
+	if (p == NULL)
+		return 1;
+	n = strtol(p, &end, 10);
+	return *end != '\0' || n < 1 || n > 100000 ? 1 : (int)n;
+}
+
+/* The account the URL names (/admin/users/{id}/...): 0 and U, or -1. */
+static int
+target(struct req *r, struct user *u)
+{
+	char *end;
+	long long id;
+
+	if (r->args[0] == NULL)
+		return -1;
+	id = strtoll(r->args[0], &end, 10);
+	if (*end != '\0' || id <= 0)
+		return -1;
+	return store_user_by_id((int64_t)id, u);
+}
+
+/* Status flags every listing of an account shows. */
+static void
+set_status(struct tmpl_vars *v, const struct user *u, int devices)
+{
+	tv_setf(v, "id", "%lld", (long long)u->id);
+	tv_set(v, "email", u->email);
+	tv_set(v, "name", u->name ? u->name : "");
+	tv_setf(v, "devices", "%d", devices);
+	if (u->is_admin)
+		tv_set(v, "is_admin_user", "1");
+	if (u->password_temp)
+		tv_set(v, "temp", "1");
+	if (u->disabled)
+		tv_set(v, "disabled", "1");
+	if (admin_locked(u->email))
+		tv_set(v, "locked", "1");
+	if (devices == 0)
+		tv_set(v, "no_devices", "1");
+}
+
+/* GET /admin, /admin/users?q=...&page=N */
+int
+page_admin_users(struct req *r)
+{
+	struct tmpl_vars *v = tv_new(), *item;
+	struct admin_user *list;
+	const char *q = admin_arg(r, "q");
+	int page = page_number(r), n, i;
+
+	if (q != NULL && strlen(q) > SEARCH_MAX)
+		q = NULL;
+	n = store_admin_users(q, USERS_PAGE + 1, (page - 1) * USERS_PAGE, &list);
+	if (n < 0) {
+		tv_free(v);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	}
+	tv_set(v, "admin_nav_users", "1");
+	if (q != NULL && *q != '\0')
+		tv_set(v, "q", q);
+	for (i = 0; i < n && i < USERS_PAGE; i++) {
+		item = tv_add(v, "users");
+		set_status(item, &list[i].u, list[i].devices);
+	}
+	if (n > USERS_PAGE)
+		tv_setf(v, "next_page", "%d", page + 1);
+	if (page > 1)
+		tv_setf(v, "prev_page", "%d", page - 1);
+	admin_users_free(list, n);
+	return http_page(r, MHD_HTTP_OK, "admin/users", v);
+}
+
+static int
+new_form(struct req *r, unsigned status, const char *error)
+{
+	struct tmpl_vars *v = tv_new();
+	const char *email = http_field(r, "email");
+	const char *name = http_field(r, "name");
+	const char *lang = http_field(r, "lang");
+
+	tv_set(v, "admin_nav_users", "1");
+	if (email != NULL && strlen(email) <= EMAIL_MAX_LEN)
+		tv_set(v, "email", email);
+	if (name != NULL && strlen(name) <= NAME_MAX_LEN)
+		tv_set(v, "name", name);
+	if (lang != NULL && strcmp(lang, "en") == 0)
+		tv_set(v, "lang_en", "1");
+	if (http_field(r, "admin") != NULL)
+		tv_set(v, "admin_checked", "1");
+	if (error != NULL)
+		tv_set(v, "error", error);
+	return http_page(r, status, "admin/user_new", v);
+}
+
+/* GET /admin/users/new */
+int
+page_admin_user_new(struct req *r)
+{
+	return new_form(r, MHD_HTTP_OK, NULL);
+}
+
+/* An email address as an admin typed it: trimmed, lowercased; NULL if unusable. */
+static char *
+email_clean(const char *in)
+{
+	char *e;
+
+	if (in == NULL || strlen(in) > EMAIL_MAX_LEN)
+		return NULL;
+	e = xstrdup(in);
+	str_trim(e);
+	str_lower(e);
+	if (*e == '@' || strchr(e, '@') == NULL || strchr(e, '@')[1] == '\0' ||
+	    strpbrk(e, " <>,;:\"()[]\\\t\r\n") != NULL) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* A person's name: at most 100 bytes, no control characters; trimmed in place. */
+static int
+name_ok(char *name)
+{
+	const unsigned char *p;
+
+	str_trim(name);
+	if (strlen(name) > NAME_MAX_LEN)
+		return 0;
+	for (p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* POST /admin/users: create an account; the temporary password goes by mail only. */
+int
+page_admin_user_create(struct req *r)
+{
+	const char *lang = http_field(r, "lang");
+	char *email, *name, where[64];
+	int64_t id;
+
+	if ((email = email_clean(http_field(r, "email"))) == NULL)
+		return new_form(r, MHD_HTTP_BAD_REQUEST, "admin.new.bad_email");
+	name = xstrdup(http_field(r, "name") ? http_field(r, "name") : "");
+	if (!name_ok(name)) {
+		free(email);
+		free(name);
+		return new_form(r, MHD_HTTP_BAD_REQUEST, "admin.new.bad_name");
+	}
+	if (lang == NULL || !tmpl_lang_known(lang))
+		lang = "nl";
+	id = admin_create(email, name, http_field(r, "admin") != NULL, lang,
+	    r->user.id, r->addr);
+	free(email);
+	free(name);
+	if (id == -2)
+		return new_form(r, MHD_HTTP_CONFLICT, "admin.new.exists");
+	if (id < 0)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	snprintf(where, sizeof where, "/admin/users/%lld?done=created",
+	    (long long)id);
+	return http_redirect(r, where);
+}
+
+/* The notice after an action, by a known name only. */
+static const char *
+done_key(const char *done)
+{
+	static const char *const known[] = {
+		"created", "resent", "disabled", "enabled"
+	};
+	static const char *const keys[] = {
+		"admin.done.created", "admin.done.resent",
+		"admin.done.disabled", "admin.done.enabled"
+	};
+	size_t i;
+
+	for (i = 0; done != NULL && i < sizeof known / sizeof known[0]; i++)
+		if (strcmp(done, known[i]) == 0)
+			return keys[i];
+	return NULL;
+}
+
+/* Recent audit events about or by account ID into list "events" of V. */
+static int
+add_events(struct tmpl_vars *v, int64_t id)
+{
+	struct audit_filter f = { .user_id = id };
+	struct audit_row *rows;
+	struct tmpl_vars *item;
+	char when[32];
+	int n, i;
+
+	if ((n = store_audit_query(&f, RECENT_EVENTS, 0, &rows)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "events");
+		admin_time(rows[i].at, when, sizeof when);
+		tv_set(item, "at", when);
+		tv_set(item, "event", rows[i].event);
+		tv_set(item, "actor", rows[i].actor_email ?
+		    rows[i].actor_email : "");
+		tv_set(item, "addr", rows[i].addr);
+		tv_set(item, "detail", rows[i].detail);
+	}
+	audit_rows_free(rows, n);
+	return 0;
+}
+
+/* GET /admin/users/{id} */
+int
+page_admin_user(struct req *r)
+{
+	struct tmpl_vars *v, *item;
+	struct device *devs;
+	struct user u;
+	const char *done;
+	char when[32];
+	int n, i;
+
+	if (target(r, &u) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if ((n = store_devices(u.id, &devs)) < 0) {
+		user_clear(&u);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	}
+	v = tv_new();
+	tv_set(v, "admin_nav_users", "1");
+	set_status(v, &u, n);
+	tv_set(v, "user_lang", strcmp(lang_user(&u), "en") == 0 ?
+	    "lang.en" : "lang.nl");
+	admin_time(store_user_created(u.id), when, sizeof when);
+	tv_set(v, "created", when);
+	if (u.id == r->user.id)
+		tv_set(v, "self", "1");
+	if ((done = done_key(admin_arg(r, "done"))) != NULL)
+		tv_set(v, "done", done);
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "devs");
+		tv_set(item, "name", devs[i].name);
+		admin_time(devs[i].created, when, sizeof when);
+		tv_set(item, "created", when);
+		admin_time(devs[i].last_used, when, sizeof when);
+		tv_set(item, "last_used", when);
+	}
+	devices_free(devs, n);
+	if (add_events(v, u.id) == -1) {
+		tv_free(v);
+		user_clear(&u);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	}
+	user_clear(&u);
+	return http_page(r, MHD_HTTP_OK, "admin/user", v);
+}
+
+/*
+ * The confirmation step of a destructive action: the same POST again with
+ * confirm=1, after the admin read what will happen.
+ */
+static int
+confirm_page(struct req *r, const struct user *u, const char *action,
+    const char *question, const char *button)
+{
+	struct tmpl_vars *v = tv_new();
+
+	tv_set(v, "admin_nav_users", "1");
+	tv_setf(v, "id", "%lld", (long long)u->id);
+	tv_set(v, "email", u->email);
+	tv_setf(v, "action", "/admin/users/%lld/%s", (long long)u->id, action);
+	tv_set(v, "question", question);
+	tv_set(v, "button", button);
+	return http_page(r, MHD_HTTP_OK, "admin/confirm", v);
+}
+
+static int
+confirmed(const struct req *r)
+{
+	const char *c = http_field(r, "confirm");
+
+	return c != NULL && strcmp(c, "1") == 0;
+}
+
+static int
+back_to(struct req *r, int64_t id, const char *done)
+{
+	char where[80];
+
+	snprintf(where, sizeof where, "/admin/users/%lld?done=%s",
+	    (long long)id, done);
+	return http_redirect(r, where);
+}
+
+/* POST /admin/users/{id}/resend: a new temporary password, after a confirmation. */
+int
+page_admin_user_resend(struct req *r)
+{
+	struct user u;
+	int64_t id;
+
+	if (target(r, &u) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if (!confirmed(r)) {
+		int ret = confirm_page(r, &u, "resend",
+		    u.password_temp ? "admin.confirm.resend" :
+		    "admin.confirm.resend_active", "admin.resend");
+		user_clear(&u);
+		return ret;
+	}
+	id = u.id;
+	user_clear(&u);
+	if (admin_resend(id, r->user.id, r->addr) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	return back_to(r, id, "resent");
+}
+
+/* POST /admin/users/{id}/disable: after a confirmation; never one's own account. */
+int
+page_admin_user_disable(struct req *r)
+{
+	struct user u;
+	int64_t id;
+
+	if (target(r, &u) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if (u.id == r->user.id) {
+		user_clear(&u);
+		return http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self");
+	}
+	if (!confirmed(r)) {
+		int ret = confirm_page(r, &u, "disable",
+		    "admin.confirm.disable", "admin.disable");
+		user_clear(&u);
+		return ret;
+	}
+	id = u.id;
+	user_clear(&u);
+	if (admin_set_disabled(id, 1, r->user.id, r->addr) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	return back_to(r, id, "disabled");
+}
+
+/* POST /admin/users/{id}/enable */
+int
+page_admin_user_enable(struct req *r)
+{
+	struct user u;
+	int64_t id;
+
+	if (target(r, &u) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	id = u.id;
+	user_clear(&u);
+	if (admin_set_disabled(id, 0, r->user.id, r->addr) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	return back_to(r, id, "enabled");
+}

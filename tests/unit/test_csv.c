@@ -1,0 +1,79 @@
+/* kluis: unit test for csv.c (RFC 4180 quoting, formula neutralisation) and admin_date. */
+#include <stdio.h>
+#include <string.h>
+
+#include "portal.h"
+
+static int failures;
+
+static void
+cell(const char *in, const char *want)
+{
+	struct buf b = { 0 };
+
+	csv_cell(&b, in, 1);
+	if (strcmp(b.data ? b.data : "", want) != 0) {
+		printf("FAIL csv_cell(\"%s\") = [%s], want [%s]\n", in,
+		    b.data ? b.data : "", want);
+		failures++;
+	}
+	buf_free(&b);
+}
+
+static void
+date(const char *in, int ok, int64_t want)
+{
+	int64_t t = -1;
+	int rc = admin_date(in, &t);
+
+	if ((rc == 0) != ok || (ok && t != want)) {
+		printf("FAIL admin_date(\"%s\") = %d/%lld, want %s/%lld\n", in,
+		    rc, (long long)t, ok ? "ok" : "error", (long long)want);
+		failures++;
+	}
+}
+
+int
+main(void)
+{
+	struct buf row = { 0 };
+
+	cell("", "");
+	cell("plain", "plain");
+	cell("a,b", "\"a,b\"");
+	cell("say \"hi\"", "\"say \"\"hi\"\"\"");
+	cell("two\nlines", "\"two\nlines\"");
+	cell("cr\rhere", "\"cr\rhere\"");
+	cell("=1+2", "'=1+2");
+	cell("+31 6", "'+31 6");
+	cell("-1", "'-1");
+	cell("@SUM(A1)", "'@SUM(A1)");
+	cell("\tx", "'\tx");
+	cell("=HYPERLINK(\"x\"),y", "\"'=HYPERLINK(\"\"x\"\"),y\"");
+	cell("a=b", "a=b");
+	cell("2025-01-01", "2025-01-01");
+
+	csv_cell(&row, "a", 1);
+	csv_cell(&row, "b", 0);
+	csv_end(&row);
+	if (strcmp(row.data, "a,b\r\n") != 0) {
+		printf("FAIL row = [%s]\n", row.data);
+		failures++;
+	}
+	buf_free(&row);
+
+	date("1970-01-01", 1, 0);
+	date("2024-02-29", 1, 1709164800);
+	date("2023-02-29", 0, 0);
+	date("2025-02-31", 0, 0);
+	date("2025-13-01", 0, 0);
+	date("2025-1-01", 0, 0);
+	date("2025-01-01x", 0, 0);
+	date("yesterday", 0, 0);
+	date("", 0, 0);
+	date("1969-12-31", 0, 0);
+
+	if (failures == 0)
+		printf("test_csv: all passed\n");
+	return failures != 0;
+}
