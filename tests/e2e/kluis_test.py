@@ -156,6 +156,19 @@ def _on_signal(signum, frame):
 signal.signal(signal.SIGTERM, _on_signal)
 
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+    "runtime error:", "WARNING: ThreadSanitizer", "SUMMARY: UndefinedBehavior")
+
+
+def sanitizer_report(text):
+	"""The sanitizer reports in a process's stderr, or "" when clean."""
+	lines = text.splitlines()
+	for i, line in enumerate(lines):
+		if any(m in line for m in SANITIZER_MARKS):
+			return "\n".join(lines[i:i + 40])
+	return ""
+
+
 class Server:
 	"""A `kluis serve` process on 127.0.0.1 with its own data directory."""
 
@@ -279,11 +292,20 @@ class Server:
 			if self.proc.poll() is None:
 				self.proc.send_signal(signal.SIGTERM)
 				try:
-					self.proc.wait(timeout=10)
+					self.proc.wait(timeout=20)
 				except subprocess.TimeoutExpired:
-					note("server ignored SIGTERM for 10 s; killing it")
+					note("server ignored SIGTERM for 20 s; killing it")
 					self.proc.kill()
 					self.proc.wait()
+				else:
+					check("server on port %d stops cleanly on SIGTERM (exit 0)"
+					    % self.port, self.proc.returncode == 0,
+					    "exit %s\n%s" % (self.proc.returncode,
+					    self.stderr_text()[-3000:]))
+			time.sleep(0.1)	# let the pump threads drain stderr
+			report = sanitizer_report(self.stderr_text())
+			if report:
+				check("server ran without sanitizer reports", False, report)
 			self.proc = None
 		if self in _servers:
 			_servers.remove(self)
@@ -297,10 +319,15 @@ class Server:
 		"""Run `kluis ARGS` and return the CompletedProcess."""
 		env = dict(os.environ)
 		env["KLUIS_SHARE"] = KLUIS_SHARE
-		return subprocess.run([KLUIS_BIN] + [str(a) for a in args],
+		p = subprocess.run([KLUIS_BIN] + [str(a) for a in args],
 		    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
 		    stderr=subprocess.PIPE, timeout=timeout, cwd=KLUIS_SHARE,
 		    env=env)
+		report = sanitizer_report(p.stderr.decode("utf-8", "replace"))
+		if report:
+			check("kluis %s ran without sanitizer reports" % " ".join(
+			    str(a) for a in args[:2]), False, report)
+		return p
 
 	def user_add(self, addr, name=None, admin=False):
 		"""`kluis user add`; returns the temporary password from the mail."""
