@@ -49,6 +49,27 @@ http_field(const struct req *r, const char *name)
 	return NULL;
 }
 
+/*
+ * http_arg_id: path segment I ("{}" in the route) as a database id: 1 to 18
+ * decimal digits, nothing else (no sign, space or leading zero). The id, or
+ * -1 when it is not one.
+ */
+int64_t
+http_arg_id(const struct req *r, int i)
+{
+	const char *p = r->args[i];
+	int64_t id = 0;
+
+	if (p == NULL || *p < '1' || *p > '9' || strlen(p) > 18)
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		id = id * 10 + (*p - '0');
+	}
+	return id;
+}
+
 /* http_header: a request header, or NULL. */
 const char *
 http_header(const struct req *r, const char *name)
@@ -549,6 +570,43 @@ read_pem(const char *path)
 }
 
 static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decoding of the path and query, in place. "%00" stays as it is:
+ * a NUL in the middle would cut the path short of what was asked for.
+ */
+static size_t
+unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *w = s;
+	const char *p = s;
+	int hi, lo;
+
+	(void)cls;
+	(void)c;
+	while (*p) {
+		if (p[0] == '%' && (hi = hexval(p[1])) >= 0 &&
+		    (lo = hexval(p[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			p += 3;
+		} else
+			*w++ = *p++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+static int
 parse_listen(const char *s, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
@@ -607,6 +665,7 @@ http_start(void)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
 	    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, key,
 	    MHD_OPTION_END);

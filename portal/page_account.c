@@ -127,13 +127,9 @@ page_account_add_post(struct req *r)
 static int
 url_device(struct req *r, struct device *d)
 {
-	char *end;
-	long long id;
+	int64_t id = http_arg_id(r, 0);
 
-	if (r->args[0] == NULL)
-		return -1;
-	id = strtoll(r->args[0], &end, 10);
-	if (*end != '\0' || id <= 0)
+	if (id < 0)
 		return -1;
 	return store_device_get(r->user.id, id, d);
 }

@@ -38,13 +38,9 @@ page_number(const struct req *r)
 static int
 target(struct req *r, struct user *u)
 {
-	char *end;
-	long long id;
+	int64_t id = http_arg_id(r, 0);
 
-	if (r->args[0] == NULL)
-		return -1;
-	id = strtoll(r->args[0], &end, 10);
-	if (*end != '\0' || id <= 0)
+	if (id < 0)
 		return -1;
 	return store_user_by_id((int64_t)id, u);
 }

@@ -214,17 +214,12 @@ page_subject_unlock(struct req *r)
  * subject that is locked.
  */
 static unsigned
-file_check(struct req *r, const char *arg, struct pubfile *f)
+file_check(struct req *r, struct pubfile *f)
 {
-	char *end;
-	long long id;
+	int64_t id = http_arg_id(r, 0);
 
 	memset(f, 0, sizeof *f);
-	if (r->sess.stage != STAGE_IN || r->user.id <= 0 || arg == NULL ||
-	    *arg < '1' || *arg > '9' || strlen(arg) > 18)
-		return MHD_HTTP_NOT_FOUND;
-	id = strtoll(arg, &end, 10);
-	if (*end != '\0')
+	if (r->sess.stage != STAGE_IN || r->user.id <= 0 || id < 0)
 		return MHD_HTTP_NOT_FOUND;
 	if (store_file_for_download(r->user.id, r->sess.hash, id, now_unix(),
 	    f) == -1)
@@ -249,7 +244,7 @@ page_file(struct req *r)
 	unsigned status;
 	int fd, kind, ret;
 
-	if ((status = file_check(r, r->args[0], &f)) != 0) {
+	if ((status = file_check(r, &f)) != 0) {
 		snprintf(range, sizeof range, "file %.40s: %u", r->args[0] ?
 		    r->args[0] : "", status);
 		store_audit(r->user.id, 0, "download.refused", r->addr, range);

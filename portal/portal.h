@@ -344,6 +344,7 @@ struct req {
 
 const char *http_field(const struct req *, const char *);
 const char *http_header(const struct req *, const char *);
+int64_t	 http_arg_id(const struct req *, int);
 void	 http_add_header(struct req *, const char *, const char *);
 int	 http_respond(struct req *, unsigned, struct MHD_Response *, int private);
 int	 http_send(struct req *, unsigned, const char *type, char *body, size_t);

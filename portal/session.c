@@ -52,8 +52,8 @@ session_load(struct session *s, const char *cookie)
 		session_clear(s);
 		return -1;
 	}
-	if (now - s->last_seen >= cfg.session_idle ||
-	    now - s->created >= cfg.session_max) {
+	if (now - s->last_seen > cfg.session_idle ||
+	    now - s->created > cfg.session_max) {
 		store_session_delete(s->hash);
 		session_clear(s);
 		return -1;

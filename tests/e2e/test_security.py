@@ -170,7 +170,7 @@ def absolute_timeout():
 	    r.summary())
 	time.sleep(1.5)
 	acct.browser.get("/")
-	time.sleep(2)
+	time.sleep(3)
 	r = acct.browser.get("/")
 	check_redirect("after the absolute timeout the session is gone", r,
 	    "/login")
