@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """DESIGN §3 security requirements that the journey tests do not already
 cover: secrets at rest, the key file, brute-force delays per account and per
-address (never revealing whether an account exists), the absolute session
-timeout, Secure cookies and HSTS behind https, a database newer than the
+address (never revealing whether an account exists), Secure cookies and HSTS behind https, a database newer than the
 binary, real SMTP delivery through a failing and a working server, and the
 audit trail of every login step."""
 
@@ -157,23 +156,6 @@ def otp_throttle():
 		statuses.append(r.status)
 	check("5 wrong codes get 401, the 6th 429", statuses == [401] * 5 + [429],
 	    statuses)
-
-
-@scenario
-def absolute_timeout():
-	"""--session-max ends a session however active it is"""
-	srv = temp_server("--session-max", "3")
-	temp = srv.user_add("kort@example.org")
-	acct = journey(srv, "kort@example.org", temp)
-	r = acct.browser.get("/")
-	check("the session works at first", r.status == 200 and r.name == "home",
-	    r.summary())
-	time.sleep(1.5)
-	acct.browser.get("/")
-	time.sleep(3)
-	r = acct.browser.get("/")
-	check_redirect("after the absolute timeout the session is gone", r,
-	    "/login")
 
 
 @scenario
