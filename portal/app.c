@@ -27,6 +27,8 @@ struct config cfg = {
 	.reset_ttl = 30 * 60,
 };
 
+static void app_public_url_load(void);
+
 /*
  * app_open: create the data directory, load the key, templates, password
  * list and database. Returns 0, or -1 with the reason printed.
@@ -76,6 +78,8 @@ app_open(void)
 	if (totp_init() == -1)
 		return -1;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (cfg.public_url == NULL)
+		app_public_url_load();
 	snprintf(path, sizeof path, "%s/kluis.db", cfg.data);
 	if (db_open(path) == -1) {
 		fprintf(stderr, "kluis: cannot open the database %s\n", path);
@@ -84,6 +88,38 @@ app_open(void)
 	/* What a killed publish left in files/ (see publish.c). */
 	publish_sweep();
 	return 0;
+}
+
+/*
+ * The server remembers its public URL in DATA/public-url, so that mail
+ * queued by the CLI links to the same address.
+ */
+void
+app_public_url_save(void)
+{
+	char path[4096];
+
+	snprintf(path, sizeof path, "%s/public-url", cfg.data);
+	if (write_file_atomic(path, cfg.public_url, strlen(cfg.public_url),
+	    0600) == -1)
+		logmsg("cannot write %s: %s", path, strerror(errno));
+}
+
+static void
+app_public_url_load(void)
+{
+	char path[4096], url[1024];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/public-url", cfg.data);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(url, sizeof url, f) != NULL) {
+		str_trim(url);
+		if (str_has_prefix(url, "http://") || str_has_prefix(url, "https://"))
+			cfg.public_url = xstrdup(url);
+	}
+	fclose(f);
 }
 
 void

@@ -217,6 +217,7 @@ serve(int argc, char **argv)
 	cfg.https = str_has_prefix(cfg.public_url, "https://");
 	if (app_open() == -1 || first_admin() == -1)
 		return 1;
+	app_public_url_save();
 
 	/* Threads inherit the blocked set; only sigwait() below sees these. */
 	sigemptyset(&stop);

@@ -281,6 +281,7 @@ void	 mail_stop(void);
 
 /* app.c: start-up shared by the server and the CLI */
 int	 app_open(void);
+void	 app_public_url_save(void);
 void	 app_close(void);
 int	 app_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 

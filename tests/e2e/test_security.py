@@ -285,5 +285,16 @@ def audit_of_login_steps():
 	    all(a == "127.0.0.1" for e, a in rows if e != "user.create"), rows)
 
 
+@scenario
+def cli_mail_links_to_the_server():
+	"""Mail queued by the CLI links to the address the server serves"""
+	srv = temp_server("--public-url", "https://portaal.example.org")
+	srv.user_add("link@example.org")
+	msg = wait_mail(srv, "link@example.org", TEMP_PASSWORD_SUBJECT)
+	body = mail_body(msg)
+	check("the temporary-password mail names https://portaal.example.org/login",
+	    "https://portaal.example.org/login" in body, body)
+
+
 if __name__ == "__main__":
 	main()
