@@ -39,7 +39,7 @@ admin_create(const char *email, const char *name, int admin,
 	int64_t id;
 
 	(void)addr;
-	if ((id = user_invite(email, name, admin, actor, &temp)) < 0)
+	if ((id = user_invite(email, name, admin, actor, addr, &temp)) < 0)
 		return id;
 	if (lang != NULL && tmpl_lang_known(lang))
 		store_user_set_lang(id, lang);

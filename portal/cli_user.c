@@ -27,7 +27,7 @@ static const char user_usage[] =
  */
 int64_t
 user_invite(const char *email, const char *name, int admin, int64_t actor,
-    char **temp_out)
+    const char *addr, char **temp_out)
 {
 	char hash[PASSWORD_HASH_MAX], *temp;
 	struct tmpl_vars *v;
@@ -46,7 +46,7 @@ user_invite(const char *email, const char *name, int admin, int64_t actor,
 		return -1;
 	}
 	explicit_bzero(hash, sizeof hash);
-	store_audit(id, actor, "user.create", "", admin ? "admin" : "");
+	store_audit(id, actor, "user.create", addr, admin ? "admin" : "");
 	if (temp_out != NULL) {
 		*temp_out = temp;
 		return id;
@@ -113,7 +113,7 @@ user_add(int argc, char **argv)
 		free(email);
 		return 1;
 	}
-	id = user_invite(email, name, admin, 0, NULL);
+	id = user_invite(email, name, admin, 0, "", NULL);
 	if (id == -2)
 		fprintf(stderr, "kluis user: %s already has an account\n", email);
 	else if (id < 0)

@@ -8,7 +8,7 @@
 
 #include "portal.h"
 
-#define STMT_CACHE 128
+#define STMT_CACHE 512	/* more than the program has statements */
 
 struct conn {
 	sqlite3		*db;

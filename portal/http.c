@@ -227,8 +227,10 @@ http_respond(struct req *r, unsigned status, struct MHD_Response *resp,
 void
 http_add_header(struct req *r, const char *name, const char *value)
 {
-	if (r->nextra == (int)(sizeof r->extra / sizeof r->extra[0]))
-		fatal("http_add_header: too many headers");
+	if (r->nextra == (int)(sizeof r->extra / sizeof r->extra[0])) {
+		logmsg("http: header %s dropped: too many", name);
+		return;
+	}
 	snprintf(r->extra[r->nextra].name, sizeof r->extra[0].name, "%s", name);
 	r->extra[r->nextra].value = xstrdup(value);
 	r->nextra++;

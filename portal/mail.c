@@ -73,22 +73,20 @@ put_subject(struct buf *b, const char *subject)
 	buf_puts(b, "?=\r\n");
 }
 
-static const char *
-mail_domain(void)
+/* The host of the public URL, for Message-IDs, into HOST (thread-safe). */
+static void
+mail_domain(char *host, size_t len)
 {
 	const char *p = cfg.public_url ? strstr(cfg.public_url, "://") : NULL;
-	static char host[256];
 	size_t n;
 
+	snprintf(host, len, "kluis.invalid");
 	if (p == NULL)
-		return "kluis.invalid";
+		return;
 	p += 3;
-	n = strcspn(p, ":/");
-	if (n == 0 || n >= sizeof host)
-		return "kluis.invalid";
-	memcpy(host, p, n);
-	host[n] = '\0';
-	return host;
+	n = strcspn(p, ":/@");
+	if (n > 0 && n < len)
+		snprintf(host, len, "%.*s", (int)n, p);
 }
 
 /*
@@ -100,7 +98,7 @@ static int
 mail_compose(struct buf *out, const char *to, const char *text)
 {
 	const char *nl, *body, *p;
-	char date[64], subject[512], id[33];
+	char date[64], subject[512], id[33], host[256];
 	struct tm tm;
 	time_t t = time(NULL);
 
@@ -129,7 +127,8 @@ mail_compose(struct buf *out, const char *to, const char *text)
 	buf_printf(out, "To: %s\r\n", to);
 	put_subject(out, subject);
 	buf_printf(out, "Date: %s\r\n", date);
-	buf_printf(out, "Message-ID: <%s@%s>\r\n", id, mail_domain());
+	mail_domain(host, sizeof host);
+	buf_printf(out, "Message-ID: <%s@%s>\r\n", id, host);
 	buf_puts(out, "MIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: 8bit\r\n"
@@ -220,6 +219,28 @@ smtp_read(char *dst, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/*
+ * smtp_loopback: 1 when the SMTP URL names this machine. Only there may
+ * mail (temporary passwords, reset links) travel without TLS.
+ */
+static int
+smtp_loopback(const char *url)
+{
+	const char *h = strstr(url, "://"), *at;
+	size_t n;
+
+	if (h == NULL)
+		return 0;
+	h += 3;
+	n = strcspn(h, "/");
+	if ((at = memchr(h, '@', n)) != NULL) {
+		n -= (size_t)(at + 1 - h);
+		h = at + 1;
+	}
+	return strncmp(h, "localhost", 9) == 0 && (n == 9 || h[9] == ':') ? 1 :
+	    strncmp(h, "127.", 4) == 0 || strncmp(h, "[::1]", 5) == 0;
+}
+
 static int
 smtp_send(const char *rcpt, const char *msg, size_t len, char *err,
     size_t errlen)
@@ -247,7 +268,9 @@ smtp_send(const char *rcpt, const char *msg, size_t len, char *err,
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, smtp_read);
 	curl_easy_setopt(c, CURLOPT_READDATA, &u);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	/* STARTTLS is required unless the server is on this machine. */
+	curl_easy_setopt(c, CURLOPT_USE_SSL, smtp_loopback(cfg.smtp_url) ?
+	    (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

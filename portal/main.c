@@ -45,7 +45,8 @@ static const char serve_usage[] =
 "  --issuer NAME          the name authenticator apps show (default kluis)\n"
 "  --smtp-url URL         deliver mail by SMTP, e.g. smtp://mail.example:587 or\n"
 "                         smtps://user:pass@host (default: write .eml files\n"
-"                         into DIR/outbox/)\n"
+"                         into DIR/outbox/); smtp:// needs STARTTLS unless the\n"
+"                         server is on this machine (localhost, 127.x, [::1])\n"
 "  --mail-from ADDR       the From of every message\n"
 "                         (default \"kluis <noreply@localhost>\")\n"
 "  --tls-cert FILE        serve HTTPS with this PEM certificate (chain)\n"
@@ -93,7 +94,7 @@ first_admin(void)
 
 	if (store_user_count() != 0)
 		return 0;
-	if ((id = user_invite(cfg.admin_email, "", 1, 0, &temp)) < 0) {
+	if ((id = user_invite(cfg.admin_email, "", 1, 0, "", &temp)) < 0) {
 		fprintf(stderr, "kluis: cannot create the first admin %s\n",
 		    cfg.admin_email);
 		return -1;

@@ -69,6 +69,29 @@ page_static(struct req *r)
 }
 
 /*
+ * local_path: 1 when S is a path of this site that a browser cannot read
+ * as another host: "/" and then only [A-Za-z0-9/_.-], never "//" (browsers
+ * drop tabs and newlines and read "\\" as "/", so only a whitelist is safe).
+ */
+static int
+local_path(const char *s)
+{
+	const char *p;
+
+	if (s == NULL || s[0] != '/' || strlen(s) > 512)
+		return 0;
+	for (p = s; *p; p++) {
+		if (!(*p == '/' || *p == '_' || *p == '.' || *p == '-' ||
+		    (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9')))
+			return 0;
+		if (p[0] == '/' && p[1] == '/')
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * GET /lang?to=en&back=/path: remember the language in a cookie, and for a
  * known user in the account too, and go back. Only a local path is followed
  * back, never another site.
@@ -82,8 +105,7 @@ page_lang(struct req *r)
 	back = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "back");
 	if (to == NULL || !tmpl_lang_known(to))
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "err.badrequest");
-	if (back == NULL || back[0] != '/' || back[1] == '/' || back[1] == '\\' ||
-	    strpbrk(back, "\r\n") != NULL)
+	if (!local_path(back))
 		back = "/";
 	to = strcmp(to, "en") == 0 ? "en" : "nl";
 	lang_cookie(r, to);

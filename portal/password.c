@@ -243,8 +243,8 @@ password_problem(const char *pw, const char *email)
 
 /*
  * A temporary password: four groups of four characters from a readable
- * alphabet joined by '-', e.g. "Kx7m-RtQ2-..."; caller frees.  NULL when
- * the CSPRNG fails.
+ * alphabet joined by '-', e.g. "Kx7m-RtQ2-..."; caller frees. Never NULL:
+ * a CSPRNG that fails is no state to hand out passwords in, so it stops.
  */
 char *
 password_temporary(void)
@@ -259,10 +259,8 @@ password_temporary(void)
 	do {
 		o = 0;
 		while (o < 19) {
-			if (crypto_random(rnd, sizeof(rnd)) == -1) {
-				free(out);
-				return NULL;
-			}
+			if (crypto_random(rnd, sizeof(rnd)) == -1)
+				fatal("the random generator failed");
 			for (i = 0; i < sizeof(rnd) && o < 19; i++) {
 				if (rnd[i] >= limit)
 					continue;

@@ -288,7 +288,7 @@ int	 app_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* cli_user.c */
 int	 cli_user(int, char **);
 int64_t	 user_invite(const char *email, const char *name, int admin,
-	    int64_t actor, char **temp_out);
+	    int64_t actor, const char *addr, char **temp_out);
 
 /* http.c */
 enum { HTTP_OTHER = 0, HTTP_GET, HTTP_HEAD, HTTP_POST };

@@ -268,6 +268,31 @@ def smtp_delivery_survives_failure():
 
 
 @scenario
+def smtp_requires_tls_off_this_machine():
+	"""Mail to an SMTP server not named as loopback needs STARTTLS"""
+	import tempfile
+	port = free_port()
+	maildir = os.path.join(tempfile.mkdtemp(prefix="kluis-smtp-"), "Maildir")
+	smtp = start_smtp(port, maildir)
+	try:
+		# 0.0.0.0 reaches this machine but is not a loopback name: kluis
+		# must treat it as a remote server that offers no STARTTLS.
+		srv = temp_server("--smtp-url", "smtp://0.0.0.0:%d" % port)
+		p = srv.cli("user", "add", "tls@example.org", "--data", srv.data)
+		check("user add exits 0", p.returncode == 0, p.stderr)
+		time.sleep(2.5)
+		check("no message was sent in clear", not maildir_messages(maildir),
+		    maildir_messages(maildir))
+		out = srv.cli("mail", "list", "--data", srv.data).stdout.decode()
+		check("the message stays queued with a TLS error",
+		    "tls@example.org" in out and ("TLS" in out or "SSL" in out),
+		    out)
+	finally:
+		smtp.kill()
+		smtp.wait()
+
+
+@scenario
 def audit_of_login_steps():
 	"""Every login step and failure is in the audit log with the address"""
 	srv = temp_server()
