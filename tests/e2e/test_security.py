@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kluis_test import *  # noqa: E402,F401,F403
@@ -290,6 +291,22 @@ def smtp_requires_tls_off_this_machine():
 	finally:
 		smtp.kill()
 		smtp.wait()
+
+
+@scenario
+def language_switch_is_no_open_redirect():
+	"""/lang goes back only to a plain local path"""
+	srv = temp_server()
+	b = Browser(srv, "redirect")
+	b.get("/login")
+	for back in ("//evil.example/x", "/%09/evil.example/x", "/\\evil.example",
+	    "https://evil.example/", "/%0d%0aSet-Cookie:x=1", "/a//b", "javascript:x"):
+		r = b.get("/lang?to=en&back=" + urllib.parse.quote(back, safe="/%"))
+		check("back=%r leads to / only" % back, r.status == 303 and
+		    r.header("Location") == "/", r.summary())
+	r = b.get("/lang?to=en&back=/subjects/DakMon")
+	check("a plain local path is followed back", r.status == 303 and
+	    r.header("Location") == "/subjects/DakMon", r.summary())
 
 
 @scenario
