@@ -90,11 +90,43 @@ add_form(struct req *r, unsigned status, const char *error, int64_t wait)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
 	tv_set(v, "action", "/account/add");
+	tv_set(v, "reauth", "1");
 	if (error != NULL)
 		tv_set(v, "error", error);
 	if (wait > 0)
 		login_set_retry(v, wait);
 	return http_page(r, status, "account_add", v);
+}
+
+/*
+ * reauth: the current password, field current_password, asked again before
+ * a change that would outlive a stolen session (a new phone, new recovery
+ * codes, a new password). NULL when it is right, else the message key with
+ * *STATUS and *WAIT set; failures are throttled and audited like logins.
+ */
+static const char *
+reauth(struct req *r, unsigned *status, int64_t *wait)
+{
+	const char *cur = http_field(r, "current_password");
+
+	*wait = 0;
+	if (cur == NULL || *cur == '\0') {
+		*status = MHD_HTTP_BAD_REQUEST;
+		return "account.pw_current";
+	}
+	if ((*wait = throttle_wait("pw", r->user.email, r->addr)) > 0) {
+		store_audit(r->user.id, 0, "password.throttled", r->addr, "");
+		*status = MHD_HTTP_TOO_MANY_REQUESTS;
+		return "login.throttled";
+	}
+	if (!password_verify(r->user.password_hash, cur)) {
+		throttle_fail("pw", r->user.email, r->addr);
+		store_audit(r->user.id, 0, "password.fail", r->addr, "current");
+		*status = MHD_HTTP_UNAUTHORIZED;
+		return "account.pw_bad";
+	}
+	throttle_ok("pw", r->user.email);
+	return NULL;
 }
 
 /* GET /account/add: another phone, with the QR of a secret kept in the session. */
@@ -112,6 +144,8 @@ page_account_add_post(struct req *r)
 	int64_t wait;
 	unsigned status;
 
+	if ((err = reauth(r, &status, &wait)) != NULL)
+		return add_form(r, status, err, wait);
 	err = login_add_device(r, &status, &wait, &name);
 	if (err != NULL && status == MHD_HTTP_INTERNAL_SERVER_ERROR)
 		return http_error(r, status, err);
@@ -220,21 +254,10 @@ page_account_password_post(struct req *r)
 	const char *problem;
 	char hash[PASSWORD_HASH_MAX];
 	int64_t wait;
+	unsigned status;
 
-	if (cur == NULL || *cur == '\0')
-		return account_form(r, MHD_HTTP_BAD_REQUEST, "account.pw_current",
-		    0);
-	if ((wait = throttle_wait("pw", r->user.email, r->addr)) > 0) {
-		store_audit(r->user.id, 0, "password.throttled", r->addr, "");
-		return account_form(r, MHD_HTTP_TOO_MANY_REQUESTS,
-		    "login.throttled", wait);
-	}
-	if (!password_verify(r->user.password_hash, cur)) {
-		throttle_fail("pw", r->user.email, r->addr);
-		store_audit(r->user.id, 0, "password.fail", r->addr, "current");
-		return account_form(r, MHD_HTTP_UNAUTHORIZED, "account.pw_bad", 0);
-	}
-	throttle_ok("pw", r->user.email);
+	if ((problem = reauth(r, &status, &wait)) != NULL)
+		return account_form(r, status, problem, wait);
 	if (pw == NULL || pw2 == NULL || !crypto_streq(pw, pw2))
 		return account_form(r, MHD_HTTP_BAD_REQUEST, "pw.mismatch", 0);
 	if ((problem = password_problem(pw, r->user.email)) != NULL)
@@ -260,11 +283,17 @@ page_account_recovery_post(struct req *r)
 {
 	char codes[RECOVERY_CODES][16];
 	struct tmpl_vars *v, *item;
+	const char *err;
+	unsigned status;
+	int64_t wait;
 	int i;
 
+	if ((err = reauth(r, &status, &wait)) != NULL)
+		return account_form(r, status, err, wait);
 	if (recovery_new_codes(r->user.id, codes) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	store_audit(r->user.id, 0, "recovery.create", r->addr, "");
+	recovery_mail(&r->user, "recovery_created", r->addr, NULL, NULL);
 	v = tv_new();
 	for (i = 0; i < RECOVERY_CODES; i++) {
 		item = tv_add(v, "codes");

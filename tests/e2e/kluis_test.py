@@ -704,6 +704,7 @@ class Browser:
 		self.raw_set_cookies = []	# every Set-Cookie header seen
 		self.csrf = None
 		self.last = None
+		self.password = None	# filled into current_password fields
 
 	@property
 	def session(self):
@@ -798,6 +799,12 @@ class Browser:
 		hidden fields plus `fields` (csrf from the form unless given)."""
 		form = page_resp.page.form(action)
 		items = dict(form_hidden(form)) if form else {}
+		# Like a password manager: fill in the current password when the
+		# form asks for it again and the test did not say otherwise.
+		if (form and self.password and "current_password" not in fields
+		    and any(i.get("name") == "current_password"
+		    for i in form["inputs"])):
+			items["current_password"] = self.password
 		items.update(fields)
 		if csrf is AUTO:
 			csrf = items.get("csrf", self.csrf)
@@ -1009,6 +1016,7 @@ def journey(server, addr, temp_password=None, device_name="Mijn telefoon",
 	dev.accepted(step)
 	r = b.get("/")
 	require_page("GET / is the home page", r, "home")
+	b.password = password
 	return Account(addr, password, dev, b)
 
 
@@ -1021,6 +1029,7 @@ def later_login(server, acct, label="later"):
 	r = b.submit(r, "/otp", {"code": code})
 	require_redirect("POST /otp redirects to /", r, "/")
 	acct.device.accepted(step)
+	b.password = acct.password
 	return b
 
 

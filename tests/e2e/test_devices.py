@@ -47,6 +47,25 @@ def second_phone():
 	before = account_state(srv, addr)
 	r = b.get("/account/add")
 	require_page("GET /account/add", r, "account_add")
+	secret = enrol_secret(r)
+	dev2 = Device(secret, "Nog een telefoon")
+	code, step = dev2.next_code()
+	r = b.submit(r, "/account/add", {"device_name": "Nog een telefoon",
+	    "code": code, "current_password": ""})
+	check_page("adding a phone without the current password is refused (400)",
+	    r, "account_add", 400)
+	r = b.submit(r, "/account/add", {"device_name": "Nog een telefoon",
+	    "code": code, "current_password": "niet-mijn-wachtwoord-123"})
+	check_page("adding a phone with a wrong current password is refused (401)",
+	    r, "account_add", 401)
+	check_unchanged("add phone without the password", srv, addr, before)
+	r = b.get("/account")
+	r = b.submit(r, "/account/recovery", {"current_password": ""})
+	check_page("new recovery codes without the current password: 400", r,
+	    "account", 400)
+	check_unchanged("recovery codes without the password", srv, addr, before)
+	r = b.get("/account/add")
+	require_page("GET /account/add", r, "account_add")
 	check("add page shows a QR code", r.page.svg_count >= 1, r.text[:300])
 	secret = enrol_secret(r)
 	dev2 = Device(secret, "Nog een telefoon")
