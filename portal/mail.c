@@ -180,13 +180,19 @@ done:
 	buf_wipe(&text);
 	buf_wipe(&msg);
 	free(sealed);
-	if (rc == 0) {
-		pthread_mutex_lock(&mail_mtx);
-		mail_kick = 1;
-		pthread_cond_signal(&mail_cond);
-		pthread_mutex_unlock(&mail_mtx);
-	}
+	if (rc == 0)
+		mail_wake();
 	return rc;
+}
+
+/* mail_wake: have the background thread look at its queues now. */
+void
+mail_wake(void)
+{
+	pthread_mutex_lock(&mail_mtx);
+	mail_kick = 1;
+	pthread_cond_signal(&mail_cond);
+	pthread_mutex_unlock(&mail_mtx);
 }
 
 static int
@@ -340,6 +346,7 @@ mail_loop(void *arg)
 	pthread_mutex_lock(&mail_mtx);
 	while (!mail_stopping) {
 		pthread_mutex_unlock(&mail_mtx);
+		forgot_run();	/* may queue reset links: before delivery */
 		mail_deliver();
 		if (now_unix() - last_house >= 60) {
 			store_housekeeping(cfg.session_idle, cfg.session_max);

@@ -232,8 +232,10 @@ page_account_remove_post(struct req *r)
 	}
 	free(name);
 	if (store_device_remove(r->user.id, d.id) == -1) {
+		/* Another request removed the other phone meanwhile. */
+		ret = remove_form(r, &d, MHD_HTTP_CONFLICT, "account.last", 0);
 		device_clear(&d);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return ret;
 	}
 	store_audit(r->user.id, 0, "device.remove", r->addr, d.name);
 	recovery_mail(&r->user, "device_removed", r->addr, d.name, NULL);

@@ -27,7 +27,7 @@ page_forgot(struct req *r)
 
 /* Mail U a fresh reset link; the one mailed before dies. */
 static void
-send_link(struct req *r, const struct user *u)
+send_link(const struct user *u, const char *addr)
 {
 	char *token, *link;
 	uint8_t h[32];
@@ -35,15 +35,50 @@ send_link(struct req *r, const struct user *u)
 	if ((token = crypto_token(TOKEN_BYTES)) == NULL)
 		return;
 	crypto_mac("reset", token, strlen(token), h);
-	if (store_reset_put(u->id, h, now_unix() + cfg.reset_ttl, r->addr) == 0) {
+	if (store_reset_put(u->id, h, now_unix() + cfg.reset_ttl, addr) == 0) {
 		link = xasprintf("%s/reset?token=%s", cfg.public_url, token);
-		recovery_mail(u, "reset_link", r->addr, NULL, link);
-		store_audit(u->id, 0, "reset.mail", r->addr, "");
+		recovery_mail(u, "reset_link", addr, NULL, link);
+		store_audit(u->id, 0, "reset.mail", addr, "");
 		explicit_bzero(link, strlen(link));
 		free(link);
 	}
 	explicit_bzero(token, strlen(token));
 	free(token);
+}
+
+/*
+ * forgot_run: handle the queued "forgot" requests (background thread): a
+ * reset link for an active account, an audit line for every request.
+ */
+void
+forgot_run(void)
+{
+	struct user u;
+	uint8_t *sealed, *email;
+	size_t len, elen;
+	char addr[48];
+	int throttled;
+
+	while (store_forgot_take(&sealed, &len, addr, sizeof addr,
+	    &throttled) == 1) {
+		email = crypto_open(sealed, len, &elen);
+		free(sealed);
+		if (email == NULL)
+			continue;
+		if (store_user_by_email((const char *)email, &u) == 0) {
+			if (throttled)
+				store_audit(u.id, 0, "reset.throttled", addr, "");
+			else if (u.disabled)
+				store_audit(u.id, 0, "reset.refused", addr,
+				    "disabled");
+			else
+				send_link(&u, addr);
+			user_clear(&u);
+		} else
+			store_audit(0, 0, "reset.unknown", addr, "");
+		explicit_bzero(email, elen);
+		free(email);
+	}
 }
 
 /*
@@ -56,24 +91,26 @@ int
 page_forgot_post(struct req *r)
 {
 	struct tmpl_vars *v;
-	struct user u = { 0 };
+	uint8_t *sealed;
+	size_t len;
 	char *email;
 	int throttled;
 
 	if ((email = login_email_normal(http_field(r, "email"))) == NULL)
 		return forgot_form(r, MHD_HTTP_BAD_REQUEST, "forgot.missing");
+	/*
+	 * The same work whether or not the account exists: count, queue, and
+	 * answer. The background thread looks the account up (forgot_run).
+	 */
 	throttled = throttle_wait("forgot", email, r->addr) > 0;
 	throttle_fail("forgot", email, r->addr);
-	if (store_user_by_email(email, &u) == 0) {
-		if (throttled)
-			store_audit(u.id, 0, "reset.throttled", r->addr, "");
-		else if (u.disabled)
-			store_audit(u.id, 0, "reset.refused", r->addr, "disabled");
-		else
-			send_link(r, &u);
-	} else
-		store_audit(0, 0, "reset.unknown", r->addr, "");
-	user_clear(&u);
+	sealed = crypto_seal(email, strlen(email), &len);
+	if (sealed == NULL || store_forgot_add(sealed, len, r->addr,
+	    throttled) == -1)
+		logmsg("forgot: could not queue a request");
+	else
+		mail_wake();
+	free(sealed);
 	free(email);
 	v = tv_new();
 	tv_setf(v, "ttl", "%lld", (long long)((cfg.reset_ttl + 59) / 60));

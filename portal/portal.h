@@ -276,6 +276,7 @@ int	 cli_mail(int, char **);
 int	 mail_queue(const char *to, const char *name, const struct tmpl_vars *,
 	    const char *lang);
 int	 mail_deliver(void);
+void	 mail_wake(void);
 int	 mail_start(void);
 void	 mail_stop(void);
 
@@ -407,6 +408,14 @@ int	 store_otp_reset(int64_t user_id);
 int	 store_otp_request_put(int64_t user_id, const char *addr);
 int	 store_otp_requests(struct otp_request **);
 void	 otp_requests_free(struct otp_request *, int);
+
+/* store_recovery.c: "forgot" requests */
+int	 store_forgot_add(const void *, size_t, const char *addr, int throttled);
+int	 store_forgot_take(uint8_t **, size_t *, char *addr, size_t,
+	    int *throttled);
+
+/* page_forgot.c, run by the background thread */
+void	 forgot_run(void);
 
 /* recovery.c */
 int	 recovery_new_codes(int64_t user_id, char codes[][16]);

@@ -98,7 +98,10 @@ store_user_create(const char *email, const char *name, int admin,
 	return db_last_id();
 }
 
-/* store_user_set_password: store a new hash; TEMP marks it temporary. */
+/*
+ * store_user_set_password: store a new hash; TEMP marks it temporary. A
+ * password reset link still out there dies with the old password.
+ */
 int
 store_user_set_password(int64_t id, const char *hash, int temp)
 {
@@ -110,6 +113,12 @@ store_user_set_password(int64_t id, const char *hash, int temp)
 	db_bind_text(st, ":hash", hash);
 	db_bind_int(st, ":temp", temp != 0);
 	db_bind_int(st, ":now", now_unix());
+	db_bind_int(st, ":id", id);
+	if (db_run(st) == -1)
+		return -1;
+	if ((st = db_prepare("DELETE FROM reset_tokens WHERE user_id = :id"))
+	    == NULL)
+		return -1;
 	db_bind_int(st, ":id", id);
 	return db_run(st);
 }

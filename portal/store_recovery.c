@@ -1,4 +1,5 @@
 /* store_recovery.c: the SQL of recovery codes, reset links, device removal and authenticator resets. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,12 +126,17 @@ store_reset_take(const uint8_t hash[32])
 	return uid;
 }
 
-/* store_device_remove: delete device ID of USER_ID. 0, or -1 when there was none. */
+/*
+ * store_device_remove: delete device ID of USER_ID unless it is their last
+ * one, in one statement (two racing removals cannot both pass a count).
+ * 0, or -1 when nothing was deleted.
+ */
 int
 store_device_remove(int64_t user_id, int64_t id)
 {
 	sqlite3_stmt *st = db_prepare("DELETE FROM devices WHERE id = :id "
-	    "AND user_id = :uid");
+	    "AND user_id = :uid AND (SELECT count(*) FROM devices "
+	    "WHERE user_id = :uid) > 1");
 
 	if (st == NULL)
 		return -1;
@@ -239,4 +245,54 @@ store_otp_requests(struct otp_request **list)
 		return -1;
 	}
 	return n;
+}
+
+/* store_forgot_add: queue a "forgot" request for the background thread. */
+int
+store_forgot_add(const void *sealed, size_t len, const char *addr,
+    int throttled)
+{
+	sqlite3_stmt *st = db_prepare("INSERT INTO forgot_requests (email, "
+	    "addr, throttled, created) VALUES (:email, :addr, :thr, :now)");
+
+	if (st == NULL)
+		return -1;
+	db_bind_blob(st, ":email", sealed, len);
+	db_bind_text(st, ":addr", addr);
+	db_bind_int(st, ":thr", throttled != 0);
+	db_bind_int(st, ":now", now_unix());
+	return db_run(st);
+}
+
+/*
+ * store_forgot_take: remove the oldest request and return it: 1 with the
+ * sealed email in *SEALED (caller frees) and ADDR filled, 0 when none, -1.
+ */
+int
+store_forgot_take(uint8_t **sealed, size_t *len, char *addr, size_t addrlen,
+    int *throttled)
+{
+	sqlite3_stmt *st = db_prepare("DELETE FROM forgot_requests WHERE id = "
+	    "(SELECT min(id) FROM forgot_requests) RETURNING email, addr, "
+	    "throttled");
+	int rc, ret = 0;
+
+	*sealed = NULL;
+	if (st == NULL)
+		return -1;
+	if ((rc = db_step(st)) == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		*sealed = xmalloc(*len ? *len : 1);
+		if (*len)
+			memcpy(*sealed, sqlite3_column_blob(st, 0), *len);
+		snprintf(addr, addrlen, "%s", sqlite3_column_text(st, 1) ?
+		    (const char *)sqlite3_column_text(st, 1) : "");
+		*throttled = sqlite3_column_int(st, 2);
+		ret = 1;
+	} else if (rc != SQLITE_DONE)
+		ret = -1;
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	db_done(st);
+	return ret;
 }
