@@ -356,6 +356,7 @@ stage_home(int stage)
 	case STAGE_ENROL:
 		return "/enrol";
 	case STAGE_PASSWORD:
+	case STAGE_PASSWORD_IN:
 		return "/password";
 	case STAGE_OTP:
 		return "/otp";

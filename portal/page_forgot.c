@@ -350,5 +350,5 @@ page_otp_recovery_post(struct req *r)
 	if ((err = recovery_check(r, &status, &wait)) != NULL)
 		return otp_recovery_form(r, status, err, wait);
 	store_audit(r->user.id, 0, "login.ok", r->addr, "recovery code");
-	return http_advance(r, r->user.id, STAGE_IN);
+	return login_second_factor_done(r);
 }

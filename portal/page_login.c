@@ -100,12 +100,11 @@ page_login_post(struct req *r)
 		user_clear(&u);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
-	if (ndev == 0)
-		stage = STAGE_ENROL;
-	else if (u.password_temp)
-		stage = STAGE_PASSWORD;
-	else
-		stage = STAGE_OTP;
+	/*
+	 * With a phone the code comes first, also for a temporary password
+	 * (an admin sent a new one): a mailbox alone changes nothing.
+	 */
+	stage = ndev == 0 ? STAGE_ENROL : STAGE_OTP;
 	store_audit(u.id, 0, "login.password", r->addr, "");
 	lang_login(r, &u);	/* issue 5: the user's own language */
 	ret = http_advance(r, u.id, stage);
@@ -391,7 +390,9 @@ page_password_post(struct req *r)
 	explicit_bzero(hash, sizeof hash);
 	store_sessions_end_user(r->user.id, r->sess.hash);
 	store_audit(r->user.id, 0, "password.change", r->addr, "");
-	return http_advance(r, r->user.id, STAGE_OTP);
+	/* After a code was given in this login, the new password lets in. */
+	return http_advance(r, r->user.id, r->sess.stage == STAGE_PASSWORD_IN ?
+	    STAGE_IN : STAGE_OTP);
 }
 
 /*
@@ -519,7 +520,18 @@ page_otp_post(struct req *r)
 	if (err != NULL)
 		return otp_form(r, status, err, wait);
 	store_audit(r->user.id, 0, "login.ok", r->addr, "");
-	return http_advance(r, r->user.id, STAGE_IN);
+	return login_second_factor_done(r);
+}
+
+/*
+ * login_second_factor_done: a code (or recovery code) was accepted at /otp:
+ * in, or first the forced change of a temporary password.
+ */
+int
+login_second_factor_done(struct req *r)
+{
+	return http_advance(r, r->user.id, r->user.password_temp ?
+	    STAGE_PASSWORD_IN : STAGE_IN);
 }
 
 int

@@ -21,7 +21,8 @@ enum stage {
 	STAGE_IN = 5,		/* fully logged in */
 	/* issue 4: a password reset, entered only by POSTing a mailed token */
 	STAGE_RESET = 6,	/* token ok: prove the second factor */
-	STAGE_RESET_PW = 7	/* second factor ok: choose a new password */
+	STAGE_RESET_PW = 7,	/* second factor ok: choose a new password */
+	STAGE_PASSWORD_IN = 8	/* code ok, temporary password: change it, then in */
 };
 #define STAGE_BIT(s)	(1u << (s))
 
@@ -376,6 +377,7 @@ int	 page_password_post(struct req *);
 int	 page_otp(struct req *);
 int	 page_otp_post(struct req *);
 int	 page_logout_post(struct req *);
+int	 login_second_factor_done(struct req *);
 /* shared with page_account.c and page_forgot.c */
 #define DEVICE_NAME_MAX	64
 char	*login_email_normal(const char *);	/* caller frees; NULL: unusable */

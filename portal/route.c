@@ -9,7 +9,8 @@
 #define OTP		STAGE_BIT(STAGE_OTP)
 #define IN		STAGE_BIT(STAGE_IN)
 #define RESET		(STAGE_BIT(STAGE_RESET) | STAGE_BIT(STAGE_RESET_PW))
-#define ANY_LOGIN	(ANON | ENROL | PASSWORD | OTP | RESET)
+#define NEWPASS		(PASSWORD | STAGE_BIT(STAGE_PASSWORD_IN))
+#define ANY_LOGIN	(ANON | ENROL | NEWPASS | OTP | RESET)
 #define ANY_SESSION	(ANY_LOGIN | IN)
 
 #define GET(p, h, s)	{ .method = HTTP_GET, .pattern = p, .handler = h, .stages = s }
@@ -27,8 +28,8 @@ static const struct route routes[] = {
 	GET("/enrol", page_enrol, ENROL),
 	GET("/enrol/qr.svg", page_enrol_qr, ENROL),
 	POST("/enrol", page_enrol_post, ENROL),
-	GET("/password", page_password, PASSWORD),
-	POST("/password", page_password_post, PASSWORD),
+	GET("/password", page_password, NEWPASS),
+	POST("/password", page_password_post, NEWPASS),
 	GET("/otp", page_otp, OTP),
 	POST("/otp", page_otp_post, OTP),
 	POST("/logout", page_logout_post, ANY_SESSION),

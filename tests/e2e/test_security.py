@@ -294,6 +294,42 @@ def smtp_requires_tls_off_this_machine():
 
 
 @scenario
+def new_temporary_password_needs_the_code_first():
+	"""A resent temporary password leads to /otp before /password"""
+	srv = temp_server()
+	addr = "opnieuw@example.org"
+	acct = journey(srv, addr, srv.user_add(addr))
+	p = srv.cli("user", "resend", addr, "--data", srv.data)
+	check("kluis user resend exits 0", p.returncode == 0, p.stderr)
+	msgs = [m for _, m in read_mails(srv) if addr in m["To"] and
+	    m["Subject"] == TEMP_PASSWORD_SUBJECT]
+	require("a second temporary-password mail", len(msgs) == 2, len(msgs))
+	temp = mail_secret(msgs[-1])
+	b = login(srv, addr, temp, "/otp", "resent")
+	r = b.get("/password")
+	check_redirect("/password before the code -> /otp", r, "/otp")
+	csrf = b.get("/otp").csrf
+	r = b.post("/password", {"password": "een-nieuw-en-lang-wachtwoord",
+	    "password_confirm": "een-nieuw-en-lang-wachtwoord"}, csrf=csrf)
+	check_redirect("POST /password before the code -> /otp", r, "/otp")
+	rows = db_rows(srv, "SELECT password_temp FROM users WHERE email = ?",
+	    (addr,))
+	check("the password is still the temporary one", rows == [(1,)], rows)
+	r = b.get("/otp")
+	code, step = acct.device.next_code()
+	r = b.submit(r, "/otp", {"code": code})
+	check_redirect("the code leads to the forced password change", r,
+	    "/password")
+	acct.device.accepted(step)
+	r = b.get("/password")
+	new = new_password("r")
+	r = b.submit(r, "/password", {"password": new, "password_confirm": new})
+	check_redirect("after the new password the user is in (no second code)",
+	    r, "/")
+	check_page("GET / is the home page", b.get("/"), "home")
+
+
+@scenario
 def language_switch_is_no_open_redirect():
 	"""/lang goes back only to a plain local path"""
 	srv = temp_server()
