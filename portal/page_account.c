@@ -250,28 +250,16 @@ page_account_remove_post(struct req *r)
 int
 page_account_password_post(struct req *r)
 {
-	const char *cur = http_field(r, "current_password");
-	const char *pw = http_field(r, "password");
-	const char *pw2 = http_field(r, "password_confirm");
 	const char *problem;
-	char hash[PASSWORD_HASH_MAX];
 	int64_t wait;
 	unsigned status;
 
-	if ((problem = reauth(r, &status, &wait)) != NULL)
-		return account_form(r, status, problem, wait);
-	if (pw == NULL || pw2 == NULL || !crypto_streq(pw, pw2))
-		return account_form(r, MHD_HTTP_BAD_REQUEST, "pw.mismatch", 0);
-	if ((problem = password_problem(pw, r->user.email)) != NULL)
-		return account_form(r, MHD_HTTP_BAD_REQUEST, problem, 0);
-	if (crypto_streq(pw, cur))
-		return account_form(r, MHD_HTTP_BAD_REQUEST, "account.pw_same", 0);
-	if (password_hash(pw, hash) == -1 ||
-	    store_user_set_password(r->user.id, hash, 0) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
-	explicit_bzero(hash, sizeof hash);
-	store_sessions_end_user(r->user.id, r->sess.hash);
-	store_audit(r->user.id, 0, "password.change", r->addr, "account");
+	if ((problem = reauth(r, &status, &wait)) != NULL ||
+	    (problem = login_new_password(r, "account.pw_same",
+	    "password.change", "account", &status)) != NULL)
+		return status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
+		    http_error(r, status, problem) :
+		    account_form(r, status, problem, wait);
 	recovery_mail(&r->user, "password_changed", r->addr, NULL, NULL);
 	/* A new session id after a change of credentials. */
 	if (session_advance(&r->sess, r->user.id, STAGE_IN, r->addr) == -1)

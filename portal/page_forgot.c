@@ -299,22 +299,15 @@ page_reset_password(struct req *r)
 int
 page_reset_password_post(struct req *r)
 {
-	const char *pw = http_field(r, "password");
-	const char *pw2 = http_field(r, "password_confirm");
 	const char *problem;
-	char hash[PASSWORD_HASH_MAX];
+	unsigned status;
 
-	if (pw == NULL || pw2 == NULL || !crypto_streq(pw, pw2))
-		return newpw_form(r, MHD_HTTP_BAD_REQUEST, "pw.mismatch");
-	if ((problem = password_problem(pw, r->user.email)) != NULL)
-		return newpw_form(r, MHD_HTTP_BAD_REQUEST, problem);
-	if (password_hash(pw, hash) == -1 ||
-	    store_user_set_password(r->user.id, hash, 0) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
-	explicit_bzero(hash, sizeof hash);
-	store_sessions_end_user(r->user.id, r->sess.hash);
+	if ((problem = login_new_password(r, NULL, "password.reset", "",
+	    &status)) != NULL)
+		return status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
+		    http_error(r, status, problem) :
+		    newpw_form(r, status, problem);
 	throttle_ok("pw", r->user.email);
-	store_audit(r->user.id, 0, "password.reset", r->addr, "");
 	recovery_mail(&r->user, "password_changed", r->addr, NULL, NULL);
 	return http_advance(r, r->user.id, STAGE_IN);
 }

@@ -369,27 +369,51 @@ page_password(struct req *r)
 	return password_form(r, MHD_HTTP_OK, NULL);
 }
 
-/* POST /password: the forced change of a temporary password. */
-int
-page_password_post(struct req *r)
+/*
+ * login_new_password: the new password of the form (fields password and
+ * password_confirm): the two equal, the rules kept, and, when SAME is a
+ * message key, different from the current password. Stores it, ends every
+ * other session of the user and audits EVENT with DETAIL. NULL when done,
+ * else the message key of the problem with *STATUS set.
+ */
+const char *
+login_new_password(struct req *r, const char *same, const char *event,
+    const char *detail, unsigned *status)
 {
 	const char *pw = http_field(r, "password");
 	const char *pw2 = http_field(r, "password_confirm");
 	const char *problem;
 	char hash[PASSWORD_HASH_MAX];
 
+	*status = MHD_HTTP_BAD_REQUEST;
 	if (pw == NULL || pw2 == NULL || !crypto_streq(pw, pw2))
-		return password_form(r, MHD_HTTP_BAD_REQUEST, "pw.mismatch");
+		return "pw.mismatch";
 	if ((problem = password_problem(pw, r->user.email)) != NULL)
-		return password_form(r, MHD_HTTP_BAD_REQUEST, problem);
-	if (password_verify(r->user.password_hash, pw))
-		return password_form(r, MHD_HTTP_BAD_REQUEST, "pw.same");
+		return problem;
+	if (same != NULL && password_verify(r->user.password_hash, pw))
+		return same;
+	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	if (password_hash(pw, hash) == -1 ||
 	    store_user_set_password(r->user.id, hash, 0) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return "err.internal";
 	explicit_bzero(hash, sizeof hash);
 	store_sessions_end_user(r->user.id, r->sess.hash);
-	store_audit(r->user.id, 0, "password.change", r->addr, "");
+	store_audit(r->user.id, 0, event, r->addr, detail);
+	return NULL;
+}
+
+/* POST /password: the forced change of a temporary password. */
+int
+page_password_post(struct req *r)
+{
+	const char *problem;
+	unsigned status;
+
+	if ((problem = login_new_password(r, "pw.same", "password.change", "",
+	    &status)) != NULL)
+		return status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
+		    http_error(r, status, problem) :
+		    password_form(r, status, problem);
 	/* After a code was given in this login, the new password lets in. */
 	return http_advance(r, r->user.id, r->sess.stage == STAGE_PASSWORD_IN ?
 	    STAGE_IN : STAGE_OTP);

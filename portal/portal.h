@@ -378,6 +378,8 @@ int	 page_otp(struct req *);
 int	 page_otp_post(struct req *);
 int	 page_logout_post(struct req *);
 int	 login_second_factor_done(struct req *);
+const char *login_new_password(struct req *, const char *same,
+	    const char *event, const char *detail, unsigned *status);
 /* shared with page_account.c and page_forgot.c */
 #define DEVICE_NAME_MAX	64
 char	*login_email_normal(const char *);	/* caller frees; NULL: unusable */
