@@ -518,8 +518,12 @@ struct staged {
 	int	 placed;	/* renamed to its SHA-256 name */
 	int	 existed;	/* that content was stored before */
 	int	 committed;	/* the publication is in the database */
+	void	*md;		/* the running SHA-256 (EVP_MD_CTX) while written */
 };
 int	 publish_stage(const char *src, struct staged *);
+int	 publish_begin(struct staged *);
+int	 publish_write(struct staged *, const void *, size_t);
+int	 publish_finish(struct staged *);
 int	 publish_place(struct staged *);
 void	 publish_release(struct staged *);
 void	 publish_sweep(void);
@@ -623,6 +627,33 @@ int	 page_admin_audit_csv(struct req *);
 extern const char cli_user_admin_usage[];
 int	 cli_user_admin(int, char **);	/* -1: not one of its subcommands */
 int	 cli_audit(int, char **);
+
+/* --- issue 5b: console subjects, files, authenticator resets ------------ */
+
+/* subjects.c: subject and file actions shared by the console and the CLI */
+#define SUBJECT_TITLE_MAX	200
+#define SUBJECT_DESC_MAX	2000
+#define SUBJECT_FILE_NAME_MAX	255
+struct publication {
+	struct subject	*s;
+	struct staged	*st;		/* finished (publish_finish) */
+	const char	*name;
+	int64_t		 expires;	/* 0: never */
+	struct user	*to;		/* NTO grantees; none: all grantees */
+	int		 nto;
+	int64_t		 actor;		/* 0: the CLI */
+	const char	*addr;
+	int64_t		 id;		/* out: the new file id */
+};
+int	 subject_text_ok(const char *, size_t max, int allow_newline);
+int	 subject_file_name_ok(const char *);
+int64_t	 subject_parse_date(const char *);
+int	 subjects_grant(const struct user *, const struct subject *, int resend,
+	    int64_t actor, const char *addr);
+int	 subjects_revoke(const struct user *, const struct subject *,
+	    int64_t actor, const char *addr);
+int	 subjects_publish(struct publication *);
+int	 subjects_unpublish(int64_t file_id, int64_t actor, const char *addr);
 
 /* --- end issue 5 ------------------------------------------------------- */
 
