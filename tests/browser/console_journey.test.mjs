@@ -63,7 +63,8 @@ await run('Console: subject, grant, upload; user downloads, second phone, reset'
 	    .locator('table').innerText()).includes(email));
 
 	// A second phone, and a login with it.
-	const second = await addSecondPhone(user, srv);
+	const second = await addSecondPhone(user, srv, 'Nog een telefoon',
+	    acct.password);
 	await loginWithDevice(user, srv, email, acct.password, second);
 
 	// The admin resets the authenticators; the user enrols again.

@@ -524,14 +524,19 @@ export async function unlockAndDownload(b, srv, code, vcode, id) {
 }
 
 // A logged-in user adds a second phone on /account; returns its Device.
-export async function addSecondPhone(b, srv, name = 'Nog een telefoon') {
+// PASSWORD: the current password, when the form asks for it.
+export async function addSecondPhone(b, srv, name = 'Nog een telefoon',
+    password = null) {
 	await visit(b, srv, '/account', 'account', 'account');
 	await visit(b, srv, '/account/add', 'account_add', 'account-add');
 	const device = new Device(await enrolFromScreenshot(b, 'account-add'),
 	    name);
 	const [code, step] = await device.nextCode();
-	await submit(b, '/account/add', { code, device_name: name }, 'account',
-	    'account-added');
+	const fields = { code, device_name: name };
+	if (password && await b.page.locator('form[action="/account/add"] ' +
+	    '[name="current_password"]').count())
+		fields.current_password = password;
+	await submit(b, '/account/add', fields, 'account', 'account-added');
 	device.accepted(step);
 	return device;
 }
