@@ -1,5 +1,4 @@
 /* cli_subject.c: "kluis subject|grant|revoke|publish|files|unpublish": subjects and their files. */
-#define _GNU_SOURCE	/* strptime */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +7,6 @@
 
 #include "portal.h"
 
-#define TITLE_MAX	200
-#define DESC_MAX	2000
-#define FILE_NAME_MAX	255
 #define MAX_TO		256
 
 static const char subject_usage[] =
@@ -84,66 +80,6 @@ subject_code_ok(const char *s)
 		return 0;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789_-") == n;
-}
-
-/* Printable UTF-8 of 1..MAX bytes (no control characters). */
-static int
-text_ok(const char *s, size_t max, int allow_newline)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	int more = 0;
-
-	if (n == 0 || n > max)
-		return 0;
-	for (; *p; p++) {
-		if (more) {
-			if ((*p & 0xc0) != 0x80)
-				return 0;
-			more--;
-			continue;
-		}
-		if (*p >= 0xf0 && *p <= 0xf4)
-			more = 3;
-		else if (*p >= 0xe0)
-			more = *p <= 0xef ? 2 : -1;
-		else if (*p >= 0xc2)
-			more = *p <= 0xdf ? 1 : -1;
-		else if (*p >= 0x80)
-			return 0;
-		else if ((*p < 0x20 && !(allow_newline && *p == '\n')) ||
-		    *p == 0x7f)
-			return 0;
-		if (more < 0)
-			return 0;
-	}
-	return more == 0;
-}
-
-/* Valid UTF-8 without NUL; control characters allowed (served safely). */
-static int
-name_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int more = 0;
-
-	if (*s == '\0' || strlen(s) > FILE_NAME_MAX)
-		return 0;
-	for (; *p; p++) {
-		if (more) {
-			if ((*p & 0xc0) != 0x80)
-				return 0;
-			more--;
-		} else if (*p >= 0xf5 || (*p >= 0x80 && *p < 0xc2))
-			return 0;
-		else if (*p >= 0xf0)
-			more = 3;
-		else if (*p >= 0xe0)
-			more = 2;
-		else if (*p >= 0xc2)
-			more = 1;
-	}
-	return more == 0;
 }
 
 static char *
@@ -220,12 +156,12 @@ subject_add(int argc, char **argv)
 	if (!subject_code_ok(code))
 		return app_usage_error("subject", "CODE must be 1-32 letters, "
 		    "digits, '-' or '_': %s", code);
-	if (title == NULL || !text_ok(title, TITLE_MAX, 0))
+	if (title == NULL || !subject_text_ok(title, SUBJECT_TITLE_MAX, 0))
 		return app_usage_error("subject", "add needs --title with 1-%d "
-		    "printable characters", TITLE_MAX);
-	if (*desc != '\0' && !text_ok(desc, DESC_MAX, 1))
+		    "printable characters", SUBJECT_TITLE_MAX);
+	if (*desc != '\0' && !subject_text_ok(desc, SUBJECT_DESC_MAX, 1))
 		return app_usage_error("subject", "--description must be "
-		    "printable UTF-8 of at most %d bytes", DESC_MAX);
+		    "printable UTF-8 of at most %d bytes", SUBJECT_DESC_MAX);
 	if (app_open() == -1)
 		return 1;
 	id = store_subject_add(code, title, desc);
@@ -234,7 +170,7 @@ subject_add(int argc, char **argv)
 	else if (id < 0)
 		fprintf(stderr, "kluis subject: could not create %s\n", code);
 	else {
-		store_audit(0, 0, "subject.add", "", code);
+		store_audit(0, 0, "subject.add", "cli", code);
 		printf("created subject %s (id %lld)\n", code, (long long)id);
 	}
 	app_close();
@@ -302,54 +238,17 @@ load_pair(const char *cmd, const char *email, const char *code,
 	return 0;
 }
 
-struct grant_tx {
-	struct user	*u;
-	struct subject	*s;
-	int		 resend;
-	char		 code[VALIDATION_LEN + 1];
-};
-
-/* The new code's hash, the end of open unlocks, the audit and the mail: all or nothing. */
-static int
-grant_tx(void *arg)
-{
-	struct grant_tx *g = arg;
-	struct tmpl_vars *v;
-	uint8_t mac[32];
-	int rc;
-
-	validation_mac(g->u->id, g->s->id, g->code, mac);
-	if (store_grant_put(g->u->id, g->s->id, mac) == -1 ||
-	    store_unlocks_drop(g->u->id, g->s->id) == -1)
-		return -1;
-	store_audit(g->u->id, 0, g->resend ? "grant.resend" : "grant", "",
-	    g->s->code);
-	v = tv_new();
-	tv_set(v, "name", g->u->name && *g->u->name ? g->u->name : g->u->email);
-	tv_set(v, "subject", g->s->code);
-	tv_set(v, "title", g->s->title);
-	tv_set(v, "code", g->code);
-	tv_set(v, "site", cfg.public_url ? cfg.public_url : "");
-	tv_setf(v, "link", "%s/subjects/%s", cfg.public_url ? cfg.public_url :
-	    "", g->s->code);
-	rc = mail_queue(g->u->email, "validation_code", v,
-	    g->u->lang && *g->u->lang ? g->u->lang : "nl");
-	tv_free(v);
-	return rc;
-}
-
 /* cli_grant: "kluis grant [--resend] EMAIL CODE". */
 int
 cli_grant(int argc, char **argv)
 {
-	struct grant_tx g = { 0 };
 	struct user u = { 0 };
 	struct subject s = { 0 };
 	uint8_t mac[32];
 	char *email;
-	int rc, granted;
+	int rc, granted, resend = 0;
 
-	if ((rc = common_opts(argc, argv, "grant", grant_usage, &g.resend)) != -1)
+	if ((rc = common_opts(argc, argv, "grant", grant_usage, &resend)) != -1)
 		return rc;
 	if (optind != argc - 2)
 		return app_usage_error("grant", "needs EMAIL and CODE");
@@ -363,31 +262,26 @@ cli_grant(int argc, char **argv)
 		goto done;
 	rc = 1;
 	granted = store_grant_mac(u.id, s.id, mac) == 0;
-	if (granted && !g.resend) {
+	if (granted && !resend) {
 		fprintf(stderr, "kluis grant: %s already has access to %s; use "
 		    "kluis grant --resend to email a new code\n", email, s.code);
 		goto done;
 	}
-	if (!granted && g.resend) {
+	if (!granted && resend) {
 		fprintf(stderr, "kluis grant: %s has no access to %s yet; "
 		    "grant it without --resend\n", email, s.code);
 		goto done;
 	}
-	if (validation_new(g.code) == -1)
-		goto done;
-	g.u = &u;
-	g.s = &s;
-	if (db_tx(grant_tx, &g) != 0) {
+	if (subjects_grant(&u, &s, resend, 0, "cli") != 0) {
 		fprintf(stderr, "kluis grant: could not grant %s to %s\n",
 		    s.code, email);
 		goto done;
 	}
 	mail_deliver();
 	printf("%s %s to %s; the validation code was emailed\n",
-	    g.resend ? "renewed the code of" : "granted", s.code, email);
+	    resend ? "renewed the code of" : "granted", s.code, email);
 	rc = 0;
 done:
-	explicit_bzero(g.code, sizeof g.code);
 	user_clear(&u);
 	subject_clear(&s);
 	free(email);
@@ -416,8 +310,7 @@ cli_revoke(int argc, char **argv)
 	}
 	if ((rc = load_pair("revoke", email, argv[optind + 1], &u, &s)) != 0)
 		goto done;
-	store_unlocks_drop(u.id, s.id);
-	if ((n = store_grant_delete(u.id, s.id)) < 0) {
+	if ((n = subjects_revoke(&u, &s, 0, "cli")) < 0) {
 		fprintf(stderr, "kluis revoke: could not revoke\n");
 		rc = 1;
 	} else if (n == 0) {
@@ -425,7 +318,6 @@ cli_revoke(int argc, char **argv)
 		    email, s.code);
 		rc = 1;
 	} else {
-		store_audit(u.id, 0, "revoke", "", s.code);
 		printf("revoked %s from %s\n", s.code, email);
 	}
 done:
@@ -449,101 +341,6 @@ print_name(const char *name)
 			putchar(*q);
 }
 
-/* An --expires DATE as a time; -1 when unreadable. */
-static int64_t
-parse_date(const char *s)
-{
-	struct tm tm;
-	const char *end;
-	char *e;
-	long long v;
-
-	if (s[0] == '@') {
-		v = strtoll(s + 1, &e, 10);
-		return s[1] != '\0' && *e == '\0' && v > 0 ? (int64_t)v : -1;
-	}
-	memset(&tm, 0, sizeof tm);
-	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
-		return -1;
-	if (*end == 'T' || *end == ' ') {
-		const char *t = strptime(end + 1, "%H:%M", &tm);
-
-		if (t == NULL)
-			return -1;
-		if (*t == ':' && (t = strptime(t + 1, "%S", &tm)) == NULL)
-			return -1;
-		end = t;
-	}
-	if (*end != '\0')
-		return -1;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
-}
-
-struct publish_tx {
-	struct subject	*s;
-	struct staged	*st;
-	const char	*name;
-	int64_t		 expires;
-	struct user	*to;
-	int		 nto;
-	char		**mails;	/* all grantees when NTO == 0 */
-	int		 nmails;
-	int64_t		 id;
-};
-
-static void
-new_file_mail(struct publish_tx *p, const char *email, const char *name,
-    const char *lang)
-{
-	struct tmpl_vars *v = tv_new();
-	char size[32];
-
-	dl_size_human(p->st->size, lang, size, sizeof size);
-	tv_set(v, "name", name && *name ? name : email);
-	tv_set(v, "subject", p->s->code);
-	tv_set(v, "title", p->s->title);
-	tv_set(v, "file", p->name);
-	tv_set(v, "size", size);
-	tv_set(v, "site", cfg.public_url ? cfg.public_url : "");
-	tv_setf(v, "link", "%s/subjects/%s", cfg.public_url ? cfg.public_url :
-	    "", p->s->code);
-	if (mail_queue(email, "new_file", v, lang) == -1)
-		logmsg("publish: could not queue the mail to %s", email);
-	tv_free(v);
-}
-
-/* Place the content, record the publication, queue the mails: all or nothing. */
-static int
-publish_tx(void *arg)
-{
-	struct publish_tx *p = arg;
-	struct user u;
-	int i;
-
-	if (publish_place(p->st) == -1)
-		return -1;
-	p->id = store_file_add(p->s->id, p->st->sha, p->st->size, p->name,
-	    p->nto == 0, p->expires, 0);
-	if (p->id < 0)
-		return -1;
-	for (i = 0; i < p->nto; i++) {
-		if (store_file_recipient(p->id, p->to[i].id) == -1)
-			return -1;
-		new_file_mail(p, p->to[i].email, p->to[i].name, p->to[i].lang &&
-		    *p->to[i].lang ? p->to[i].lang : "nl");
-	}
-	for (i = 0; i < p->nmails; i++) {
-		if (store_user_by_email(p->mails[i], &u) == -1)
-			continue;
-		new_file_mail(p, u.email, u.name, u.lang && *u.lang ? u.lang :
-		    "nl");
-		user_clear(&u);
-	}
-	store_audit(0, 0, "file.publish", "", p->s->code);
-	return 0;
-}
-
 /* cli_publish: "kluis publish CODE FILE [--to EMAIL ...] [--name] [--expires]". */
 int
 cli_publish(int argc, char **argv)
@@ -556,7 +353,7 @@ cli_publish(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct publish_tx p = { 0 };
+	struct publication p = { 0 };
 	struct subject s = { 0 };
 	struct staged st = { .fd = -1 };
 	const char *to[MAX_TO], *file, *name = NULL, *slash;
@@ -574,7 +371,7 @@ cli_publish(int argc, char **argv)
 			break;
 		case 'n': name = optarg; break;
 		case 'e':
-			if ((p.expires = parse_date(optarg)) == -1)
+			if ((p.expires = subject_parse_date(optarg)) == -1)
 				return app_usage_error("publish", "--expires "
 				    "wants YYYY-MM-DD, YYYY-MM-DDTHH:MM or "
 				    "@SECONDS, not %s", optarg);
@@ -589,9 +386,9 @@ cli_publish(int argc, char **argv)
 	file = argv[optind + 1];
 	if (name == NULL)
 		name = (slash = strrchr(file, '/')) ? slash + 1 : file;
-	if (!name_ok(name))
+	if (!subject_file_name_ok(name))
 		return app_usage_error("publish", "the name must be 1-%d bytes "
-		    "of UTF-8 (use --name)", FILE_NAME_MAX);
+		    "of UTF-8 (use --name)", SUBJECT_FILE_NAME_MAX);
 	if (p.expires > 0 && p.expires <= now_unix())
 		return app_usage_error("publish", "--expires is in the past");
 	if (app_open() == -1)
@@ -621,19 +418,17 @@ cli_publish(int argc, char **argv)
 		free(e);
 		p.nto++;
 	}
-	if (nto == 0 && (p.nmails = store_grantee_emails(s.id, &p.mails)) < 0)
-		goto done;
 	if (publish_stage(file, &st) == -1)
 		goto done;
 	p.s = &s;
 	p.st = &st;
 	p.name = name;
-	if (db_tx(publish_tx, &p) != 0) {
+	p.addr = "cli";
+	if (subjects_publish(&p) != 0) {
 		fprintf(stderr, "kluis publish: could not publish %s; nothing "
 		    "was published\n", file);
 		goto done;
 	}
-	st.committed = 1;
 	publish_release(&st);
 	mail_deliver();
 	printf("published ");
@@ -650,7 +445,6 @@ done:
 	for (i = 0; i < p.nto; i++)
 		user_clear(&p.to[i]);
 	free(p.to);
-	strv_free(p.mails, p.nmails);
 	subject_clear(&s);
 	app_close();
 	return rc;
@@ -733,14 +527,12 @@ cli_unpublish(int argc, char **argv)
 		    "CODE\n", id);
 		goto done;
 	}
-	if ((n = store_file_unpublish(id)) < 0)
+	if ((n = subjects_unpublish(id, 0, "cli")) < 0)
 		fprintf(stderr, "kluis unpublish: could not unpublish %lld\n", id);
 	else if (n == 0)
 		fprintf(stderr, "kluis unpublish: file %lld was already "
 		    "unpublished\n", id);
 	else {
-		store_audit(0, 0, "file.unpublish", "", f.sha256);
-		publish_drop_content(f.sha256);
 		printf("unpublished file %lld\n", id);
 		rc = 0;
 	}

@@ -454,6 +454,29 @@ gate(struct req *r, int *ret)
 	return 0;
 }
 
+/*
+ * issue 5b: http_upload_allowed: 1 when this request may stream a file to
+ * disk: a logged-in admin whose csrf field came before the file. The
+ * gate still decides the answer; a refused upload is only not stored.
+ */
+int
+http_upload_allowed(struct req *r)
+{
+	struct session s;
+	struct user u;
+	int ok = 0;
+
+	if (session_load(&s, http_cookie(r, COOKIE_NAME)) == -1)
+		return 0;
+	if (s.stage == STAGE_IN && session_csrf_ok(&s, http_field(r, "csrf")) &&
+	    store_user_by_id(s.user_id, &u) == 0) {
+		ok = u.is_admin && !u.disabled;
+		user_clear(&u);
+	}
+	session_clear(&s);
+	return ok;
+}
+
 static int
 dispatch(struct req *r)
 {
@@ -499,6 +522,8 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		}
 		r->max_body = r->route->max_body ? r->route->max_body :
 		    cfg.max_body;
+		if (r->route->max_body == ROUTE_MAX_UPLOAD)	/* issue 5b */
+			r->max_body = admin_max_upload + 64 * 1024;
 		cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > r->max_body)
 			return http_error(r, MHD_HTTP_CONTENT_TOO_LARGE,

@@ -60,6 +60,8 @@ static const char serve_usage[] =
 "  --session-idle SECS    idle session timeout (default 1800)\n"
 "  --session-max SECS     absolute session timeout (default 36000)\n"
 "  --max-body BYTES       largest form body accepted (default 65536)\n"
+"  --max-upload BYTES     largest file the admin console accepts for upload\n"
+"                         (default 2147483648, 2 GiB)\n"
 "  --max-account-failures N  free failures per account before delays (default 5)\n"
 "  --max-ip-failures N    free failures per client address (default 50)\n"
 "  --unlock-minutes N     how long a validation code unlocks a subject in a\n"
@@ -116,7 +118,7 @@ serve(int argc, char **argv)
 	enum { O_LISTEN = 256, O_DATA, O_URL, O_ADMIN, O_ISSUER, O_SMTP, O_FROM,
 	    O_CERT, O_KEYF, O_PROXY, O_KEY, O_SHARE, O_THREADS, O_IDLE, O_MAX,
 	    O_BODY, O_ACCT, O_IP, O_HELP, O_UNLOCK_MIN, O_UNLOCK_SEC,
-	    O_RESET_TTL, O_REENROL };
+	    O_RESET_TTL, O_REENROL, O_UPLOAD };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "data", required_argument, NULL, O_DATA },
@@ -141,6 +143,7 @@ serve(int argc, char **argv)
 		{ "unlock-seconds", required_argument, NULL, O_UNLOCK_SEC },
 		{ "reset-ttl", required_argument, NULL, O_RESET_TTL },
 		{ "reset-reenrols", no_argument, NULL, O_REENROL },
+		{ "max-upload", required_argument, NULL, O_UPLOAD },
 		{ NULL, 0, NULL, 0 }
 	};
 	sigset_t stop;
@@ -196,6 +199,10 @@ serve(int argc, char **argv)
 			    "--reset-ttl");
 			break;
 		case O_REENROL: cfg.reset_reenrols = 1; break;
+		case O_UPLOAD:	/* issue 5b */
+			admin_max_upload = (uint64_t)number(optarg, 1,
+			    1L << 46, "--max-upload");
+			break;
 		case O_HELP:
 			fputs(serve_usage, stdout);
 			return 0;

@@ -94,6 +94,11 @@ page_admin_users(struct req *r)
 	if (page > 1)
 		tv_setf(v, "prev_page", "%d", page - 1);
 	admin_users_free(list, n);
+	if (admin_requests_vars(v) == -1) {	/* issue 5b */
+		tv_free(v);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	}
 	return http_page(r, MHD_HTTP_OK, "admin/users", v);
 }
 
@@ -197,11 +202,13 @@ static const char *
 done_key(const char *done)
 {
 	static const char *const known[] = {
-		"created", "resent", "disabled", "enabled"
+		"created", "resent", "disabled", "enabled",
+		"reset", "refused", "granted"	/* issue 5b */
 	};
 	static const char *const keys[] = {
 		"admin.done.created", "admin.done.resent",
-		"admin.done.disabled", "admin.done.enabled"
+		"admin.done.disabled", "admin.done.enabled",
+		"admin.done.reset", "admin.done.refused", "admin.done.granted"
 	};
 	size_t i;
 
@@ -275,7 +282,8 @@ page_admin_user(struct req *r)
 		tv_set(item, "last_used", when);
 	}
 	devices_free(devs, n);
-	if (add_events(v, u.id) == -1) {
+	if (add_events(v, u.id) == -1 ||
+	    admin_user_vars(v, &u) == -1) {	/* issue 5b: grants, request */
 		tv_free(v);
 		user_clear(&u);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -299,6 +307,7 @@ confirm_page(struct req *r, const struct user *u, const char *action,
 	tv_setf(v, "id", "%lld", (long long)u->id);
 	tv_set(v, "email", u->email);
 	tv_setf(v, "action", "/admin/users/%lld/%s", (long long)u->id, action);
+	tv_setf(v, "cancel", "/admin/users/%lld", (long long)u->id);
 	tv_set(v, "question", question);
 	tv_set(v, "button", button);
 	return http_page(r, MHD_HTTP_OK, "admin/confirm", v);

@@ -533,8 +533,12 @@ struct staged {
 	int	 placed;	/* renamed to its SHA-256 name */
 	int	 existed;	/* that content was stored before */
 	int	 committed;	/* the publication is in the database */
+	void	*md;		/* the running SHA-256 (EVP_MD_CTX) while written */
 };
 int	 publish_stage(const char *src, struct staged *);
+int	 publish_begin(struct staged *);
+int	 publish_write(struct staged *, const void *, size_t);
+int	 publish_finish(struct staged *);
 int	 publish_place(struct staged *);
 void	 publish_release(struct staged *);
 void	 publish_sweep(void);
@@ -638,6 +642,97 @@ int	 page_admin_audit_csv(struct req *);
 extern const char cli_user_admin_usage[];
 int	 cli_user_admin(int, char **);	/* -1: not one of its subcommands */
 int	 cli_audit(int, char **);
+
+/* --- issue 5b: console subjects, files, authenticator resets ------------ */
+
+/* subjects.c: subject and file actions shared by the console and the CLI */
+#define SUBJECT_TITLE_MAX	200
+#define SUBJECT_DESC_MAX	2000
+#define SUBJECT_FILE_NAME_MAX	255
+struct publication {
+	struct subject	*s;
+	struct staged	*st;		/* finished (publish_finish) */
+	const char	*name;
+	int64_t		 expires;	/* 0: never */
+	struct user	*to;		/* NTO grantees; none: all grantees */
+	int		 nto;
+	int64_t		 actor;		/* 0: the CLI */
+	const char	*addr;
+	int64_t		 id;		/* out: the new file id */
+};
+int	 subject_text_ok(const char *, size_t max, int allow_newline);
+int	 subject_file_name_ok(const char *);
+int64_t	 subject_parse_date(const char *);
+int	 subjects_grant(const struct user *, const struct subject *, int resend,
+	    int64_t actor, const char *addr);
+int	 subjects_revoke(const struct user *, const struct subject *,
+	    int64_t actor, const char *addr);
+int	 subjects_publish(struct publication *);
+int	 subjects_unpublish(int64_t file_id, int64_t actor, const char *addr);
+
+/* store_console.c */
+struct grantee {
+	int64_t	 user_id;
+	char	*email;
+	char	*name;
+	int64_t	 created;
+	int64_t	 code_set;
+	int	 disabled;
+};
+struct download_row {
+	int64_t	 at;
+	int64_t	 user_id;
+	char	*email;
+	int	 status;
+	uint64_t first_byte;
+	uint64_t bytes;
+	char	*addr;
+};
+int	 store_subject_by_id(int64_t, struct subject *);
+int	 store_subject_update(int64_t id, const char *title, const char *desc);
+int	 store_grantees(int64_t subject_id, struct grantee **);
+void	 grantees_free(struct grantee *, int);
+int	 store_file_is_recipient(int64_t file_id, int64_t user_id);
+int	 store_file_all_grantees(int64_t file_id);
+int	 store_file_downloads(int64_t file_id, int limit, struct download_row **);
+void	 download_rows_free(struct download_row *, int);
+int64_t	 store_otp_request_of(int64_t user_id);
+int	 store_otp_request_delete(int64_t user_id);
+
+/* page_admin_subject.c: /admin/subjects, grants */
+const char *admin_query(const struct req *, const char *);
+int	 admin_confirmed(const struct req *);
+int	 admin_confirm(struct req *, const char *nav, const char *action,
+	    const char *cancel, const char *question, struct tmpl_vars *);
+int	 page_admin_subjects(struct req *);
+int	 page_admin_subject_create(struct req *);
+int	 page_admin_subject(struct req *);
+int	 page_admin_subject_edit(struct req *);
+int	 page_admin_subject_grant(struct req *);
+int	 page_admin_grant_resend(struct req *);
+int	 page_admin_grant_revoke(struct req *);
+int	 admin_subject_page(struct req *, const char *code, unsigned status,
+	    const char *error, struct tmpl_vars *form);
+
+/* page_admin_file.c: uploads, the file page, unpublish */
+#define ROUTE_MAX_UPLOAD	((size_t)-1)	/* .max_body: cfg.max_upload */
+extern uint64_t admin_max_upload;
+int	 admin_upload_chunk(struct req *, const char *key, const char *filename,
+	    const char *type, const char *data, uint64_t off, size_t size);
+void	 admin_upload_cleanup(struct req *);
+int	 page_admin_upload(struct req *);
+int	 page_admin_file(struct req *);
+int	 page_admin_file_unpublish(struct req *);
+
+/* page_admin_reset.c: authenticator resets and reset requests */
+int	 admin_requests_vars(struct tmpl_vars *);
+int	 admin_user_vars(struct tmpl_vars *, const struct user *);
+int	 page_admin_user_reset_otp(struct req *);
+int	 page_admin_user_refuse(struct req *);
+int	 page_admin_user_grant(struct req *);
+
+/* http.c (issue 5b) */
+int	 http_upload_allowed(struct req *);
 
 /* --- end issue 5 ------------------------------------------------------- */
 

@@ -70,6 +70,87 @@ sync_dir(void)
 }
 
 /*
+ * publish_begin: a new, locked temporary file in DATA/files/ for content
+ * written with publish_write and closed with publish_finish; S is reset.
+ * 0, or -1 with errno set (S needs no release then).
+ */
+int
+publish_begin(struct staged *s)
+{
+	char dir[4096];
+	int w, e;
+
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+	if (files_dir(dir, sizeof dir) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	w = snprintf(s->tmp, sizeof s->tmp, "%s/" TMP_PREFIX "XXXXXX", dir);
+	if (w < 0 || (size_t)w >= sizeof s->tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((s->fd = mkstemp(s->tmp)) == -1)
+		return -1;
+	if (flock(s->fd, LOCK_EX) == -1 ||
+	    (s->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) != 1) {
+		e = errno ? errno : EIO;
+		publish_release(s);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* publish_write: append N bytes of content, hashing them. 0, or -1 (errno). */
+int
+publish_write(struct staged *s, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	size_t off = 0;
+	ssize_t k;
+
+	if (s->fd == -1 || s->md == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	if (EVP_DigestUpdate(s->md, data, n) != 1) {
+		errno = EIO;
+		return -1;
+	}
+	while (off < n) {
+		k = write(s->fd, p + off, n - off);
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k == -1)
+			return -1;
+		off += (size_t)k;
+	}
+	s->size += n;
+	return 0;
+}
+
+/* publish_finish: fsync the content and name its SHA-256. 0, or -1 (errno). */
+int
+publish_finish(struct staged *s)
+{
+	unsigned char md[32];
+
+	if (s->md == NULL || EVP_DigestFinal_ex(s->md, md, NULL) != 1) {
+		errno = EIO;
+		return -1;
+	}
+	EVP_MD_CTX_free(s->md);
+	s->md = NULL;
+	if (fsync(s->fd) == -1)
+		return -1;
+	crypto_hex(md, sizeof md, s->sha);
+	return 0;
+}
+
+/*
  * publish_stage: copy SRC into a locked temporary file in DATA/files/,
  * hashing it, and fsync it. Returns 0 with S filled (release it with
  * publish_release), or -1 with the reason printed.
@@ -77,12 +158,10 @@ sync_dir(void)
 int
 publish_stage(const char *src, struct staged *s)
 {
-	unsigned char buf[1 << 16], md[32];
-	char dir[4096];
+	unsigned char buf[1 << 16];
 	struct stat sb;
-	EVP_MD_CTX *ctx = NULL;
 	ssize_t n;
-	int in, w;
+	int in;
 
 	memset(s, 0, sizeof *s);
 	s->fd = -1;
@@ -94,20 +173,11 @@ publish_stage(const char *src, struct staged *s)
 		fprintf(stderr, "kluis: %s is not a regular file\n", src);
 		goto fail;
 	}
-	if (files_dir(dir, sizeof dir) == -1)
-		goto fail;
-	w = snprintf(s->tmp, sizeof s->tmp, "%s/" TMP_PREFIX "XXXXXX", dir);
-	if (w < 0 || (size_t)w >= sizeof s->tmp)
-		goto fail;
-	if ((s->fd = mkstemp(s->tmp)) == -1) {
-		fprintf(stderr, "kluis: cannot create a file in %s: %s\n", dir,
-		    strerror(errno));
+	if (publish_begin(s) == -1) {
+		fprintf(stderr, "kluis: cannot create a file in %s/files: %s\n",
+		    cfg.data, strerror(errno));
 		goto fail;
 	}
-	if (flock(s->fd, LOCK_EX) == -1 ||
-	    (ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		goto fail;
 	for (;;) {
 		n = read(in, buf, sizeof buf);
 		if (n == -1 && errno == EINTR)
@@ -119,35 +189,20 @@ publish_stage(const char *src, struct staged *s)
 		}
 		if (n == 0)
 			break;
-		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+		if (publish_write(s, buf, (size_t)n) == -1) {
+			fprintf(stderr, "kluis: cannot write %s: %s\n", s->tmp,
+			    strerror(errno));
 			goto fail;
-		for (ssize_t off = 0; off < n; ) {
-			ssize_t k = write(s->fd, buf + off, (size_t)(n - off));
-
-			if (k == -1 && errno == EINTR)
-				continue;
-			if (k == -1) {
-				fprintf(stderr, "kluis: cannot write %s: %s\n",
-				    s->tmp, strerror(errno));
-				goto fail;
-			}
-			off += k;
 		}
-		s->size += (uint64_t)n;
 	}
-	if (EVP_DigestFinal_ex(ctx, md, NULL) != 1)
-		goto fail;
-	if (fsync(s->fd) == -1) {
+	if (publish_finish(s) == -1) {
 		fprintf(stderr, "kluis: cannot sync %s: %s\n", s->tmp,
 		    strerror(errno));
 		goto fail;
 	}
-	crypto_hex(md, sizeof md, s->sha);
-	EVP_MD_CTX_free(ctx);
 	close(in);
 	return 0;
 fail:
-	EVP_MD_CTX_free(ctx);
 	close(in);
 	publish_release(s);
 	return -1;
@@ -186,6 +241,10 @@ publish_release(struct staged *s)
 {
 	char path[4096];
 
+	if (s->md != NULL) {
+		EVP_MD_CTX_free(s->md);
+		s->md = NULL;
+	}
 	if (s->fd == -1)
 		return;
 	if (!s->committed) {

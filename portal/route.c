@@ -71,6 +71,24 @@ static const struct route routes[] = {
 	APOST("/admin/users/{}/enable", page_admin_user_enable),
 	AGET("/admin/audit", page_admin_audit),
 	AGET("/admin/audit.csv", page_admin_audit_csv),
+
+	/* issue 5b: subjects, grants, files, authenticator resets */
+	APOST("/admin/users/{}/reset-otp", page_admin_user_reset_otp),
+	APOST("/admin/users/{}/refuse", page_admin_user_refuse),
+	APOST("/admin/users/{}/grant", page_admin_user_grant),
+	AGET("/admin/subjects", page_admin_subjects),
+	APOST("/admin/subjects", page_admin_subject_create),
+	AGET("/admin/subjects/{}", page_admin_subject),
+	APOST("/admin/subjects/{}/edit", page_admin_subject_edit),
+	APOST("/admin/subjects/{}/grant", page_admin_subject_grant),
+	APOST("/admin/subjects/{}/grants/{}/resend", page_admin_grant_resend),
+	APOST("/admin/subjects/{}/grants/{}/revoke", page_admin_grant_revoke),
+	{ .method = HTTP_POST, .pattern = "/admin/subjects/{}/upload",
+	  .handler = page_admin_upload, .stages = IN, .admin = 1,
+	  .max_body = ROUTE_MAX_UPLOAD, .upload = admin_upload_chunk,
+	  .cleanup = admin_upload_cleanup },
+	AGET("/admin/files/{}", page_admin_file),
+	APOST("/admin/files/{}/unpublish", page_admin_file_unpublish),
 };
 
 /*

@@ -20,6 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 
 const require = createRequire(import.meta.url);
 
@@ -483,7 +484,80 @@ export async function adminCreateUser(b, srv, email, name = '') {
 	return id;
 }
 
-// Later journeys go here, in the same style:
-//   adminCreateSubject(b, srv, code, title), adminGrant(b, srv, code, email),
-//   adminUpload(b, srv, code, file), unlockAndDownload(b, srv, code, vcode),
-//   addSecondPhone(b, srv, acct), adminResetAuthenticators(b, srv, userId).
+// The admin creates subject CODE in the console.
+export async function adminCreateSubject(b, srv, code, title, description = '') {
+	await visit(b, srv, '/admin/subjects', 'admin/subjects', 'admin-subjects');
+	await submit(b, '/admin/subjects', { code, title, description },
+	    'admin/subject', 'admin-subject-created');
+}
+
+// The admin grants CODE to EMAIL from the subject page.
+export async function adminGrant(b, srv, code, email) {
+	await visit(b, srv, `/admin/subjects/${code}`, 'admin/subject',
+	    'admin-subject');
+	await submit(b, `/admin/subjects/${code}/grant`, { email },
+	    'admin/subject', 'admin-subject-granted');
+}
+
+// The admin uploads FILE (a path) to CODE for every grantee, with an
+// optional expiry date (YYYY-MM-DD).
+export async function adminUpload(b, srv, code, file, expires = '') {
+	await visit(b, srv, `/admin/subjects/${code}`, 'admin/subject',
+	    'admin-subject-upload');
+	const action = `/admin/subjects/${code}/upload`;
+	await b.page.locator(`form[action="${action}"] input[type=file]`)
+	    .setInputFiles(file);
+	await submit(b, action, expires ? { expires } : {}, 'admin/subject',
+	    'admin-subject-published');
+}
+
+// The user unlocks CODE with VCODE and downloads file ID through the
+// browser's download; returns the SHA-256 of what arrived.
+export async function unlockAndDownload(b, srv, code, vcode, id) {
+	await visit(b, srv, `/subjects/${code}`, 'subject', 'subject-locked');
+	await submit(b, `/subjects/${code}/unlock`, { validation_code: vcode },
+	    'subject', 'subject-unlocked');
+	const [dl] = await Promise.all([b.page.waitForEvent('download'),
+	    b.page.locator(`a[href="/files/${id}"]`).click()]);
+	const file = await dl.path();
+	return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+// A logged-in user adds a second phone on /account; returns its Device.
+// PASSWORD: the current password, when the form asks for it.
+export async function addSecondPhone(b, srv, name = 'Nog een telefoon',
+    password = null) {
+	await visit(b, srv, '/account', 'account', 'account');
+	await visit(b, srv, '/account/add', 'account_add', 'account-add');
+	const device = new Device(await enrolFromScreenshot(b, 'account-add'),
+	    name);
+	const [code, step] = await device.nextCode();
+	const fields = { code, device_name: name };
+	if (password && await b.page.locator('form[action="/account/add"] ' +
+	    '[name="current_password"]').count())
+		fields.current_password = password;
+	await submit(b, '/account/add', fields, 'account', 'account-added');
+	device.accepted(step);
+	return device;
+}
+
+// Log out, then log in with EMAIL/PASSWORD choosing DEVICE at /otp.
+export async function loginWithDevice(b, srv, email, password, device) {
+	await Promise.all([b.page.waitForNavigation(),
+	    b.page.locator('form[action="/logout"] button').click()]);
+	await visit(b, srv, '/login', 'login', 'login-again');
+	await submit(b, '/login', { email, password }, 'otp', 'otp-choose');
+	await b.page.getByLabel(device.name, { exact: true }).check();
+	const [code, step] = await device.nextCode();
+	await submit(b, '/otp', { code }, 'home', 'home-second-phone');
+	device.accepted(step);
+}
+
+// The admin resets the authenticators of user ID, through the confirmation.
+export async function adminResetAuthenticators(b, srv, id) {
+	await visit(b, srv, `/admin/users/${id}`, 'admin/user', 'admin-user');
+	await submit(b, `/admin/users/${id}/reset-otp`, {}, 'admin/confirm',
+	    'admin-confirm-reset');
+	await submit(b, `/admin/users/${id}/reset-otp`, {}, 'admin/user',
+	    'admin-user-reset');
+}

@@ -1,0 +1,309 @@
+/* page_admin_file.c: the admin console's files: streamed upload, publication, the file page with its download log, unpublish. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "portal.h"
+
+#define DOWNLOADS_SHOWN	500
+
+/* The largest file the console accepts (kluis serve --max-upload). */
+uint64_t admin_max_upload = 2ULL << 30;
+
+/* An upload in progress: the request's ctx from the first file byte on. */
+struct upload {
+	struct staged	 st;
+	int		 checked;	/* http_upload_allowed was asked */
+	int		 refused;	/* not an admin with csrf first: dropped */
+	int		 started;	/* ST holds a temporary file */
+	int		 done;		/* the file part ended (another came) */
+	char		*filename;
+};
+
+/*
+ * admin_upload_chunk: the route's upload hook: the part "file" streamed
+ * into a locked temporary file in DATA/files/, hashed as it comes. Only
+ * an admin whose csrf field precedes the file gets anything stored.
+ * 0, or -1 (with r->status) to stop reading the body.
+ */
+int
+admin_upload_chunk(struct req *r, const char *key, const char *filename,
+    const char *type, const char *data, uint64_t off, size_t size)
+{
+	struct upload *u = r->ctx;
+
+	(void)type;
+	if (u == NULL)
+		u = r->ctx = xcalloc(1, sizeof *u);
+	if (!u->checked) {
+		u->checked = 1;
+		u->refused = !http_upload_allowed(r);
+	}
+	if (u->refused || strcmp(key, "file") != 0 || filename == NULL ||
+	    *filename == '\0')
+		return 0;
+	if (off == 0 && !u->started) {
+		if (publish_begin(&u->st) == -1) {
+			logmsg("upload: cannot create a file in %s/files: %s",
+			    cfg.data, strerror(errno));
+			r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+			return -1;
+		}
+		u->started = 1;
+		u->filename = xstrdup(filename);
+	} else if (off == 0 || !u->started) {
+		r->status = MHD_HTTP_BAD_REQUEST;	/* one file per upload */
+		return -1;
+	}
+	if (size > 0 && publish_write(&u->st, data, size) == -1) {
+		logmsg("upload: cannot write %s: %s", u->st.tmp, strerror(errno));
+		r->status = errno == ENOSPC ? MHD_HTTP_INSUFFICIENT_STORAGE :
+		    MHD_HTTP_INTERNAL_SERVER_ERROR;
+		return -1;
+	}
+	return 0;
+}
+
+/* admin_upload_cleanup: the route's cleanup: an unpublished upload leaves nothing behind. */
+void
+admin_upload_cleanup(struct req *r)
+{
+	struct upload *u = r->ctx;
+
+	if (u == NULL)
+		return;
+	if (u->started)
+		publish_release(&u->st);
+	free(u->filename);
+	free(u);
+	r->ctx = NULL;
+}
+
+/* The name a browser sent, without any directory part. */
+static const char *
+base_name(const char *s)
+{
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (*p == '/' || *p == '\\')
+			s = p + 1;
+	return s;
+}
+
+static int
+refuse(struct req *r, const char *code, unsigned status, const char *msg)
+{
+	return admin_subject_page(r, code, status, msg, NULL);
+}
+
+/* POST /admin/subjects/{code}/upload: multipart csrf, file, audience, to..., expires */
+int
+page_admin_upload(struct req *r)
+{
+	struct upload *u = r->ctx;
+	struct publication p = { 0 };
+	struct subject s;
+	const char *audience = http_field(r, "audience"), *exp, *name;
+	const char *code = r->args[0];
+	uint8_t mac[32];
+	char where[96];
+	int i, rc;
+
+	if (!subject_code_ok(code) || store_subject_get(code, &s) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if (u == NULL || !u->started) {
+		subject_clear(&s);
+		return refuse(r, code, MHD_HTTP_BAD_REQUEST,
+		    "admin.upload.no_file");
+	}
+	name = base_name(u->filename);
+	if (!subject_file_name_ok(name)) {
+		subject_clear(&s);
+		return refuse(r, code, MHD_HTTP_BAD_REQUEST,
+		    "admin.upload.bad_name");
+	}
+	if ((exp = http_field(r, "expires")) != NULL && *exp != '\0') {
+		p.expires = subject_parse_date(exp);
+		if (p.expires <= now_unix()) {
+			subject_clear(&s);
+			return refuse(r, code, MHD_HTTP_BAD_REQUEST,
+			    "admin.upload.bad_expires");
+		}
+	}
+	p.to = xcalloc((size_t)r->nfields + 1, sizeof *p.to);
+	if (audience != NULL && strcmp(audience, "chosen") == 0) {
+		for (i = 0; i < r->nfields; i++) {
+			const char *id = r->fields[i].value.data;
+			char *end;
+			long long uid;
+
+			if (strcmp(r->fields[i].name, "to") != 0)
+				continue;
+			uid = strtoll(id ? id : "", &end, 10);
+			if (id == NULL || *end != '\0' || uid <= 0 ||
+			    store_user_by_id((int64_t)uid, &p.to[p.nto]) == -1) {
+				rc = refuse(r, code, MHD_HTTP_BAD_REQUEST,
+				    "admin.upload.bad_recipient");
+				goto done;
+			}
+			if (store_grant_mac(p.to[p.nto].id, s.id, mac) == -1) {
+				user_clear(&p.to[p.nto]);
+				rc = refuse(r, code, MHD_HTTP_BAD_REQUEST,
+				    "admin.upload.bad_recipient");
+				goto done;
+			}
+			p.nto++;
+		}
+		if (p.nto == 0) {
+			rc = refuse(r, code, MHD_HTTP_BAD_REQUEST,
+			    "admin.upload.no_recipients");
+			goto done;
+		}
+	}
+	if (publish_finish(&u->st) == -1) {
+		logmsg("upload: cannot sync %s: %s", u->st.tmp, strerror(errno));
+		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		goto done;
+	}
+	p.s = &s;
+	p.st = &u->st;
+	p.name = name;
+	p.actor = r->user.id;
+	p.addr = r->addr;
+	if (subjects_publish(&p) == -1) {
+		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		goto done;
+	}
+	publish_release(&u->st);
+	u->started = 0;
+	snprintf(where, sizeof where, "/admin/subjects/%s?done=published",
+	    s.code);
+	rc = http_redirect(r, where);
+done:
+	for (i = 0; i < p.nto; i++)
+		user_clear(&p.to[i]);
+	free(p.to);
+	subject_clear(&s);
+	return rc;
+}
+
+/* The file the URL names; 0 and F, or -1. */
+static int
+target(struct req *r, struct pubfile *f)
+{
+	char *end;
+	long long id;
+
+	if (r->args[0] == NULL)
+		return -1;
+	id = strtoll(r->args[0], &end, 10);
+	if (*end != '\0' || id <= 0)
+		return -1;
+	return store_file_get((int64_t)id, f);
+}
+
+/* GET /admin/files/{id}: the publication and who downloaded it. */
+int
+page_admin_file(struct req *r)
+{
+	struct tmpl_vars *v, *item;
+	struct download_row *dl;
+	struct pubfile f;
+	struct subject s;
+	char when[32], size[32];
+	int n, i;
+
+	if (target(r, &f) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if (store_subject_by_id(f.subject_id, &s) == -1 ||
+	    (n = store_file_downloads(f.id, DOWNLOADS_SHOWN, &dl)) < 0) {
+		pubfile_clear(&f);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	}
+	v = tv_new();
+	tv_set(v, "admin_nav_subjects", "1");
+	tv_setf(v, "id", "%lld", (long long)f.id);
+	tv_set(v, "name", f.name);
+	tv_set(v, "code", s.code);
+	tv_set(v, "title", s.title);
+	dl_size_human(f.size, r->lang, size, sizeof size);
+	tv_set(v, "size", size);
+	tv_setf(v, "bytes", "%llu", (unsigned long long)f.size);
+	tv_set(v, "sha", f.sha256);
+	admin_time(f.published, when, sizeof when);
+	tv_set(v, "published", when);
+	admin_time(f.expires, when, sizeof when);
+	tv_set(v, "expires", when);
+	if (store_file_all_grantees(f.id) == 1)
+		tv_set(v, "all", "1");
+	if (f.unpublished) {
+		admin_time(f.unpublished, when, sizeof when);
+		tv_set(v, "unpublished", when);
+	} else
+		tv_set(v, "live", "1");
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "downloads");
+		admin_time(dl[i].at, when, sizeof when);
+		tv_set(item, "at", when);
+		tv_setf(item, "uid", "%lld", (long long)dl[i].user_id);
+		tv_set(item, "email", dl[i].email);
+		tv_setf(item, "status", "%d", dl[i].status);
+		tv_setf(item, "bytes", "%llu", (unsigned long long)dl[i].bytes);
+		tv_setf(item, "first", "%llu",
+		    (unsigned long long)dl[i].first_byte);
+		tv_set(item, "addr", dl[i].addr);
+	}
+	download_rows_free(dl, n);
+	pubfile_clear(&f);
+	subject_clear(&s);
+	return http_page(r, MHD_HTTP_OK, "admin/file", v);
+}
+
+/* POST /admin/files/{id}/unpublish: after a confirmation. */
+int
+page_admin_file_unpublish(struct req *r)
+{
+	struct pubfile f;
+	struct subject s;
+	char action[64], cancel[64], where[96];
+	int n;
+
+	if (target(r, &f) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if (store_subject_by_id(f.subject_id, &s) == -1) {
+		pubfile_clear(&f);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	}
+	if (!admin_confirmed(r)) {
+		struct tmpl_vars *v = tv_new();
+
+		snprintf(action, sizeof action, "/admin/files/%lld/unpublish",
+		    (long long)f.id);
+		snprintf(cancel, sizeof cancel, "/admin/files/%lld",
+		    (long long)f.id);
+		tv_set(v, "file", f.name);
+		tv_set(v, "subject", s.code);
+		tv_set(v, "button", "admin.file.unpublish");
+		pubfile_clear(&f);
+		subject_clear(&s);
+		return admin_confirm(r, "admin_nav_subjects", action, cancel,
+		    "admin.confirm.unpublish", v);
+	}
+	n = subjects_unpublish(f.id, r->user.id, r->addr);
+	pubfile_clear(&f);
+	if (n < 0) {
+		subject_clear(&s);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	}
+	snprintf(where, sizeof where, "/admin/subjects/%s?done=unpublished",
+	    s.code);
+	subject_clear(&s);
+	return http_redirect(r, where);
+}

@@ -1,0 +1,281 @@
+/* subjects.c: the actions on subjects and files shared by the console and the CLI: grant, revoke, publish, unpublish. */
+#define _GNU_SOURCE	/* strptime */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "portal.h"
+
+/* subject_text_ok: printable UTF-8 of 1..MAX bytes (no control characters but, when allowed, newlines). */
+int
+subject_text_ok(const char *s, size_t max, int allow_newline)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	int more = 0;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (; *p; p++) {
+		if (more) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+			more--;
+			continue;
+		}
+		if (*p >= 0xf0 && *p <= 0xf4)
+			more = 3;
+		else if (*p >= 0xe0)
+			more = *p <= 0xef ? 2 : -1;
+		else if (*p >= 0xc2)
+			more = *p <= 0xdf ? 1 : -1;
+		else if (*p >= 0x80)
+			return 0;
+		else if ((*p < 0x20 && !(allow_newline && *p == '\n')) ||
+		    *p == 0x7f)
+			return 0;
+		if (more < 0)
+			return 0;
+	}
+	return more == 0;
+}
+
+/* subject_file_name_ok: valid UTF-8 of 1..255 bytes without NUL (control characters are served safely). */
+int
+subject_file_name_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int more = 0;
+
+	if (*s == '\0' || strlen(s) > SUBJECT_FILE_NAME_MAX)
+		return 0;
+	for (; *p; p++) {
+		if (more) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+			more--;
+		} else if (*p >= 0xf5 || (*p >= 0x80 && *p < 0xc2))
+			return 0;
+		else if (*p >= 0xf0)
+			more = 3;
+		else if (*p >= 0xe0)
+			more = 2;
+		else if (*p >= 0xc2)
+			more = 1;
+	}
+	return more == 0;
+}
+
+/*
+ * subject_parse_date: an expiry as YYYY-MM-DD (midnight, local time),
+ * YYYY-MM-DDTHH:MM[:SS] or @UNIXSECONDS; -1 when unreadable.
+ */
+int64_t
+subject_parse_date(const char *s)
+{
+	struct tm tm;
+	const char *end;
+	char *e;
+	long long v;
+
+	if (s[0] == '@') {
+		v = strtoll(s + 1, &e, 10);
+		return s[1] != '\0' && *e == '\0' && v > 0 ? (int64_t)v : -1;
+	}
+	memset(&tm, 0, sizeof tm);
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return -1;
+	if (*end == 'T' || *end == ' ') {
+		const char *t = strptime(end + 1, "%H:%M", &tm);
+
+		if (t == NULL)
+			return -1;
+		if (*t == ':' && (t = strptime(t + 1, "%S", &tm)) == NULL)
+			return -1;
+		end = t;
+	}
+	if (*end != '\0')
+		return -1;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+struct grant_tx {
+	const struct user	*u;
+	const struct subject	*s;
+	int			 resend;
+	int64_t			 actor;
+	const char		*addr;
+	char			 code[VALIDATION_LEN + 1];
+};
+
+/* The new code's hash, the end of open unlocks, the audit and the mail: all or nothing. */
+static int
+grant_tx(void *arg)
+{
+	struct grant_tx *g = arg;
+	struct tmpl_vars *v;
+	uint8_t mac[32];
+	int rc;
+
+	validation_mac(g->u->id, g->s->id, g->code, mac);
+	if (store_grant_put(g->u->id, g->s->id, mac) == -1 ||
+	    store_unlocks_drop(g->u->id, g->s->id) == -1)
+		return -1;
+	store_audit(g->u->id, g->actor, g->resend ? "grant.resend" : "grant",
+	    g->addr, g->s->code);
+	v = tv_new();
+	tv_set(v, "name", g->u->name && *g->u->name ? g->u->name : g->u->email);
+	tv_set(v, "subject", g->s->code);
+	tv_set(v, "title", g->s->title);
+	tv_set(v, "code", g->code);
+	tv_set(v, "site", cfg.public_url ? cfg.public_url : "");
+	tv_setf(v, "link", "%s/subjects/%s", cfg.public_url ? cfg.public_url :
+	    "", g->s->code);
+	rc = mail_queue(g->u->email, "validation_code", v,
+	    g->u->lang && *g->u->lang ? g->u->lang : "nl");
+	tv_free(v);
+	return rc;
+}
+
+/*
+ * subjects_grant: give U access to S (RESEND: a new code for an existing
+ * grant) with a new validation code, stored as a keyed hash and mailed;
+ * open unlocks end. Audited with ACTOR (0: the CLI) and ADDR. 0, or -1.
+ * The caller checks whether a grant exists.
+ */
+int
+subjects_grant(const struct user *u, const struct subject *s, int resend,
+    int64_t actor, const char *addr)
+{
+	struct grant_tx g = { .u = u, .s = s, .resend = resend, .actor = actor,
+	    .addr = addr ? addr : "" };
+	int rc = -1;
+
+	if (validation_new(g.code) == 0)
+		rc = db_tx(grant_tx, &g) == 0 ? 0 : -1;
+	explicit_bzero(g.code, sizeof g.code);
+	return rc;
+}
+
+/*
+ * subjects_revoke: take S away from U: the code stops working, unlocks
+ * end. Audited. 1 when revoked, 0 when U had no grant, -1 on error.
+ */
+int
+subjects_revoke(const struct user *u, const struct subject *s, int64_t actor,
+    const char *addr)
+{
+	int n;
+
+	store_unlocks_drop(u->id, s->id);
+	if ((n = store_grant_delete(u->id, s->id)) > 0)
+		store_audit(u->id, actor, "revoke", addr ? addr : "", s->code);
+	return n < 0 ? -1 : n > 0;
+}
+
+static void
+new_file_mail(struct publication *p, const char *email, const char *name,
+    const char *lang)
+{
+	struct tmpl_vars *v = tv_new();
+	char size[32];
+
+	dl_size_human(p->st->size, lang, size, sizeof size);
+	tv_set(v, "name", name && *name ? name : email);
+	tv_set(v, "subject", p->s->code);
+	tv_set(v, "title", p->s->title);
+	tv_set(v, "file", p->name);
+	tv_set(v, "size", size);
+	tv_set(v, "site", cfg.public_url ? cfg.public_url : "");
+	tv_setf(v, "link", "%s/subjects/%s", cfg.public_url ? cfg.public_url :
+	    "", p->s->code);
+	if (mail_queue(email, "new_file", v, lang) == -1)
+		logmsg("publish: could not queue the mail to %s", email);
+	tv_free(v);
+}
+
+struct publish_tx {
+	struct publication	*p;
+	char			**mails;	/* all grantees when NTO == 0 */
+	int			 nmails;
+};
+
+/* Place the content, record the publication, queue the mails: all or nothing. */
+static int
+publish_tx(void *arg)
+{
+	struct publish_tx *t = arg;
+	struct publication *p = t->p;
+	struct user u;
+	int i;
+
+	if (publish_place(p->st) == -1)
+		return -1;
+	p->id = store_file_add(p->s->id, p->st->sha, p->st->size, p->name,
+	    p->nto == 0, p->expires, p->actor);
+	if (p->id < 0)
+		return -1;
+	for (i = 0; i < p->nto; i++) {
+		if (store_file_recipient(p->id, p->to[i].id) == -1)
+			return -1;
+		new_file_mail(p, p->to[i].email, p->to[i].name, p->to[i].lang &&
+		    *p->to[i].lang ? p->to[i].lang : "nl");
+	}
+	for (i = 0; i < t->nmails; i++) {
+		if (store_user_by_email(t->mails[i], &u) == -1)
+			continue;
+		new_file_mail(p, u.email, u.name, u.lang && *u.lang ? u.lang :
+		    "nl");
+		user_clear(&u);
+	}
+	store_audit(0, p->actor, "file.publish", p->addr ? p->addr : "",
+	    p->s->code);
+	return 0;
+}
+
+/*
+ * subjects_publish: publish the staged content P->st (finished) on P->s as
+ * P->name, to the P->nto accounts P->to (each holding a grant; none: every
+ * grantee, now or later), in one transaction with the "new file" mails and
+ * the audit. Sets P->id and P->st->committed. 0, or -1 (nothing published;
+ * the caller releases P->st either way).
+ */
+int
+subjects_publish(struct publication *p)
+{
+	struct publish_tx t = { .p = p };
+	int rc;
+
+	if (p->nto == 0 &&
+	    (t.nmails = store_grantee_emails(p->s->id, &t.mails)) < 0)
+		return -1;
+	rc = db_tx(publish_tx, &t) == 0 ? 0 : -1;
+	if (rc == 0)
+		p->st->committed = 1;
+	strv_free(t.mails, t.nmails);
+	return rc;
+}
+
+/*
+ * subjects_unpublish: withdraw FILE_ID; its content goes when nothing
+ * else uses it. 1 when withdrawn, 0 when it already was, -1 when there
+ * is no such file or on error.
+ */
+int
+subjects_unpublish(int64_t file_id, int64_t actor, const char *addr)
+{
+	struct pubfile f;
+	int n;
+
+	if (store_file_get(file_id, &f) == -1)
+		return -1;
+	if ((n = store_file_unpublish(file_id)) > 0) {
+		store_audit(0, actor, "file.unpublish", addr ? addr : "",
+		    f.sha256);
+		publish_drop_content(f.sha256);
+	}
+	pubfile_clear(&f);
+	return n < 0 ? -1 : n;
+}
