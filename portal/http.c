@@ -419,7 +419,7 @@ gate(struct req *r, int *ret)
 			*ret = http_redirect(r, "/login");
 			return -1;
 		}
-		if (session_start(&r->sess, r->addr) == -1) {
+		if (session_start(&r->sess) == -1) {
 			*ret = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			    "err.internal");
 			return -1;

@@ -241,7 +241,7 @@ int	 store_sessions_end_user(int64_t user_id, const uint8_t *keep);
 /* session.c */
 void	 session_clear(struct session *);
 int	 session_load(struct session *, const char *cookie);
-int	 session_start(struct session *, const char *addr);
+int	 session_start(struct session *);
 int	 session_advance(struct session *, int64_t user_id, int stage,
 	    const char *addr);
 int	 session_set_pending(struct session *, const void *, size_t);

@@ -36,7 +36,10 @@ session_clear(struct session *s)
 
 /*
  * session_load: the live session whose cookie value is COOKIE. Returns 0
- * with S filled, or -1 when there is none; an expired one is deleted.
+ * with S filled, or -1 when there is none; an expired one is deleted. A
+ * well-formed cookie the database does not know is an anonymous session:
+ * those are never stored (a crawler must not fill the database), their
+ * CSRF token is a MAC of the cookie, and they may do nothing but log in.
  */
 int
 session_load(struct session *s, const char *cookie)
@@ -49,8 +52,9 @@ session_load(struct session *s, const char *cookie)
 		return -1;
 	session_derive(s);
 	if (store_session_get(s->hash, s) == -1) {
-		session_clear(s);
-		return -1;
+		s->stage = STAGE_ANON;
+		s->created = s->last_seen = now;
+		return 0;
 	}
 	if (now - s->last_seen > cfg.session_idle ||
 	    now - s->created > cfg.session_max) {
@@ -67,16 +71,19 @@ session_load(struct session *s, const char *cookie)
 	return 0;
 }
 
-/* session_start: a new anonymous session (stage STAGE_ANON). 0, or -1. */
+/*
+ * session_start: a new anonymous session (stage STAGE_ANON), only in the
+ * cookie until a login stores it. 0, or -1.
+ */
 int
-session_start(struct session *s, const char *addr)
+session_start(struct session *s)
 {
 	memset(s, 0, sizeof *s);
 	if (session_new_id(s) == -1)
 		return -1;
 	s->stage = STAGE_ANON;
 	s->created = s->last_seen = now_unix();
-	return store_session_put(s->hash, s, addr);
+	return 0;
 }
 
 /*

@@ -330,6 +330,27 @@ def new_temporary_password_needs_the_code_first():
 
 
 @scenario
+def anonymous_visits_store_nothing():
+	"""Visitors who only look at /login leave no rows behind"""
+	srv = temp_server()
+	before = db_rows(srv, "SELECT count(*) FROM sessions")[0][0]
+	for i in range(40):
+		r = Browser(srv, "crawler%d" % i).get("/login")
+		if r.status != 200:
+			break
+	check("40 cookieless visits of /login answer 200", r.status == 200,
+	    r.summary())
+	after = db_rows(srv, "SELECT count(*) FROM sessions")[0][0]
+	check("and store no session", after == before, (before, after))
+	b = Browser(srv, "anon")
+	r = b.get("/login")
+	r = b.submit(r, "/login", {"email": "x@example.org", "password": "y"},
+	    csrf="0" * 64)
+	check("an anonymous session's POST still needs its CSRF token",
+	    r.status == 403, r.summary())
+
+
+@scenario
 def language_switch_is_no_open_redirect():
 	"""/lang goes back only to a plain local path"""
 	srv = temp_server()
