@@ -138,16 +138,41 @@ admin_date(const char *s, int64_t *t)
 	return 0;
 }
 
-/* admin_time: T as "YYYY-MM-DD HH:MM" UTC into OUT (at least 20 bytes). */
-void
-admin_time(int64_t t, char *out, size_t n)
+/*
+ * user_invite: create an account with a fresh temporary password. When
+ * TEMP_OUT is NULL the password is emailed, else handed to the caller (who
+ * frees it) and not mailed. Returns the id, -2 when the email exists, -1.
+ */
+int64_t
+user_invite(const char *email, const char *name, int admin, int64_t actor,
+    const char *addr, char **temp_out)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	char hash[PASSWORD_HASH_MAX], *temp;
+	struct user u = { 0 };
+	int64_t id;
 
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
-		snprintf(out, n, "-");
-		return;
+	if (store_user_by_email(email, &u) == 0) {
+		user_clear(&u);
+		return -2;
 	}
-	strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+	temp = password_temporary();
+	if (password_hash(temp, hash) == -1 ||
+	    (id = store_user_create(email, name, admin, hash)) < 0) {
+		explicit_bzero(temp, strlen(temp));
+		free(temp);
+		return -1;
+	}
+	explicit_bzero(hash, sizeof hash);
+	store_audit(id, actor, "user.create", addr, admin ? "admin" : "");
+	if (temp_out != NULL) {
+		*temp_out = temp;
+		return id;
+	}
+	if (store_user_by_id(id, &u) == -1 || admin_mail_temp(&u, temp) == -1)
+		logmsg("user: could not queue the mail for user %lld",
+		    (long long)id);
+	user_clear(&u);
+	explicit_bzero(temp, strlen(temp));
+	free(temp);
+	return id;
 }

@@ -92,7 +92,7 @@ cli_audit(int argc, char **argv)
 		buf_free(&b);
 	} else if ((n = store_audit_query(&f, (int)limit, 0, &rows)) >= 0) {
 		for (i = 0; i < n; i++) {
-			admin_time(rows[i].at, when, sizeof when);
+			time_utc(rows[i].at, when, sizeof when);
 			printf("%s  %-28s %-22s %-28s %-15s %s\n", when,
 			    rows[i].user_email ? rows[i].user_email : "-",
 			    rows[i].event,

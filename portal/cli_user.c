@@ -20,51 +20,6 @@ static const char user_usage[] =
 "                emailed (--keep-password: not), and the next login\n"
 "                enrols a phone again (see kluis user reset-otp --help)\n";
 
-/*
- * user_invite: create an account with a fresh temporary password. When
- * TEMP_OUT is NULL the password is emailed, else handed to the caller (who
- * frees it) and not mailed. Returns the id, -2 when the email exists, -1.
- */
-int64_t
-user_invite(const char *email, const char *name, int admin, int64_t actor,
-    const char *addr, char **temp_out)
-{
-	char hash[PASSWORD_HASH_MAX], *temp;
-	struct tmpl_vars *v;
-	struct user u;
-	int64_t id;
-
-	if (store_user_by_email(email, &u) == 0) {
-		user_clear(&u);
-		return -2;
-	}
-	temp = password_temporary();
-	if (password_hash(temp, hash) == -1 ||
-	    (id = store_user_create(email, name, admin, hash)) < 0) {
-		explicit_bzero(temp, strlen(temp));
-		free(temp);
-		return -1;
-	}
-	explicit_bzero(hash, sizeof hash);
-	store_audit(id, actor, "user.create", addr, admin ? "admin" : "");
-	if (temp_out != NULL) {
-		*temp_out = temp;
-		return id;
-	}
-	v = tv_new();
-	tv_set(v, "email", email);
-	tv_set(v, "name", name && *name ? name : email);
-	tv_set(v, "password", temp);
-	tv_set(v, "site", cfg.public_url);
-	if (mail_queue(email, "temp_password", v, "nl") == -1)
-		logmsg("user: could not queue the mail for user %lld",
-		    (long long)id);
-	tv_free(v);
-	explicit_bzero(temp, strlen(temp));
-	free(temp);
-	return id;
-}
-
 static int
 user_add(int argc, char **argv)
 {

@@ -17,7 +17,6 @@
 
 #define MAX_FIELDS	32
 #define COOKIE_NAME	"kluis_session"
-#define LANG_COOKIE	"kluis_lang"
 
 static struct MHD_Daemon *daemon_handle;
 

@@ -6,7 +6,6 @@
 
 #include "portal.h"
 
-#define LANG_COOKIE	"kluis_lang"
 
 /* lang_user: the language mails to U use: U's choice, else Dutch. */
 const char *

@@ -11,14 +11,11 @@ static void
 set_date(struct tmpl_vars *v, const char *name, int64_t t)
 {
 	char s[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
 
 	if (t <= 0)
 		return;
-	gmtime_r(&tt, &tm);
-	strftime(s, sizeof s, "%Y-%m-%d %H:%M UTC", &tm);
-	tv_set(v, name, s);
+	time_utc(t, s, sizeof s);
+	tv_setf(v, name, "%s UTC", s);
 }
 
 /* The notice after a redirect back to /account; only known ones are shown. */

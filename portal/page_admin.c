@@ -232,7 +232,7 @@ add_events(struct tmpl_vars *v, int64_t id)
 		return -1;
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "events");
-		admin_time(rows[i].at, when, sizeof when);
+		time_utc(rows[i].at, when, sizeof when);
 		tv_set(item, "at", when);
 		tv_set(item, "event", rows[i].event);
 		tv_set(item, "actor", rows[i].actor_email ?
@@ -267,7 +267,7 @@ page_admin_user(struct req *r)
 	set_status(v, &u, n);
 	tv_set(v, "user_lang", strcmp(lang_user(&u), "en") == 0 ?
 	    "lang.en" : "lang.nl");
-	admin_time(store_user_created(u.id), when, sizeof when);
+	time_utc(store_user_created(u.id), when, sizeof when);
 	tv_set(v, "created", when);
 	if (u.id == r->user.id)
 		tv_set(v, "self", "1");
@@ -276,9 +276,9 @@ page_admin_user(struct req *r)
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "devs");
 		tv_set(item, "name", devs[i].name);
-		admin_time(devs[i].created, when, sizeof when);
+		time_utc(devs[i].created, when, sizeof when);
 		tv_set(item, "created", when);
-		admin_time(devs[i].last_used, when, sizeof when);
+		time_utc(devs[i].last_used, when, sizeof when);
 		tv_set(item, "last_used", when);
 	}
 	devices_free(devs, n);

@@ -117,7 +117,7 @@ page_admin_audit(struct req *r)
 	free(events);
 	for (i = 0; i < n && i < AUDIT_PAGE; i++) {
 		item = tv_add(v, "rows");
-		admin_time(rows[i].at, when, sizeof when);
+		time_utc(rows[i].at, when, sizeof when);
 		tv_set(item, "at", when);
 		tv_set(item, "user", rows[i].user_email ? rows[i].user_email : "");
 		if (rows[i].user_id > 0)

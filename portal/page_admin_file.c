@@ -235,20 +235,20 @@ page_admin_file(struct req *r)
 	tv_set(v, "size", size);
 	tv_setf(v, "bytes", "%llu", (unsigned long long)f.size);
 	tv_set(v, "sha", f.sha256);
-	admin_time(f.published, when, sizeof when);
+	time_utc(f.published, when, sizeof when);
 	tv_set(v, "published", when);
-	admin_time(f.expires, when, sizeof when);
+	time_utc(f.expires, when, sizeof when);
 	tv_set(v, "expires", when);
 	if (store_file_all_grantees(f.id) == 1)
 		tv_set(v, "all", "1");
 	if (f.unpublished) {
-		admin_time(f.unpublished, when, sizeof when);
+		time_utc(f.unpublished, when, sizeof when);
 		tv_set(v, "unpublished", when);
 	} else
 		tv_set(v, "live", "1");
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "downloads");
-		admin_time(dl[i].at, when, sizeof when);
+		time_utc(dl[i].at, when, sizeof when);
 		tv_set(item, "at", when);
 		tv_setf(item, "uid", "%lld", (long long)dl[i].user_id);
 		tv_set(item, "email", dl[i].email);

@@ -22,7 +22,7 @@ admin_requests_vars(struct tmpl_vars *v)
 		item = tv_add(v, "requests");
 		tv_setf(item, "uid", "%lld", (long long)list[i].user_id);
 		tv_set(item, "email", list[i].email);
-		admin_time(list[i].created, when, sizeof when);
+		time_utc(list[i].created, when, sizeof when);
 		tv_set(item, "at", when);
 		tv_set(item, "addr", *list[i].addr ? list[i].addr : "-");
 	}
@@ -47,7 +47,7 @@ admin_user_vars(struct tmpl_vars *v, const struct user *u)
 	if ((at = store_otp_request_of(u->id)) < 0)
 		return -1;
 	if (at > 0) {
-		admin_time(at, when, sizeof when);
+		time_utc(at, when, sizeof when);
 		tv_set(v, "request_at", when);
 	}
 	if ((n = store_subjects_of_user(u->id, &mine)) < 0)

@@ -190,9 +190,9 @@ add_grantees(struct tmpl_vars *v, const struct subject *s)
 		tv_set(item, "email", g[i].email);
 		tv_set(item, "name", g[i].name ? g[i].name : "");
 		tv_set(item, "code", s->code);
-		admin_time(g[i].created, when, sizeof when);
+		time_utc(g[i].created, when, sizeof when);
 		tv_set(item, "granted", when);
-		admin_time(g[i].code_set, when, sizeof when);
+		time_utc(g[i].code_set, when, sizeof when);
 		tv_set(item, "code_set", when);
 		if (g[i].disabled)
 			tv_set(item, "disabled", "1");
@@ -222,9 +222,9 @@ add_files(struct tmpl_vars *v, const struct subject *s, const char *lang)
 		tv_set(item, "name", f[i].name);
 		dl_size_human(f[i].size, lang, size, sizeof size);
 		tv_set(item, "size", size);
-		admin_time(f[i].published, when, sizeof when);
+		time_utc(f[i].published, when, sizeof when);
 		tv_set(item, "published", when);
-		admin_time(f[i].expires, when, sizeof when);
+		time_utc(f[i].expires, when, sizeof when);
 		tv_set(item, "expires", when);
 		tv_setf(item, "downloads", "%lld", (long long)f[i].downloads);
 		tv_set(item, "sha", f[i].sha256);
@@ -263,7 +263,7 @@ admin_subject_page(struct req *r, const char *code, unsigned status,
 	tv_set(v, "code", s.code);
 	tv_set(v, "title", s.title);
 	tv_set(v, "description", s.description ? s.description : "");
-	admin_time(s.created, when, sizeof when);
+	time_utc(s.created, when, sizeof when);
 	tv_set(v, "created", when);
 	dl_size_human(admin_max_upload, r->lang, max, sizeof max);
 	tv_set(v, "max_upload", max);

@@ -120,6 +120,7 @@ void	 str_trim(char *);
 int	 write_file_atomic(const char *path, const void *, size_t, int mode);
 int	 mkdir_p(const char *path, int mode);
 int64_t	 now_unix(void);
+void	 time_utc(int64_t, char *out, size_t);
 
 /* crypto.c: OpenSSL random, hashes, constant-time compare, sealed secrets. */
 int	 crypto_random(void *, size_t);			/* 0, or -1 */
@@ -289,8 +290,7 @@ int	 app_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* cli_user.c */
 int	 cli_user(int, char **);
-int64_t	 user_invite(const char *email, const char *name, int admin,
-	    int64_t actor, const char *addr, char **temp_out);
+
 
 /* http.c */
 enum { HTTP_OTHER = 0, HTTP_GET, HTTP_HEAD, HTTP_POST };
@@ -605,6 +605,8 @@ void	 audit_rows_free(struct audit_row *, int);
 int	 store_audit_events(char ***);
 
 /* admin.c: account actions shared by the console and the CLI */
+int64_t	 user_invite(const char *email, const char *name, int admin,
+	    int64_t actor, const char *addr, char **temp_out);
 int	 admin_mail_temp(const struct user *, const char *temp);
 int64_t	 admin_create(const char *email, const char *name, int admin,
 	    const char *lang, int64_t actor, const char *addr);
@@ -613,13 +615,13 @@ int	 admin_set_disabled(int64_t id, int disabled, int64_t actor,
 	    const char *addr);
 int	 admin_locked(const char *email);
 int	 admin_date(const char *, int64_t *);
-void	 admin_time(int64_t, char *out, size_t);
 
 /* csv.c */
 void	 csv_cell(struct buf *, const char *, int first);
 void	 csv_end(struct buf *);
 
 /* lang.c */
+#define LANG_COOKIE	"kluis_lang"
 const char *lang_user(const struct user *);
 void	 lang_cookie(struct req *, const char *lang);
 void	 lang_login(struct req *, const struct user *);

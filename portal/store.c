@@ -41,6 +41,7 @@ user_one(sqlite3_stmt *st, struct user *u)
 {
 	int rc = -1;
 
+	memset(u, 0, sizeof *u);	/* user_clear() is safe after a miss */
 	if (st == NULL)
 		return -1;
 	if (db_step(st) == SQLITE_ROW) {

@@ -295,6 +295,20 @@ mkdir_p(const char *path, int mode)
 	return 0;
 }
 
+/* time_utc: T as "YYYY-MM-DD HH:MM" in UTC into OUT; "-" for no time. */
+void
+time_utc(int64_t t, char *out, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
+		snprintf(out, n, "-");
+		return;
+	}
+	strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+}
+
 int64_t
 now_unix(void)
 {
