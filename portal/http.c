@@ -321,6 +321,22 @@ http_page(struct req *r, unsigned status, const char *page,
 	    (size_t)rc);
 }
 
+/*
+ * http_form: http_page for a form shown again: with the message of catalogue
+ * key ERROR (NULL: none) and, when WAIT > 0, the minutes to wait before the
+ * next try ({minutes} in the message). Consumes V.
+ */
+int
+http_form(struct req *r, unsigned status, const char *page,
+    struct tmpl_vars *v, const char *error, int64_t wait)
+{
+	if (error != NULL)
+		tv_set(v, "error", error);
+	if (wait > 0)
+		tv_setf(v, "minutes", "%lld", (long long)((wait + 59) / 60));
+	return http_page(r, status, page, v);
+}
+
 /* http_error: an error page with STATUS and the message of catalogue key MSG. */
 int
 http_error(struct req *r, unsigned status, const char *msg)

@@ -63,12 +63,8 @@ account_form(struct req *r, unsigned status, const char *error, int64_t wait)
 		tv_set(v, "has_codes", "1");
 	tv_setf(v, "min", "%d", PASSWORD_MIN);
 	tv_setf(v, "max", "%d", PASSWORD_MAX);
-	if (error != NULL)
-		tv_set(v, "error", error);
-	if (wait > 0)
-		login_set_retry(v, wait);
 	set_done(r, v);
-	return http_page(r, status, "account", v);
+	return http_form(r, status, "account", v, error, wait);
 }
 
 int
@@ -88,11 +84,7 @@ add_form(struct req *r, unsigned status, const char *error, int64_t wait)
 	}
 	tv_set(v, "action", "/account/add");
 	tv_set(v, "reauth", "1");
-	if (error != NULL)
-		tv_set(v, "error", error);
-	if (wait > 0)
-		login_set_retry(v, wait);
-	return http_page(r, status, "account_add", v);
+	return http_form(r, status, "account_add", v, error, wait);
 }
 
 /*
@@ -177,11 +169,7 @@ remove_form(struct req *r, const struct device *target, unsigned status,
 	if (n <= 1)
 		tv_set(v, "only_one", "1");
 	login_device_list(r, v);
-	if (error != NULL)
-		tv_set(v, "error", error);
-	if (wait > 0)
-		login_set_retry(v, wait);
-	return http_page(r, status, "account_remove", v);
+	return http_form(r, status, "account_remove", v, error, wait);
 }
 
 /* GET /account/devices/{id}/remove: asks for a current code first. */

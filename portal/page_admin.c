@@ -119,9 +119,7 @@ new_form(struct req *r, unsigned status, const char *error)
 		tv_set(v, "lang_en", "1");
 	if (http_field(r, "admin") != NULL)
 		tv_set(v, "admin_checked", "1");
-	if (error != NULL)
-		tv_set(v, "error", error);
-	return http_page(r, status, "admin/user_new", v);
+	return http_form(r, status, "admin/user_new", v, error, 0);
 }
 
 /* GET /admin/users/new */

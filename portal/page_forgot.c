@@ -14,9 +14,7 @@ forgot_form(struct req *r, unsigned status, const char *error)
 	struct tmpl_vars *v = tv_new();
 
 	tv_setf(v, "ttl", "%lld", (long long)((cfg.reset_ttl + 59) / 60));
-	if (error != NULL)
-		tv_set(v, "error", error);
-	return http_page(r, status, "forgot", v);
+	return http_form(r, status, "forgot", v, error, 0);
 }
 
 int
@@ -125,11 +123,7 @@ reset_form(struct req *r, unsigned status, const char *token,
 
 	if (token != NULL)
 		tv_set(v, "token", token);
-	if (error != NULL)
-		tv_set(v, "error", error);
-	if (wait > 0)
-		login_set_retry(v, wait);
-	return http_page(r, status, "reset", v);
+	return http_form(r, status, "reset", v, error, wait);
 }
 
 static int
@@ -217,11 +211,7 @@ verify_form(struct req *r, unsigned status, const char *error, int64_t wait)
 		tv_set(v, "has_devices", "1");
 	login_device_list(r, v);
 	tv_set(v, "email", r->user.email);
-	if (error != NULL)
-		tv_set(v, "error", error);
-	if (wait > 0)
-		login_set_retry(v, wait);
-	return http_page(r, status, "reset_verify", v);
+	return http_form(r, status, "reset_verify", v, error, wait);
 }
 
 int
@@ -280,13 +270,7 @@ page_reset_request_post(struct req *r)
 static int
 newpw_form(struct req *r, unsigned status, const char *error)
 {
-	struct tmpl_vars *v = tv_new();
-
-	if (error != NULL)
-		tv_set(v, "error", error);
-	tv_setf(v, "min", "%d", PASSWORD_MIN);
-	tv_setf(v, "max", "%d", PASSWORD_MAX);
-	return http_page(r, status, "reset_password", v);
+	return login_password_form(r, status, "reset_password", error);
 }
 
 int
@@ -319,11 +303,7 @@ otp_recovery_form(struct req *r, unsigned status, const char *error,
 	struct tmpl_vars *v = tv_new();
 
 	tv_set(v, "email", r->user.email);
-	if (error != NULL)
-		tv_set(v, "error", error);
-	if (wait > 0)
-		login_set_retry(v, wait);
-	return http_page(r, status, "otp_recovery", v);
+	return http_form(r, status, "otp_recovery", v, error, wait);
 }
 
 /* GET /otp/recovery: "Gebruik een herstelcode" instead of the app's code. */

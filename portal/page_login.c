@@ -8,13 +8,6 @@
 
 #define EMAIL_MAX	254
 
-/* login_set_retry: a throttled form says how many minutes to wait. */
-void
-login_set_retry(struct tmpl_vars *v, int64_t wait)
-{
-	tv_setf(v, "minutes", "%lld", (long long)((wait + 59) / 60));
-}
-
 /* login_email_normal: the email as typed, trimmed and lowercased (caller frees), or NULL when unusable. */
 char *
 login_email_normal(const char *in)
@@ -41,11 +34,7 @@ login_form(struct req *r, unsigned status, const char *error, int64_t wait)
 
 	if (email != NULL && strlen(email) <= EMAIL_MAX)
 		tv_set(v, "email", email);
-	if (error != NULL)
-		tv_set(v, "error", error);
-	if (wait > 0)
-		login_set_retry(v, wait);
-	return http_page(r, status, "login", v);
+	return http_form(r, status, "login", v, error, wait);
 }
 
 int
@@ -212,11 +201,7 @@ enrol_form(struct req *r, unsigned status, const char *error, int64_t wait)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
 	tv_set(v, "action", "/enrol");
-	if (error != NULL)
-		tv_set(v, "error", error);
-	if (wait > 0)
-		login_set_retry(v, wait);
-	return http_page(r, status, "enrol", v);
+	return http_form(r, status, "enrol", v, error, wait);
 }
 
 int
@@ -351,16 +336,22 @@ page_enrol_post(struct req *r)
 	return http_advance(r, r->user.id, stage);
 }
 
-static int
-password_form(struct req *r, unsigned status, const char *error)
+/* login_password_form: PAGE, a form for a new password, with ERROR. */
+int
+login_password_form(struct req *r, unsigned status, const char *page,
+    const char *error)
 {
 	struct tmpl_vars *v = tv_new();
 
-	if (error != NULL)
-		tv_set(v, "error", error);
 	tv_setf(v, "min", "%d", PASSWORD_MIN);
 	tv_setf(v, "max", "%d", PASSWORD_MAX);
-	return http_page(r, status, "password", v);
+	return http_form(r, status, page, v, error, 0);
+}
+
+static int
+password_form(struct req *r, unsigned status, const char *error)
+{
+	return login_password_form(r, status, "password", error);
 }
 
 int
@@ -453,11 +444,7 @@ otp_form(struct req *r, unsigned status, const char *error, int64_t wait)
 
 	login_device_list(r, v);
 	tv_set(v, "email", r->user.email);
-	if (error != NULL)
-		tv_set(v, "error", error);
-	if (wait > 0)
-		login_set_retry(v, wait);
-	return http_page(r, status, "otp", v);
+	return http_form(r, status, "otp", v, error, wait);
 }
 
 int

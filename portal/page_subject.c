@@ -88,14 +88,10 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 	tv_set(v, "code", s->code);
 	tv_set(v, "title", s->title);
 	tv_set(v, "description", s->description);
-	if (error != NULL)
-		tv_set(v, "error", error);
-	if (wait > 0)
-		tv_setf(v, "minutes", "%lld", (long long)((wait + 59) / 60));
 	until = store_unlock_until(r->sess.hash, s->id);
 	if (until <= now) {
 		subject_clear(s);
-		return http_page(r, status, "subject", v);
+		return http_form(r, status, "subject", v, error, wait);
 	}
 	tv_set(v, "unlocked", "1");
 	fmt_time(until, "%H:%M", buf, sizeof buf);
@@ -130,7 +126,7 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 	}
 	pubfiles_free(files, n);
 	subject_clear(s);
-	return http_page(r, status, "subject", v);
+	return http_form(r, status, "subject", v, error, wait);
 }
 
 /* GET /subjects/{code}: the validation code form, or the files once unlocked. */

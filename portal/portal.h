@@ -354,6 +354,8 @@ int	 http_send(struct req *, unsigned, const char *type, char *body, size_t);
 int	 http_redirect(struct req *, const char *);
 int	 http_page(struct req *, unsigned, const char *page, struct tmpl_vars *);
 int	 http_error(struct req *, unsigned, const char *msg);
+int	 http_form(struct req *, unsigned, const char *page, struct tmpl_vars *,
+	    const char *error, int64_t wait);
 int	 http_file(struct req *, unsigned, const char *type, int fd,
 	    uint64_t off, uint64_t size, int private);
 int	 http_stage_redirect(struct req *);
@@ -378,12 +380,13 @@ int	 page_otp(struct req *);
 int	 page_otp_post(struct req *);
 int	 page_logout_post(struct req *);
 int	 login_second_factor_done(struct req *);
+int	 login_password_form(struct req *, unsigned, const char *page,
+	    const char *error);
 const char *login_new_password(struct req *, const char *same,
 	    const char *event, const char *detail, unsigned *status);
 /* shared with page_account.c and page_forgot.c */
 #define DEVICE_NAME_MAX	64
 char	*login_email_normal(const char *);	/* caller frees; NULL: unusable */
-void	 login_set_retry(struct tmpl_vars *, int64_t wait);
 int	 login_device_name_ok(char *);
 int	 login_enrol_vars(struct req *, struct tmpl_vars *);
 void	 login_device_list(struct req *, struct tmpl_vars *);
