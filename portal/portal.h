@@ -105,6 +105,7 @@ void	 logmsg(const char *, ...) PRINTF_LIKE(1, 2);
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
+void	*xgrow(void *, int n, int *cap, size_t);
 char	*xstrdup(const char *);
 char	*xasprintf(const char *, ...) PRINTF_LIKE(1, 2);
 void	 buf_append(struct buf *, const void *, size_t);

@@ -195,10 +195,7 @@ store_devices(int64_t user_id, struct device **list)
 		return -1;
 	db_bind_int(st, ":uid", user_id);
 	while ((rc = db_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4;
-			*list = xrealloc(*list, (size_t)cap * sizeof **list);
-		}
+		*list = xgrow(*list, n, &cap, sizeof **list);
 		device_read(st, &(*list)[n++]);
 	}
 	db_done(st);

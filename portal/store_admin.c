@@ -66,10 +66,7 @@ store_admin_users(const char *q, int limit, int offset,
 	db_bind_int(st, ":limit", limit);
 	db_bind_int(st, ":offset", offset);
 	while ((rc = db_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*list = xrealloc(*list, (size_t)cap * sizeof **list);
-		}
+		*list = xgrow(*list, n, &cap, sizeof **list);
 		a = &(*list)[n++];
 		memset(a, 0, sizeof *a);
 		a->u.id = sqlite3_column_int64(st, 0);
@@ -201,10 +198,7 @@ store_audit_query(const struct audit_filter *f, int limit, int offset,
 	db_bind_int(st, ":limit", limit);
 	db_bind_int(st, ":offset", offset);
 	while ((rc = db_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			*list = xrealloc(*list, (size_t)cap * sizeof **list);
-		}
+		*list = xgrow(*list, n, &cap, sizeof **list);
 		a = &(*list)[n++];
 		a->id = sqlite3_column_int64(st, 0);
 		a->at = sqlite3_column_int64(st, 1);
@@ -241,10 +235,7 @@ store_audit_events(char ***list)
 	if (st == NULL)
 		return -1;
 	while ((rc = db_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			*list = xrealloc(*list, (size_t)cap * sizeof **list);
-		}
+		*list = xgrow(*list, n, &cap, sizeof **list);
 		(*list)[n++] = db_text(st, 0);
 	}
 	db_done(st);

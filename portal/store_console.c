@@ -68,10 +68,7 @@ store_grantees(int64_t subject_id, struct grantee **list)
 		return -1;
 	db_bind_int(st, ":sid", subject_id);
 	while ((rc = db_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*list = xrealloc(*list, (size_t)cap * sizeof **list);
-		}
+		*list = xgrow(*list, n, &cap, sizeof **list);
 		(*list)[n].user_id = sqlite3_column_int64(st, 0);
 		(*list)[n].email = db_text(st, 1);
 		(*list)[n].name = db_text(st, 2);
@@ -149,10 +146,7 @@ store_file_downloads(int64_t file_id, int limit, struct download_row **list)
 	db_bind_int(st, ":fid", file_id);
 	db_bind_int(st, ":limit", limit);
 	while ((rc = db_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*list = xrealloc(*list, (size_t)cap * sizeof **list);
-		}
+		*list = xgrow(*list, n, &cap, sizeof **list);
 		(*list)[n].at = sqlite3_column_int64(st, 0);
 		(*list)[n].user_id = sqlite3_column_int64(st, 1);
 		(*list)[n].email = db_text(st, 2);

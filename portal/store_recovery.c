@@ -228,10 +228,7 @@ store_otp_requests(struct otp_request **list)
 	if (st == NULL)
 		return -1;
 	while ((rc = db_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*list = xrealloc(*list, (size_t)cap * sizeof **list);
-		}
+		*list = xgrow(*list, n, &cap, sizeof **list);
 		(*list)[n].user_id = sqlite3_column_int64(st, 0);
 		(*list)[n].email = db_text(st, 1);
 		(*list)[n].created = sqlite3_column_int64(st, 2);

@@ -118,10 +118,7 @@ subject_rows(sqlite3_stmt *st, struct subject **list, int newcol)
 
 	*list = NULL;
 	while ((rc = db_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*list = xrealloc(*list, (size_t)cap * sizeof **list);
-		}
+		*list = xgrow(*list, n, &cap, sizeof **list);
 		subject_read(st, &(*list)[n]);
 		if (newcol)
 			(*list)[n].has_new = sqlite3_column_int(st, 7) > 0;
@@ -248,10 +245,7 @@ store_grantee_emails(int64_t subject_id, char ***emails)
 		return -1;
 	db_bind_int(st, ":sid", subject_id);
 	while ((rc = db_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*emails = xrealloc(*emails, (size_t)cap * sizeof **emails);
-		}
+		*emails = xgrow(*emails, n, &cap, sizeof **emails);
 		(*emails)[n++] = db_text(st, 0);
 	}
 	db_done(st);
@@ -400,10 +394,7 @@ pubfile_rows(sqlite3_stmt *st, struct pubfile **list)
 
 	*list = NULL;
 	while ((rc = db_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*list = xrealloc(*list, (size_t)cap * sizeof **list);
-		}
+		*list = xgrow(*list, n, &cap, sizeof **list);
 		pubfile_read(st, &(*list)[n++]);
 	}
 	db_done(st);

@@ -76,6 +76,21 @@ xrealloc(void *p, size_t n)
 	return p;
 }
 
+/*
+ * xgrow: P, an array of N elements of SIZE bytes with room for *CAP, made
+ * room for one more (doubling). Returns the array, maybe moved.
+ */
+void *
+xgrow(void *p, int n, int *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	if (*cap > (1 << 28))
+		fatal("xgrow: array too large");
+	*cap = *cap ? *cap * 2 : 8;
+	return xrealloc(p, (size_t)*cap * size);
+}
+
 char *
 xstrdup(const char *s)
 {
