@@ -169,6 +169,7 @@ remove_form(struct req *r, const struct device *target, unsigned status,
 	if (n <= 1)
 		tv_set(v, "only_one", "1");
 	login_device_list(r, v);
+	tv_set(v, "device_legend", "account_remove.device");
 	return http_form(r, status, "account_remove", v, error, wait);
 }
 
