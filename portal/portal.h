@@ -226,8 +226,8 @@ void	 store_audit(int64_t user_id, int64_t actor_id, const char *event,
 	    const char *addr, const char *detail);
 int	 store_throttle_get(const char *kind, const uint8_t key[32],
 	    int64_t *failures, int64_t *last, int64_t *blocked_until);
-int	 store_throttle_put(const char *kind, const uint8_t key[32],
-	    int64_t failures, int64_t blocked_until);
+int	 store_throttle_fail(const char *kind, const uint8_t key[32],
+	    int allowance, int64_t first, int64_t max);
 int	 store_throttle_clear(const char *kind, const uint8_t key[32]);
 void	 store_housekeeping(int64_t idle, int64_t max);
 

@@ -348,22 +348,37 @@ store_throttle_get(const char *kind, const uint8_t key[32], int64_t *failures,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * store_throttle_fail: count one failure of KIND/KEY in one statement (two
+ * racing failures are both counted). Once ALLOWANCE failures are reached the
+ * subject is blocked for FIRST seconds, doubling per further failure up to
+ * MAX; a count older than THROTTLE_FORGET starts again. 0, or -1.
+ */
 int
-store_throttle_put(const char *kind, const uint8_t key[32], int64_t failures,
-    int64_t blocked_until)
+store_throttle_fail(const char *kind, const uint8_t key[32], int allowance,
+    int64_t first, int64_t max)
 {
 	sqlite3_stmt *st = db_prepare("INSERT INTO throttle (kind, key, "
-	    "failures, last_failure, blocked_until) VALUES (:kind, :key, :n, "
-	    ":now, :until) ON CONFLICT (kind, key) DO UPDATE SET "
-	    "failures = :n, last_failure = :now, blocked_until = :until");
+	    "failures, last_failure, blocked_until) VALUES (:kind, :key, 1, "
+	    ":now, CASE WHEN 1 >= :allow THEN :now + :first ELSE 0 END) "
+	    "ON CONFLICT (kind, key) DO UPDATE SET "
+	    "failures = CASE WHEN :now - last_failure > :forget THEN 1 "
+	    "ELSE failures + 1 END, "
+	    "blocked_until = CASE WHEN (CASE WHEN :now - last_failure > :forget "
+	    "THEN 1 ELSE failures + 1 END) >= :allow THEN :now + min(:max, "
+	    ":first << min(8, (CASE WHEN :now - last_failure > :forget THEN 1 "
+	    "ELSE failures + 1 END) - :allow)) ELSE 0 END, "
+	    "last_failure = :now");
 
 	if (st == NULL)
 		return -1;
 	db_bind_text(st, ":kind", kind);
 	db_bind_blob(st, ":key", key, 32);
-	db_bind_int(st, ":n", failures);
 	db_bind_int(st, ":now", now_unix());
-	db_bind_int(st, ":until", blocked_until);
+	db_bind_int(st, ":allow", allowance);
+	db_bind_int(st, ":first", first);
+	db_bind_int(st, ":max", max);
+	db_bind_int(st, ":forget", THROTTLE_FORGET);
 	return db_run(st);
 }
 

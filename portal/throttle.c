@@ -36,25 +36,12 @@ wait_one(const char *kind, const char *who, const char *subject, int64_t now)
 
 static void
 fail_one(const char *kind, const char *who, const char *subject,
-    int allowance, int64_t now)
+    int allowance)
 {
 	uint8_t key[32];
-	int64_t n, last, until, delay;
-	int shift;
 
 	throttle_key(kind, who, subject, key);
-	if (store_throttle_get(kind, key, &n, &last, &until) == -1)
-		return;
-	if (now - last > THROTTLE_FORGET)
-		n = 0;
-	n++;
-	until = 0;
-	if (n >= allowance) {
-		shift = n - allowance > 8 ? 8 : (int)(n - allowance);
-		delay = (int64_t)DELAY_FIRST << shift;
-		until = now + (delay > DELAY_MAX ? DELAY_MAX : delay);
-	}
-	store_throttle_put(kind, key, n, until);
+	store_throttle_fail(kind, key, allowance, DELAY_FIRST, DELAY_MAX);
 }
 
 /*
@@ -78,12 +65,10 @@ throttle_wait(const char *kind, const char *account, const char *addr)
 void
 throttle_fail(const char *kind, const char *account, const char *addr)
 {
-	int64_t now = now_unix();
-
 	if (account != NULL)
-		fail_one(kind, "account", account, cfg.max_account_failures, now);
+		fail_one(kind, "account", account, cfg.max_account_failures);
 	if (addr != NULL)
-		fail_one(kind, "addr", addr, cfg.max_ip_failures, now);
+		fail_one(kind, "addr", addr, cfg.max_ip_failures);
 }
 
 /* throttle_ok: a success forgives the account's failures (not the address's). */

@@ -130,6 +130,36 @@ def password_throttle_per_account():
 
 
 @scenario
+def concurrent_failures_all_count():
+	"""Failures sent at the same moment are all counted"""
+	import threading
+	srv = temp_server("--max-ip-failures", "1000", "--max-account-failures",
+	    "1000", "--threads", "8")
+	srv.user_add("tegelijk@example.org")
+	browsers = [Browser(srv, "b%d" % i) for i in range(24)]
+	pages = [b.get("/login") for b in browsers]
+	go = threading.Barrier(len(browsers))
+	statuses = []
+
+	def attempt(b, page):
+		go.wait()
+		statuses.append(b.submit(page, "/login", {"email":
+		    "tegelijk@example.org", "password": "fout-fout-fout"}).status)
+
+	threads = [threading.Thread(target=attempt, args=(b, p))
+	    for b, p in zip(browsers, pages)]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join()
+	check("24 concurrent wrong passwords are refused", statuses == [401] * 24,
+	    statuses)
+	rows = db_rows(srv, "SELECT failures FROM throttle WHERE kind = 'pw'")
+	check("every one of them is counted, for the account and the address",
+	    sorted(r[0] for r in rows) == [24, 24], rows)
+
+
+@scenario
 def password_throttle_per_address():
 	"""Failures from one address across many accounts are throttled too"""
 	srv = temp_server("--max-ip-failures", "3")
