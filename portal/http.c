@@ -15,7 +15,7 @@
 
 #include "portal.h"
 
-#define MAX_FIELDS	32
+#define MAX_FIELDS	4096	/* the bytes of all fields stay under cfg.max_body */
 #define COOKIE_NAME	"kluis_session"
 
 static struct MHD_Daemon *daemon_handle;
@@ -98,6 +98,15 @@ field_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 			    off, size) == 0 ? MHD_YES : MHD_NO;
 		return MHD_YES;	/* a file where none is expected: ignore */
 	}
+	/*
+	 * Fields are kept in memory, so they count against the form limit
+	 * even where the body may be larger (an upload's file goes to disk).
+	 */
+	r->form_bytes += strlen(key) + size;
+	if (r->form_bytes > cfg.max_body) {
+		r->status = MHD_HTTP_CONTENT_TOO_LARGE;
+		return MHD_NO;
+	}
 	if (r->nfields > 0 && off > 0 &&
 	    strcmp(r->fields[r->nfields - 1].name, key) == 0)
 		f = &r->fields[r->nfields - 1];
@@ -106,6 +115,8 @@ field_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 			r->status = MHD_HTTP_BAD_REQUEST;
 			return MHD_NO;
 		}
+		r->fields = xgrow(r->fields, r->nfields, &r->fields_cap,
+		    sizeof *r->fields);
 		f = &r->fields[r->nfields++];
 		f->name = xstrdup(key);
 		memset(&f->value, 0, sizeof f->value);
@@ -470,12 +481,11 @@ gate(struct req *r, int *ret)
 }
 
 /*
- * issue 5b: http_upload_allowed: 1 when this request may stream a file to
- * disk: a logged-in admin whose csrf field came before the file. The
- * gate still decides the answer; a refused upload is only not stored.
+ * upload_admin: 1 when the request's cookie is a logged-in admin's session
+ * and, when CSRF, its csrf field (which must come before the file) is right.
  */
-int
-http_upload_allowed(struct req *r)
+static int
+upload_admin(struct req *r, int csrf)
 {
 	struct session s;
 	struct user u;
@@ -483,13 +493,24 @@ http_upload_allowed(struct req *r)
 
 	if (session_load(&s, http_cookie(r, COOKIE_NAME)) == -1)
 		return 0;
-	if (s.stage == STAGE_IN && session_csrf_ok(&s, http_field(r, "csrf")) &&
-	    store_user_by_id(s.user_id, &u) == 0) {
+	if (s.stage == STAGE_IN && (!csrf || session_csrf_ok(&s,
+	    http_field(r, "csrf"))) && store_user_by_id(s.user_id, &u) == 0) {
 		ok = u.is_admin && !u.disabled;
 		user_clear(&u);
 	}
 	session_clear(&s);
 	return ok;
+}
+
+/*
+ * http_upload_allowed: 1 when this request may stream a file to disk: a
+ * logged-in admin whose csrf field came before the file. The gate still
+ * decides the answer; a refused upload is only not stored.
+ */
+int
+http_upload_allowed(struct req *r)
+{
+	return upload_admin(r, 1);
 }
 
 static int
@@ -535,6 +556,9 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 			}
 			return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 		}
+		/* A large body is read only for an admin: refuse others now. */
+		if (r->route->upload != NULL && !upload_admin(r, 0))
+			return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 		r->max_body = r->route->max_body ? r->route->max_body :
 		    cfg.max_body;
 		if (r->route->max_body == ROUTE_MAX_UPLOAD)	/* issue 5b */
@@ -586,6 +610,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(r->fields[i].name);
 		buf_wipe(&r->fields[i].value);
 	}
+	free(r->fields);
 	for (i = 0; i < r->nextra; i++)
 		free(r->extra[i].value);
 	free(r->args[0]);

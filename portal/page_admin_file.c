@@ -58,6 +58,10 @@ admin_upload_chunk(struct req *r, const char *key, const char *filename,
 		r->status = MHD_HTTP_BAD_REQUEST;	/* one file per upload */
 		return -1;
 	}
+	if (u->st.size + size > admin_max_upload) {
+		r->status = MHD_HTTP_CONTENT_TOO_LARGE;
+		return -1;
+	}
 	if (size > 0 && publish_write(&u->st, data, size) == -1) {
 		logmsg("upload: cannot write %s: %s", u->st.tmp, strerror(errno));
 		r->status = errno == ENOSPC ? MHD_HTTP_INSUFFICIENT_STORAGE :

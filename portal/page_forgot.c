@@ -100,7 +100,9 @@ page_forgot_post(struct req *r)
 	 * The same work whether or not the account exists: count, queue, and
 	 * answer. The background thread looks the account up (forgot_run).
 	 */
-	throttled = throttle_wait("forgot", email, r->addr) > 0;
+	if (throttle_wait("forgot", NULL, r->addr) > 0)
+		goto answer;	/* an address spraying requests writes nothing */
+	throttled = throttle_wait("forgot", email, NULL) > 0;
 	throttle_fail("forgot", email, r->addr);
 	sealed = crypto_seal(email, strlen(email), &len);
 	if (sealed == NULL || store_forgot_add(sealed, len, r->addr,
@@ -109,6 +111,7 @@ page_forgot_post(struct req *r)
 	else
 		mail_wake();
 	free(sealed);
+answer:
 	free(email);
 	v = tv_new();
 	tv_setf(v, "ttl", "%lld", (long long)((cfg.reset_ttl + 59) / 60));

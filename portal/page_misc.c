@@ -99,7 +99,7 @@ local_path(const char *s)
 int
 page_lang(struct req *r)
 {
-	const char *to, *back;
+	const char *to, *back, *fs;
 
 	to = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "to");
 	back = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "back");
@@ -109,7 +109,13 @@ page_lang(struct req *r)
 		back = "/";
 	to = strcmp(to, "en") == 0 ? "en" : "nl";
 	lang_cookie(r, to);
-	if (r->sess.user_id > 0 && store_user_set_lang(r->sess.user_id, to) == 0)
+	/*
+	 * The account remembers it only when the click came from this site:
+	 * a link elsewhere must not change the language of someone's mail.
+	 */
+	fs = http_header(r, "Sec-Fetch-Site");
+	if (r->sess.user_id > 0 && (fs == NULL || strcmp(fs, "same-origin") == 0)
+	    && store_user_set_lang(r->sess.user_id, to) == 0)
 		store_audit(r->sess.user_id, 0, "user.lang", r->addr, to);
 	return http_redirect(r, back);
 }

@@ -329,8 +329,10 @@ struct req {
 	const struct route	*route;
 	char			*args[2];	/* the {} segments, decoded */
 	struct MHD_PostProcessor *pp;
-	struct field		 fields[32];
+	struct field		*fields;	/* the form, in memory */
 	int			 nfields;
+	int			 fields_cap;
+	uint64_t		 form_bytes;	/* names and values of fields */
 	uint64_t		 body;		/* bytes of body received */
 	uint64_t		 max_body;
 	unsigned		 status;	/* an error found while reading */

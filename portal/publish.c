@@ -239,23 +239,23 @@ publish_place(struct staged *s)
 void
 publish_release(struct staged *s)
 {
-	char path[4096];
-
 	if (s->md != NULL) {
 		EVP_MD_CTX_free(s->md);
 		s->md = NULL;
 	}
 	if (s->fd == -1)
 		return;
-	if (!s->committed) {
-		if (!s->placed)
-			unlink(s->tmp);
-		else if (!s->existed &&
-		    publish_path(s->sha, path, sizeof path) == 0)
-			unlink(path);
-	}
+	if (!s->committed && !s->placed)
+		unlink(s->tmp);
 	close(s->fd);
 	s->fd = -1;
+	/*
+	 * Placed but not recorded: drop the content only if no publication
+	 * uses it, checked in a transaction (another upload of the same bytes
+	 * may have committed meanwhile).
+	 */
+	if (!s->committed && s->placed && !s->existed)
+		publish_drop_content(s->sha);
 }
 
 /* Remove content SHA if nothing live refers to it and nobody holds it. */

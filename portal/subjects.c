@@ -230,8 +230,15 @@ publish_tx(void *arg)
 		    "nl");
 		user_clear(&u);
 	}
-	store_audit(0, p->actor, "file.publish", p->addr ? p->addr : "",
-	    p->s->code);
+	{
+		char *d = xasprintf("file %lld %s on %s, sha256 %s, %s",
+		    (long long)p->id, p->name, p->s->code, p->st->sha,
+		    p->nto == 0 ? "all grantees" : "chosen recipients");
+
+		store_audit(0, p->actor, "file.publish", p->addr ? p->addr :
+		    "", d);
+		free(d);
+	}
 	return 0;
 }
 
@@ -272,8 +279,11 @@ subjects_unpublish(int64_t file_id, int64_t actor, const char *addr)
 	if (store_file_get(file_id, &f) == -1)
 		return -1;
 	if ((n = store_file_unpublish(file_id)) > 0) {
-		store_audit(0, actor, "file.unpublish", addr ? addr : "",
-		    f.sha256);
+		char *d = xasprintf("file %lld %s, sha256 %s", (long long)f.id,
+		    f.name, f.sha256);
+
+		store_audit(0, actor, "file.unpublish", addr ? addr : "", d);
+		free(d);
 		publish_drop_content(f.sha256);
 	}
 	pubfile_clear(&f);

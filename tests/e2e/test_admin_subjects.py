@@ -353,6 +353,31 @@ def uploads():
 	check("nothing is left in var/files/", no_tmp_files(srv),
 	    tmp_files(srv))
 	check("no file row was added", nfiles(srv) == before)
+	b.get("/admin/subjects/DakMon")
+	r = upload(b, "DakMon", os.urandom(MAX_UPLOAD + 1), "een-te-veel.bin")
+	check("a file one byte over --max-upload is 413 (the form's room "
+	    "does not count for the file)", r.status == 413, r.summary())
+	b.get("/admin/subjects/DakMon")
+	ctype, body = multipart([("junk", "x" * 300000)], ("file", "a.txt",
+	    b"abc"), csrf_first=b.csrf)
+	r = b.request("POST", "/admin/subjects/DakMon/upload", body,
+	    {"Content-Type": ctype})
+	check("a form field over --max-body on the upload route is 413 (fields "
+	    "are held in memory)", r.status == 413, r.summary())
+	r = Browser(srv, "stranger").request("POST",
+	    "/admin/subjects/DakMon/upload", body, {"Content-Type": ctype})
+	check("without an admin session the upload route refuses before "
+	    "reading the body (404)", r.status == 404, r.summary())
+	check("nothing is left after these either", no_tmp_files(srv) and
+	    nfiles(srv) == before, tmp_files(srv))
+	b.get("/admin/subjects/DakMon")
+	r = upload(b, "DakMon", os.urandom(MAX_UPLOAD), "precies.bin")
+	require_redirect("a file of exactly --max-upload is accepted", r,
+	    "/admin/subjects/DakMon?done=published")
+	rows = audit_by(srv, "file.publish")
+	check("the publish audit names the file and its SHA-256", rows and
+	    "precies.bin" in rows[-1][3] and "sha256" in rows[-1][3], rows[-1:])
+	before = nfiles(srv)
 
 	# Refusals re-render the page with 400.
 	b.get("/admin/subjects/DakMon")
@@ -404,6 +429,25 @@ def uploads():
 	check("its content is gone", not os.path.exists(os.path.join(srv.data,
 	    "files", sha)))
 	check_audited(srv, "file.unpublish")
+	rows = audit_by(srv, "file.unpublish")
+	check("the unpublish audit names the file", rows and "file %d " % fid in
+	    rows[-1][3], rows[-1:])
+
+	# Many chosen recipients: every ticked box is a form field.
+	ids = []
+	for i in range(40):
+		a = "veel%02d@example.org" % i
+		cli_ok(srv, "user", "add", a)
+		cli_ok(srv, "grant", a, "DakMon")
+		ids.append(uid_of(srv, a))
+	b.get("/admin/subjects/DakMon")
+	r = upload(b, "DakMon", b"voor velen\n", "velen.txt", extra=[
+	    ("audience", "chosen")] + [("to", str(i)) for i in ids])
+	require_redirect("an upload for 40 chosen recipients", r,
+	    "/admin/subjects/DakMon?done=published")
+	rows = db_rows(srv, "SELECT count(*) FROM file_recipients WHERE "
+	    "file_id = (SELECT max(id) FROM files)")
+	check("all 40 are recorded", rows == [(40,)], rows)
 
 
 @scenario

@@ -381,6 +381,46 @@ def anonymous_visits_store_nothing():
 
 
 @scenario
+def cross_site_language_link_changes_no_account():
+	"""A link from another site switches the page, not the account"""
+	srv = temp_server()
+	acct = journey(srv, "taal@example.org", srv.user_add("taal@example.org"))
+	b = acct.browser
+	r = b.request("GET", "/lang?to=en&back=/", None,
+	    {"Sec-Fetch-Site": "cross-site"})
+	check("the cross-site switch answers 303", r.status == 303, r.summary())
+	rows = db_rows(srv, "SELECT lang FROM users WHERE email = ?",
+	    ("taal@example.org",))
+	check("and leaves the account's language alone", rows == [("",)], rows)
+	b.request("GET", "/lang?to=en&back=/", None,
+	    {"Sec-Fetch-Site": "same-origin"})
+	rows = db_rows(srv, "SELECT lang FROM users WHERE email = ?",
+	    ("taal@example.org",))
+	check("a click on the site itself is remembered", rows == [("en",)], rows)
+
+
+@scenario
+def forgot_spray_writes_nothing():
+	"""Past its allowance an address's /forgot requests store nothing"""
+	srv = temp_server("--max-ip-failures", "3")
+	b = Browser(srv, "sprayer")
+	bodies = set()
+	for i in range(6):
+		r = b.get("/forgot")
+		r = b.submit(r, "/forgot", {"email": "nobody%d@example.org" % i})
+		bodies.add((r.status, r.name))
+	check("every request gets the same answer", bodies == {(200,
+	    "forgot_sent")}, bodies)
+	time.sleep(2)
+	rows = db_rows(srv, "SELECT count(*) FROM audit WHERE event = "
+	    "'reset.unknown'")
+	check("only the first 3 were queued and handled", rows == [(3,)], rows)
+	rows = db_rows(srv, "SELECT count(*) FROM throttle WHERE kind = 'forgot'")
+	check("and only their counters exist (3 emails and the address)",
+	    rows == [(4,)], rows)
+
+
+@scenario
 def language_switch_is_no_open_redirect():
 	"""/lang goes back only to a plain local path"""
 	srv = temp_server()
