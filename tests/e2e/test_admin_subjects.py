@@ -11,6 +11,7 @@ action is audited with the acting admin and the client address."""
 import hashlib
 import http.client
 import os
+import socket
 import re
 import sys
 import time
@@ -432,6 +433,22 @@ def uploads():
 	rows = audit_by(srv, "file.unpublish")
 	check("the unpublish audit names the file", rows and "file %d " % fid in
 	    rows[-1][3], rows[-1:])
+
+	# A client that goes away halfway through an upload leaves nothing.
+	b.get("/admin/subjects/DakMon")
+	before = nfiles(srv)
+	ctype, body = multipart([], ("file", "half.bin", os.urandom(150000)),
+	    csrf_first=b.csrf)
+	s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+	s.sendall(("POST /admin/subjects/DakMon/upload HTTP/1.1\r\nHost: x\r\n"
+	    "Cookie: kluis_session=%s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %d\r\n\r\n" % (b.session, ctype, len(body)))
+	    .encode() + body[:len(body) // 2])
+	time.sleep(0.5)
+	s.close()
+	check("a half-sent upload leaves no temporary file", no_tmp_files(srv, 10),
+	    tmp_files(srv))
+	check("and no file row", nfiles(srv) == before)
 
 	# Many chosen recipients: every ticked box is a form field.
 	ids = []

@@ -421,6 +421,73 @@ def forgot_spray_writes_nothing():
 
 
 @scenario
+def client_address_from_the_proxy_only_when_trusted():
+	"""X-Forwarded-For counts only with --trust-proxy, and only its last hop"""
+	for trust in (False, True):
+		extra = ["--trust-proxy"] if trust else []
+		srv = temp_server(*extra)
+		b = Browser(srv, "xff")
+		r = b.get("/login")
+		b.request("POST", "/login", urllib.parse.urlencode({"email":
+		    "proxy@example.org", "password": "fout-fout-fout",
+		    "csrf": r.csrf}).encode(), {"Content-Type":
+		    "application/x-www-form-urlencoded",
+		    "X-Forwarded-For": "203.0.113.9, 198.51.100.7"})
+		rows = db_rows(srv, "SELECT addr FROM audit WHERE event = "
+		    "'login.fail'")
+		want = "198.51.100.7" if trust else "127.0.0.1"
+		check("with%s --trust-proxy the address is %s" % ("" if trust else
+		    "out", want), rows == [(want,)], rows)
+		srv.cleanup()
+
+
+@scenario
+def failures_and_refusals_are_audited():
+	"""Wrong codes, delays and refused downloads leave audit rows"""
+	srv = temp_server("--max-ip-failures", "1000")
+	acct = journey(srv, "spoor2@example.org", srv.user_add("spoor2@example.org"))
+	b = login(srv, acct.email, acct.password, "/otp", "wrong")
+	r = b.get("/otp")
+	good = list(acct.device.window_codes())
+	for i in range(6):
+		wrong = other_code(*good)
+		good.append(wrong)
+		r = b.submit(r, "/otp", {"code": wrong})
+	events = [e for (e,) in db_rows(srv, "SELECT event FROM audit")]
+	check("wrong codes are audited (otp.fail)", events.count("otp.fail") >= 5,
+	    events)
+	check("the delay is audited (otp.throttled)", "otp.throttled" in events,
+	    events)
+	r = acct.browser.get("/files/999")
+	check("an unknown file is 404", r.status == 404, r.summary())
+	rows = db_rows(srv, "SELECT detail FROM audit WHERE event = "
+	    "'download.refused'")
+	check("and the refused download is audited", rows and "999" in
+	    rows[-1][0], rows)
+
+
+@scenario
+def unknown_cookie_changes_nothing():
+	"""A made-up cookie reaches no stage and stores nothing"""
+	srv = temp_server()
+	fake = "ab" * 32
+	b = Browser(srv, "fake").with_cookie(fake)
+	before = db_rows(srv, "SELECT count(*) FROM sessions")
+	for path in ("/", "/enrol", "/password", "/otp", "/account", "/admin"):
+		r = b.get(path)
+		check("GET %s with a made-up cookie -> /login" % path,
+		    is_redirect(r, "/login"), r.summary())
+	r = b.get("/login")
+	for path in ("/enrol", "/password", "/otp"):
+		r2 = b.post(path, {"code": "123456", "password": "x",
+		    "password_confirm": "x", "device_name": "x"}, csrf=r.csrf)
+		check("POST %s with a made-up cookie -> /login" % path,
+		    is_redirect(r2, "/login"), r2.summary())
+	check("no session was stored", db_rows(srv, "SELECT count(*) FROM "
+	    "sessions") == before)
+
+
+@scenario
 def language_switch_is_no_open_redirect():
 	"""/lang goes back only to a plain local path"""
 	srv = temp_server()
