@@ -34,9 +34,9 @@ page_number(const struct req *r)
 	return *end != '\0' || n < 1 || n > 100000 ? 1 : (int)n;
 }
 
-/* The account the URL names (/admin/users/{id}/...): 0 and U, or -1. */
-static int
-target(struct req *r, struct user *u)
+/* admin_target_user: the account the URL names (/admin/users/{id}/...): 0 and U, or -1. */
+int
+admin_target_user(struct req *r, struct user *u)
 {
 	int64_t id = http_arg_id(r, 0);
 
@@ -253,7 +253,7 @@ page_admin_user(struct req *r)
 	char when[32];
 	int n, i;
 
-	if (target(r, &u) == -1)
+	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if ((n = store_devices(u.id, &devs)) < 0) {
 		user_clear(&u);
@@ -311,16 +311,9 @@ confirm_page(struct req *r, const struct user *u, const char *action,
 	return http_page(r, MHD_HTTP_OK, "admin/confirm", v);
 }
 
-static int
-confirmed(const struct req *r)
-{
-	const char *c = http_field(r, "confirm");
-
-	return c != NULL && strcmp(c, "1") == 0;
-}
-
-static int
-back_to(struct req *r, int64_t id, const char *done)
+/* admin_back_user: back to the user's page with the notice DONE. */
+int
+admin_back_user(struct req *r, int64_t id, const char *done)
 {
 	char where[80];
 
@@ -336,9 +329,9 @@ page_admin_user_resend(struct req *r)
 	struct user u;
 	int64_t id;
 
-	if (target(r, &u) == -1)
+	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-	if (!confirmed(r)) {
+	if (!admin_confirmed(r)) {
 		int ret = confirm_page(r, &u, "resend",
 		    u.password_temp ? "admin.confirm.resend" :
 		    "admin.confirm.resend_active", "admin.resend");
@@ -350,7 +343,7 @@ page_admin_user_resend(struct req *r)
 	if (admin_resend(id, r->user.id, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
-	return back_to(r, id, "resent");
+	return admin_back_user(r, id, "resent");
 }
 
 /* POST /admin/users/{id}/disable: after a confirmation; never one's own account. */
@@ -360,13 +353,13 @@ page_admin_user_disable(struct req *r)
 	struct user u;
 	int64_t id;
 
-	if (target(r, &u) == -1)
+	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (u.id == r->user.id) {
 		user_clear(&u);
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self");
 	}
-	if (!confirmed(r)) {
+	if (!admin_confirmed(r)) {
 		int ret = confirm_page(r, &u, "disable",
 		    "admin.confirm.disable", "admin.disable");
 		user_clear(&u);
@@ -377,7 +370,7 @@ page_admin_user_disable(struct req *r)
 	if (admin_set_disabled(id, 1, r->user.id, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
-	return back_to(r, id, "disabled");
+	return admin_back_user(r, id, "disabled");
 }
 
 /* POST /admin/users/{id}/enable */
@@ -387,12 +380,12 @@ page_admin_user_enable(struct req *r)
 	struct user u;
 	int64_t id;
 
-	if (target(r, &u) == -1)
+	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	id = u.id;
 	user_clear(&u);
 	if (admin_set_disabled(id, 0, r->user.id, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
-	return back_to(r, id, "enabled");
+	return admin_back_user(r, id, "enabled");
 }

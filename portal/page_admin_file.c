@@ -199,15 +199,11 @@ done:
 static int
 target(struct req *r, struct pubfile *f)
 {
-	char *end;
-	long long id;
+	int64_t id = http_arg_id(r, 0);
 
-	if (r->args[0] == NULL)
+	if (id < 0)
 		return -1;
-	id = strtoll(r->args[0], &end, 10);
-	if (*end != '\0' || id <= 0)
-		return -1;
-	return store_file_get((int64_t)id, f);
+	return store_file_get(id, f);
 }
 
 /* GET /admin/files/{id}: the publication and who downloaded it. */

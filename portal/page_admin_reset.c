@@ -77,31 +77,6 @@ admin_user_vars(struct tmpl_vars *v, const struct user *u)
 	return 0;
 }
 
-/* The account the URL names; 0 and U, or -1. */
-static int
-target(struct req *r, struct user *u)
-{
-	char *end;
-	long long id;
-
-	if (r->args[0] == NULL)
-		return -1;
-	id = strtoll(r->args[0], &end, 10);
-	if (*end != '\0' || id <= 0)
-		return -1;
-	return store_user_by_id((int64_t)id, u);
-}
-
-static int
-back(struct req *r, int64_t id, const char *done)
-{
-	char where[80];
-
-	snprintf(where, sizeof where, "/admin/users/%lld?done=%s",
-	    (long long)id, done);
-	return http_redirect(r, where);
-}
-
 /*
  * POST /admin/users/{id}/reset-otp: after a confirmation, remove every
  * phone and recovery code, end the sessions, mail the user: what
@@ -115,7 +90,7 @@ page_admin_user_reset_otp(struct req *r)
 	char action[64], cancel[64];
 	int keep, rc;
 
-	if (target(r, &u) == -1)
+	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (u.id == r->user.id) {
 		user_clear(&u);
@@ -138,7 +113,7 @@ page_admin_user_reset_otp(struct req *r)
 	}
 	keep = http_field(r, "keep_password") != NULL;
 	rc = recovery_reset_otp(&u, r->user.id, r->addr, keep ? 0 : 1, 1);
-	rc = rc == 0 ? back(r, u.id, "reset") : http_error(r,
+	rc = rc == 0 ? admin_back_user(r, u.id, "reset") : http_error(r,
 	    MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	user_clear(&u);
 	return rc;
@@ -151,7 +126,7 @@ page_admin_user_refuse(struct req *r)
 	struct user u;
 	int n, rc;
 
-	if (target(r, &u) == -1)
+	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if ((n = store_otp_request_delete(u.id)) <= 0) {
 		user_clear(&u);
@@ -161,7 +136,7 @@ page_admin_user_refuse(struct req *r)
 	}
 	store_audit(u.id, r->user.id, "otp.request.refuse", r->addr, "");
 	recovery_mail(&u, "otp_reset_refused", NULL, NULL, NULL);
-	rc = back(r, u.id, "refused");
+	rc = admin_back_user(r, u.id, "refused");
 	user_clear(&u);
 	return rc;
 }
@@ -176,7 +151,7 @@ page_admin_user_grant(struct req *r)
 	uint8_t mac[32];
 	int rc;
 
-	if (target(r, &u) == -1)
+	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (code == NULL || !subject_code_ok(code) ||
 	    store_subject_get(code, &s) == -1) {
@@ -192,7 +167,7 @@ page_admin_user_grant(struct req *r)
 		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	else
-		rc = back(r, u.id, "granted");
+		rc = admin_back_user(r, u.id, "granted");
 	user_clear(&u);
 	subject_clear(&s);
 	return rc;

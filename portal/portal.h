@@ -710,6 +710,8 @@ int	 store_otp_request_delete(int64_t user_id);
 /* page_admin_subject.c: /admin/subjects, grants */
 const char *admin_query(const struct req *, const char *);
 int	 admin_confirmed(const struct req *);
+int	 admin_target_user(struct req *, struct user *);
+int	 admin_back_user(struct req *, int64_t id, const char *done);
 int	 admin_confirm(struct req *, const char *nav, const char *action,
 	    const char *cancel, const char *question, struct tmpl_vars *);
 int	 page_admin_subjects(struct req *);
