@@ -5,7 +5,7 @@ set -eu
 want="cmake make gcc pkg-config libmicrohttpd-dev liboath-dev libssl-dev
 libsqlite3-dev libqrencode-dev libargon2-dev libcurl4-openssl-dev"
 if [ "${1:-build}" = test ]; then
-	want="$want oathtool zbar-tools librsvg2-bin python3 python3-aiosmtpd sqlite3 curl"
+	want="$want oathtool zbar-tools librsvg2-bin python3 python3-aiosmtpd sqlite3 curl openssl"
 fi
 missing=""
 for p in $want; do

@@ -5,6 +5,7 @@ address (never revealing whether an account exists), Secure cookies and HSTS beh
 binary, real SMTP delivery through a failing and a working server, and the
 audit trail of every login step."""
 
+import http.client
 import os
 import sqlite3
 import stat
@@ -202,6 +203,61 @@ def https_cookies_and_hsts():
 	hsts = r.header("Strict-Transport-Security") or ""
 	check("HSTS header behind https", "max-age=" in hsts, r.headers)
 	srv.cleanup()
+
+
+@scenario
+def https_served_directly():
+	"""--tls-cert/--tls-key serve HTTPS with Secure cookies and HSTS"""
+	import ssl
+	import tempfile
+	d = tempfile.mkdtemp(prefix="kluis-tls-")
+	cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+	p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+	    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj",
+	    "/CN=127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+	require("openssl made a test certificate", p.returncode == 0, p.stderr)
+	port = free_port()
+	data = tempfile.mkdtemp(prefix="kluis-tls-data-")
+	proc = subprocess.Popen([KLUIS_BIN, "serve", "--listen",
+	    "127.0.0.1:%d" % port, "--data", data, "--tls-cert", cert,
+	    "--tls-key", key], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+	    env=dict(os.environ, KLUIS_SHARE=KLUIS_SHARE))
+	ctx = ssl.create_default_context(cafile=cert)
+	ctx.check_hostname = False
+	resp = None
+	try:
+		deadline = time.time() + 20
+		while time.time() < deadline and resp is None:
+			try:
+				c = http.client.HTTPSConnection("127.0.0.1", port,
+				    timeout=5, context=ctx)
+				c.request("GET", "/login")
+				resp = c.getresponse()
+				body = resp.read()
+				c.close()
+			except OSError:
+				time.sleep(0.2)
+		require("GET /login answers over TLS", resp is not None and
+		    resp.status == 200, resp and resp.status)
+		cookie = resp.getheader("Set-Cookie") or ""
+		check("the session cookie is Secure over TLS", "Secure" in cookie,
+		    cookie)
+		check("HSTS over TLS", "max-age=" in (resp.getheader(
+		    "Strict-Transport-Security") or ""), resp.getheaders())
+		check("the page is the login page", b'data-page="login"' in body)
+	finally:
+		proc.terminate()
+		try:
+			proc.wait(timeout=20)
+		except subprocess.TimeoutExpired:
+			proc.kill()
+			proc.wait()
+		err = proc.stderr.read().decode("utf-8", "replace")
+		check("the TLS server stops cleanly", proc.returncode == 0, err[-2000:])
+		report = sanitizer_report(err)
+		if report:
+			check("the TLS server ran without sanitizer reports", False,
+			    report)
 
 
 @scenario
