@@ -3,7 +3,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build run test clean
+.PHONY: all deps test-deps build run test fuzz clean
 
 all: build
 
@@ -23,6 +23,18 @@ run: build
 
 test: test-deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# A minute of libFuzzer on the parsers that see request bytes (not in CI).
+FUZZ_SRC = tests/fuzz/fuzz_parsers.c portal/dl.c portal/validation.c \
+	portal/password.c portal/totp.c portal/html.c portal/util.c portal/crypto.c
+fuzz: deps
+	@scripts/install-deps.sh fuzz
+	mkdir -p $(BUILD)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I portal \
+		-DKLUIS_SHARE_DIR='"$(CURDIR)"' $(FUZZ_SRC) \
+		$$(pkg-config --cflags --libs liboath libargon2 openssl) \
+		-o $(BUILD)/fuzz_parsers
+	$(BUILD)/fuzz_parsers -max_total_time=60 -max_len=512 tests/fuzz/corpus
 
 clean:
 	rm -rf $(BUILD)

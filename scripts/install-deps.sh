@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kluis needs: "build" for make run, "test" adds
-# what the tests use (oathtool, zbarimg, rsvg-convert, python3, an SMTP peer).
+# what the tests use (oathtool, zbarimg, rsvg-convert, python3, an SMTP peer),
+# "fuzz" adds clang for make fuzz.
 set -eu
 want="cmake make gcc pkg-config libmicrohttpd-dev liboath-dev libssl-dev
 libsqlite3-dev libqrencode-dev libargon2-dev libcurl4-openssl-dev"
+if [ "${1:-build}" = fuzz ]; then
+	want="$want clang"
+fi
 if [ "${1:-build}" = test ]; then
 	want="$want oathtool zbar-tools librsvg2-bin python3 python3-aiosmtpd sqlite3 curl openssl"
 fi
