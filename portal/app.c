@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,44 @@ app_close(void)
 {
 	db_thread_done();
 	curl_global_cleanup();
+}
+
+/*
+ * app_options: the options every command has, --data DIR and --help, plus
+ * an optional on/off --FLAG (NULL: none) that sets *SET. Returns -1 to go
+ * on (the arguments start at argv[optind]), else the exit status.
+ */
+int
+app_options(int argc, char **argv, const char *cmd, const char *usage,
+    const char *flag, int *set)
+{
+	struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ flag, no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	if (flag == NULL)
+		opts[2].name = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			cfg.data = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'f':
+			*set = 1;
+			break;
+		default:
+			return app_usage_error(cmd, "unknown option");
+		}
+	}
+	return -1;
 }
 
 /* app_usage_error: print a usage error for CMD; returns the exit status 2. */

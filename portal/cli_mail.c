@@ -1,5 +1,4 @@
 /* cli_mail.c: "kluis mail ...": look into the mail queue and retry it. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,32 +30,17 @@ print_row(int64_t id, const char *rcpt, int attempts, int64_t next,
 int
 cli_mail(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *cmd;
-	int c, n;
+	int n;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
 		fputs(mail_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	cmd = argv[1];
-	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			cfg.data = optarg;
-			break;
-		case 'h':
-			fputs(mail_usage, stdout);
-			return 0;
-		default:
-			return app_usage_error("mail", "unknown option");
-		}
-	}
+	if ((n = app_options(argc - 1, argv + 1, "mail", mail_usage, NULL,
+	    NULL)) != -1)
+		return n;
 	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "retry") != 0)
 		return app_usage_error("mail", "unknown subcommand %s", cmd);
 	if (app_open() == -1)

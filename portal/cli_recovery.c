@@ -25,30 +25,15 @@ static const char reset_usage[] =
 int
 cli_requests(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct otp_request *list;
 	char when[32];
 	struct tm tm;
 	time_t t;
-	int c, n, i;
+	int n, i, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			cfg.data = optarg;
-			break;
-		case 'h':
-			fputs(requests_usage, stdout);
-			return 0;
-		default:
-			return app_usage_error("requests", "unknown option");
-		}
-	}
+	if ((rc = app_options(argc, argv, "requests", requests_usage, NULL,
+	    NULL)) != -1)
+		return rc;
 	if (optind != argc)
 		return app_usage_error("requests", "unexpected argument %s",
 		    argv[optind]);
@@ -77,32 +62,13 @@ cli_requests(int argc, char **argv)
 int
 cli_user_reset_otp(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "keep-password", no_argument, NULL, 'k' },
-		{ "data", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct user u;
 	char *email;
-	int c, keep = 0, rc;
+	int keep = 0, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			keep = 1;
-			break;
-		case 'd':
-			cfg.data = optarg;
-			break;
-		case 'h':
-			fputs(reset_usage, stdout);
-			return 0;
-		default:
-			return app_usage_error("user", "unknown option");
-		}
-	}
+	if ((rc = app_options(argc, argv, "user", reset_usage, "keep-password",
+	    &keep)) != -1)
+		return rc;
 	if (optind != argc - 1)
 		return app_usage_error("user", "reset-otp needs exactly one EMAIL");
 	if (app_open() == -1)

@@ -63,13 +63,6 @@ static const char unpublish_usage[] =
 "Withdraw publication FILE_ID (see kluis files): it is no longer listed or\n"
 "downloadable; its content is deleted once no publication uses it.\n";
 
-static const struct option data_opts[] = {
-	{ "data", required_argument, NULL, 'd' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "resend", no_argument, NULL, 'r' },
-	{ NULL, 0, NULL, 0 }
-};
-
 /* subject_code_ok: 1..32 of [A-Za-z0-9_-]. */
 int
 subject_code_ok(const char *s)
@@ -95,35 +88,6 @@ email_arg(const char *cmd, const char *in)
 		return NULL;
 	}
 	return e;
-}
-
-/* Parse the common options; returns -1 to go on, else an exit status. */
-static int
-common_opts(int argc, char **argv, const char *cmd, const char *usage,
-    int *resend)
-{
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", data_opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			cfg.data = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case 'r':
-			if (resend != NULL) {
-				*resend = 1;
-				break;
-			}
-			/* FALLTHROUGH */
-		default:
-			return app_usage_error(cmd, "unknown option");
-		}
-	}
-	return -1;
 }
 
 static int
@@ -183,7 +147,8 @@ subject_list(int argc, char **argv)
 	struct subject *list;
 	int n, i, rc;
 
-	if ((rc = common_opts(argc, argv, "subject", subject_usage, NULL)) != -1)
+	if ((rc = app_options(argc, argv, "subject", subject_usage, NULL,
+	    NULL)) != -1)
 		return rc;
 	if (optind != argc)
 		return app_usage_error("subject", "list takes no arguments");
@@ -248,7 +213,8 @@ cli_grant(int argc, char **argv)
 	char *email;
 	int rc, granted, resend = 0;
 
-	if ((rc = common_opts(argc, argv, "grant", grant_usage, &resend)) != -1)
+	if ((rc = app_options(argc, argv, "grant", grant_usage, "resend",
+	    &resend)) != -1)
 		return rc;
 	if (optind != argc - 2)
 		return app_usage_error("grant", "needs EMAIL and CODE");
@@ -298,7 +264,8 @@ cli_revoke(int argc, char **argv)
 	char *email;
 	int rc, n;
 
-	if ((rc = common_opts(argc, argv, "revoke", revoke_usage, NULL)) != -1)
+	if ((rc = app_options(argc, argv, "revoke", revoke_usage, NULL,
+	    NULL)) != -1)
 		return rc;
 	if (optind != argc - 2)
 		return app_usage_error("revoke", "needs EMAIL and CODE");
@@ -463,7 +430,8 @@ cli_files(int argc, char **argv)
 	time_t t;
 	int n, i, rc;
 
-	if ((rc = common_opts(argc, argv, "files", files_usage, NULL)) != -1)
+	if ((rc = app_options(argc, argv, "files", files_usage, NULL,
+	    NULL)) != -1)
 		return rc;
 	if (optind != argc - 1)
 		return app_usage_error("files", "needs CODE");
@@ -510,8 +478,8 @@ cli_unpublish(int argc, char **argv)
 	long long id;
 	int rc, n;
 
-	if ((rc = common_opts(argc, argv, "unpublish", unpublish_usage,
-	    NULL)) != -1)
+	if ((rc = app_options(argc, argv, "unpublish", unpublish_usage,
+	    NULL, NULL)) != -1)
 		return rc;
 	if (optind != argc - 1)
 		return app_usage_error("unpublish", "needs FILE_ID");

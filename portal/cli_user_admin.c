@@ -77,28 +77,13 @@ user_list(int argc, char **argv)
 static int
 user_action(const char *what, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct user u;
 	char *email;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			cfg.data = optarg;
-			break;
-		case 'h':
-			fputs(cli_user_admin_usage, stdout);
-			return 0;
-		default:
-			return app_usage_error("user", "unknown option");
-		}
-	}
+	if ((rc = app_options(argc, argv, "user", cli_user_admin_usage, NULL,
+	    NULL)) != -1)
+		return rc;
 	if (optind != argc - 1)
 		return app_usage_error("user", "%s needs exactly one EMAIL", what);
 	if (app_open() == -1)

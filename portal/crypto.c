@@ -67,8 +67,9 @@ crypto_hex(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(int c)
+/* crypto_hexval: the value of hex digit C (either case), or -1. */
+int
+crypto_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -89,8 +90,8 @@ crypto_unhex(const char *s, uint8_t *out, size_t n)
 	if (s == NULL || strlen(s) != 2 * n)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((hi = hexval((unsigned char)s[2 * i])) < 0 ||
-		    (lo = hexval((unsigned char)s[2 * i + 1])) < 0)
+		if ((hi = crypto_hexval((unsigned char)s[2 * i])) < 0 ||
+		    (lo = crypto_hexval((unsigned char)s[2 * i + 1])) < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}

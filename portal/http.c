@@ -69,6 +69,35 @@ http_arg_id(const struct req *r, int i)
 	return id;
 }
 
+/* http_query: an argument of the query string, or NULL. */
+const char *
+http_query(const struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/*
+ * http_notice: the notice after an action: VAR in V is set to the one of
+ * the catalogue KEYS (NULL-ended) that ends in "." or "_" and the query's
+ * done=NAME. Unknown names show nothing.
+ */
+void
+http_notice(const struct req *r, struct tmpl_vars *v, const char *var,
+    const char *const keys[])
+{
+	const char *done = http_query(r, "done");
+	size_t n, k;
+
+	if (done == NULL || (n = strlen(done)) == 0)
+		return;
+	for (; *keys != NULL; keys++) {
+		k = strlen(*keys);
+		if (k > n && strcmp(*keys + k - n, done) == 0 &&
+		    strchr("._", (*keys)[k - n - 1]) != NULL)
+			tv_set(v, var, *keys);
+	}
+}
+
 /* http_header: a request header, or NULL. */
 const char *
 http_header(const struct req *r, const char *name)
@@ -637,18 +666,6 @@ read_pem(const char *path)
 	return buf_steal(&b);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decoding of the path and query, in place. "%00" stays as it is:
  * a NUL in the middle would cut the path short of what was asked for.
@@ -663,8 +680,10 @@ unescape_cb(void *cls, struct MHD_Connection *c, char *s)
 	(void)cls;
 	(void)c;
 	while (*p) {
-		if (p[0] == '%' && (hi = hexval(p[1])) >= 0 &&
-		    (lo = hexval(p[2])) >= 0 && (hi | lo) != 0) {
+		if (p[0] == '%' &&
+		    (hi = crypto_hexval((unsigned char)p[1])) >= 0 &&
+		    (lo = crypto_hexval((unsigned char)p[2])) >= 0 &&
+		    (hi | lo) != 0) {
 			*w++ = (char)(hi << 4 | lo);
 			p += 3;
 		} else

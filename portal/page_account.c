@@ -22,15 +22,10 @@ set_date(struct tmpl_vars *v, const char *name, int64_t t)
 static void
 set_done(struct req *r, struct tmpl_vars *v)
 {
-	static const char *known[] = { "added", "removed", "password" };
-	const char *done;
-	size_t i;
+	static const char *const keys[] = { "account.done_added",
+	    "account.done_removed", "account.done_password", NULL };
 
-	done = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-	    "done");
-	for (i = 0; done != NULL && i < sizeof known / sizeof known[0]; i++)
-		if (strcmp(done, known[i]) == 0)
-			tv_setf(v, "notice", "account.done_%s", known[i]);
+	http_notice(r, v, "notice", keys);
 }
 
 static int

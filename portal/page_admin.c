@@ -13,18 +13,16 @@
 #define EMAIL_MAX_LEN	254
 #define RECENT_EVENTS	20
 
-/* admin_arg: a query-string argument, or NULL. */
-static const char *
-admin_arg(const struct req *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-}
+/* The notices after an action on a user (?done=NAME). */
+static const char *const done_keys[] = { "admin.done.created",
+    "admin.done.resent", "admin.done.disabled", "admin.done.enabled",
+    "admin.done.reset", "admin.done.refused", "admin.done.granted", NULL };
 
 /* A page number from the query string: 1 when absent or nonsense. */
 static int
 page_number(const struct req *r)
 {
-	const char *p = admin_arg(r, "page");
+	const char *p = http_query(r, "page");
 	long n;
 	char *end;
 
@@ -71,7 +69,7 @@ page_admin_users(struct req *r)
 {
 	struct tmpl_vars *v = tv_new(), *item;
 	struct admin_user *list;
-	const char *q = admin_arg(r, "q");
+	const char *q = http_query(r, "q");
 	int page = page_number(r), n, i;
 
 	if (q != NULL && strlen(q) > SEARCH_MAX)
@@ -195,27 +193,6 @@ page_admin_user_create(struct req *r)
 	return http_redirect(r, where);
 }
 
-/* The notice after an action, by a known name only. */
-static const char *
-done_key(const char *done)
-{
-	static const char *const known[] = {
-		"created", "resent", "disabled", "enabled",
-		"reset", "refused", "granted"	/* issue 5b */
-	};
-	static const char *const keys[] = {
-		"admin.done.created", "admin.done.resent",
-		"admin.done.disabled", "admin.done.enabled",
-		"admin.done.reset", "admin.done.refused", "admin.done.granted"
-	};
-	size_t i;
-
-	for (i = 0; done != NULL && i < sizeof known / sizeof known[0]; i++)
-		if (strcmp(done, known[i]) == 0)
-			return keys[i];
-	return NULL;
-}
-
 /* Recent audit events about or by account ID into list "events" of V. */
 static int
 add_events(struct tmpl_vars *v, int64_t id)
@@ -249,7 +226,6 @@ page_admin_user(struct req *r)
 	struct tmpl_vars *v, *item;
 	struct device *devs;
 	struct user u;
-	const char *done;
 	char when[32];
 	int n, i;
 
@@ -269,8 +245,7 @@ page_admin_user(struct req *r)
 	tv_set(v, "created", when);
 	if (u.id == r->user.id)
 		tv_set(v, "self", "1");
-	if ((done = done_key(admin_arg(r, "done"))) != NULL)
-		tv_set(v, "done", done);
+	http_notice(r, v, "done", done_keys);
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "devs");
 		tv_set(item, "name", devs[i].name);

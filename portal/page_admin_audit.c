@@ -24,8 +24,7 @@ struct audit_form {
 static const char *
 arg(const struct req *r, const char *name)
 {
-	const char *s = MHD_lookup_connection_value(r->conn,
-	    MHD_GET_ARGUMENT_KIND, name);
+	const char *s = http_query(r, name);
 
 	return s != NULL && *s != '\0' && strlen(s) <= FILTER_MAX ? s : NULL;
 }

@@ -9,12 +9,11 @@
 
 #define FILES_LIST_MAX	500
 
-/* admin_query: a query-string argument, or NULL. */
-const char *
-admin_query(const struct req *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-}
+/* The notices after an action on a subject (?done=NAME). */
+static const char *const done_keys[] = { "admin.subject.done.created",
+    "admin.subject.done.edited", "admin.subject.done.granted",
+    "admin.subject.done.resent", "admin.subject.done.revoked",
+    "admin.subject.done.published", "admin.subject.done.unpublished", NULL };
 
 /* admin_confirmed: 1 when the POST is the second, confirming one. */
 int
@@ -39,28 +38,6 @@ admin_confirm(struct req *r, const char *nav, const char *action,
 	tv_set(v, "cancel", cancel);
 	tv_set(v, "question", question);
 	return http_page(r, MHD_HTTP_OK, "admin/confirm", v);
-}
-
-/* The notice after an action, by a known name only. */
-static const char *
-done_key(const char *done)
-{
-	static const char *const known[] = {
-		"created", "edited", "granted", "resent", "revoked",
-		"published", "unpublished"
-	};
-	static const char *const keys[] = {
-		"admin.subject.done.created", "admin.subject.done.edited",
-		"admin.subject.done.granted", "admin.subject.done.resent",
-		"admin.subject.done.revoked", "admin.subject.done.published",
-		"admin.subject.done.unpublished"
-	};
-	size_t i;
-
-	for (i = 0; done != NULL && i < sizeof known / sizeof known[0]; i++)
-		if (strcmp(done, known[i]) == 0)
-			return keys[i];
-	return NULL;
 }
 
 /* The subject the URL names; 0 and S, or -1. */
@@ -250,7 +227,6 @@ admin_subject_page(struct req *r, const char *code, unsigned status,
     const char *error, struct tmpl_vars *v)
 {
 	struct subject s;
-	const char *done;
 	char when[32], max[32];
 
 	if (v == NULL)
@@ -270,8 +246,7 @@ admin_subject_page(struct req *r, const char *code, unsigned status,
 	tv_set(v, "upload_hint", "admin.upload.hint");
 	if (error != NULL)
 		tv_set(v, "error", error);
-	if ((done = done_key(admin_query(r, "done"))) != NULL)
-		tv_set(v, "done", done);
+	http_notice(r, v, "done", done_keys);
 	if (add_grantees(v, &s) < 0 || add_files(v, &s, r->lang) < 0) {
 		subject_clear(&s);
 		tv_free(v);

@@ -152,8 +152,7 @@ page_reset(struct req *r)
 	const char *t = r->args[0];
 
 	if (t == NULL)
-		t = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-		    "token");
+		t = http_query(r, "token");
 	if (!token_wellformed(t))
 		return reset_form(r, MHD_HTTP_BAD_REQUEST, NULL, "reset.bad", 0);
 	return reset_form(r, MHD_HTTP_OK, t, NULL, 0);

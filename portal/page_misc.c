@@ -101,8 +101,8 @@ page_lang(struct req *r)
 {
 	const char *to, *back, *fs;
 
-	to = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "to");
-	back = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "back");
+	to = http_query(r, "to");
+	back = http_query(r, "back");
 	if (to == NULL || !tmpl_lang_known(to))
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "err.badrequest");
 	if (!local_path(back))

@@ -128,6 +128,7 @@ int	 crypto_random(void *, size_t);			/* 0, or -1 */
 void	 crypto_sha256(const void *, size_t, uint8_t out[32]);
 void	 crypto_hex(const uint8_t *, size_t, char *out);	/* out: 2n+1 */
 int	 crypto_unhex(const char *, uint8_t *out, size_t n);	/* 0, or -1 */
+int	 crypto_hexval(int);		/* -1 for a non-hex character */
 int	 crypto_equal(const void *, const void *, size_t);	/* 1 when equal */
 int	 crypto_streq(const char *, const char *);	/* 1 when equal */
 char	*crypto_token(size_t nbytes);		/* hex of random bytes; caller frees */
@@ -288,6 +289,8 @@ int	 app_open(void);
 void	 app_public_url_save(void);
 void	 app_close(void);
 int	 app_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+int	 app_options(int, char **, const char *cmd, const char *usage,
+	    const char *flag, int *set);
 
 /* cli_user.c */
 int	 cli_user(int, char **);
@@ -350,6 +353,9 @@ struct req {
 
 const char *http_field(const struct req *, const char *);
 const char *http_header(const struct req *, const char *);
+const char *http_query(const struct req *, const char *);
+void	 http_notice(const struct req *, struct tmpl_vars *, const char *var,
+	    const char *const keys[]);
 int64_t	 http_arg_id(const struct req *, int);
 void	 http_add_header(struct req *, const char *, const char *);
 int	 http_respond(struct req *, unsigned, struct MHD_Response *, int private);
@@ -708,7 +714,6 @@ int64_t	 store_otp_request_of(int64_t user_id);
 int	 store_otp_request_delete(int64_t user_id);
 
 /* page_admin_subject.c: /admin/subjects, grants */
-const char *admin_query(const struct req *, const char *);
 int	 admin_confirmed(const struct req *);
 int	 admin_target_user(struct req *, struct user *);
 int	 admin_back_user(struct req *, int64_t id, const char *done);
