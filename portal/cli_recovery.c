@@ -84,10 +84,9 @@ cli_user_reset_otp(int argc, char **argv)
 	}
 	rc = recovery_reset_otp(&u, 0, "cli", keep ? 0 : 1, 1);
 	if (rc == 0) {
-		mail_deliver();
 		printf("reset the authenticators of %s; %s\n", email, keep ?
 		    "they enrol a phone at their next login" :
-		    "a new temporary password was emailed");
+		    "a new temporary password is queued for mail");
 	} else
 		fprintf(stderr, "kluis user: could not reset %s\n", email);
 	user_clear(&u);

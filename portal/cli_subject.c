@@ -243,8 +243,7 @@ cli_grant(int argc, char **argv)
 		    s.code, email);
 		goto done;
 	}
-	mail_deliver();
-	printf("%s %s to %s; the validation code was emailed\n",
+	printf("%s %s to %s; the validation code is queued for mail\n",
 	    resend ? "renewed the code of" : "granted", s.code, email);
 	rc = 0;
 done:
@@ -397,7 +396,6 @@ cli_publish(int argc, char **argv)
 		goto done;
 	}
 	publish_release(&st);
-	mail_deliver();
 	printf("published ");
 	print_name(name);
 	printf(" on %s as file %lld (%llu bytes, sha256 %s) for %s",

@@ -105,10 +105,8 @@ user_action(const char *what, int argc, char **argv)
 	if (rc == -1)
 		fprintf(stderr, "kluis user: could not %s %s\n", what, email);
 	else {
-		if (strcmp(what, "resend") == 0)
-			mail_deliver();
 		printf("%s: %s\n", email, strcmp(what, "resend") == 0 ?
-		    "a new temporary password was emailed" :
+		    "a new temporary password is queued for mail" :
 		    strcmp(what, "disable") == 0 ? "disabled, sessions ended" :
 		    "enabled");
 	}
