@@ -168,6 +168,26 @@ app_options(int argc, char **argv, const char *cmd, const char *usage,
 	return -1;
 }
 
+/*
+ * app_user_arg: the account of the EMAIL argument ARG of command CMD:
+ * 0 with U filled (caller user_clear()s), or 1 with the reason printed.
+ */
+int
+app_user_arg(const char *cmd, const char *arg, struct user *u)
+{
+	char *email = xstrdup(arg);
+	int rc = 0;
+
+	str_trim(email);
+	str_lower(email);
+	if (store_user_by_email(email, u) == -1) {
+		fprintf(stderr, "kluis %s: no account %s\n", cmd, email);
+		rc = 1;
+	}
+	free(email);
+	return rc;
+}
+
 /* app_usage_error: print a usage error for CMD; returns the exit status 2. */
 int
 app_usage_error(const char *cmd, const char *fmt, ...)

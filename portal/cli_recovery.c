@@ -63,7 +63,6 @@ int
 cli_user_reset_otp(int argc, char **argv)
 {
 	struct user u;
-	char *email;
 	int keep = 0, rc;
 
 	if ((rc = app_options(argc, argv, "user", reset_usage, "keep-password",
@@ -73,24 +72,18 @@ cli_user_reset_otp(int argc, char **argv)
 		return app_usage_error("user", "reset-otp needs exactly one EMAIL");
 	if (app_open() == -1)
 		return 1;
-	email = xstrdup(argv[optind]);
-	str_trim(email);
-	str_lower(email);
-	if (store_user_by_email(email, &u) == -1) {
-		fprintf(stderr, "kluis user: no account %s\n", email);
-		free(email);
+	if (app_user_arg("user", argv[optind], &u) != 0) {
 		app_close();
 		return 1;
 	}
 	rc = recovery_reset_otp(&u, 0, "cli", keep ? 0 : 1, 1);
 	if (rc == 0) {
-		printf("reset the authenticators of %s; %s\n", email, keep ?
+		printf("reset the authenticators of %s; %s\n", u.email, keep ?
 		    "they enrol a phone at their next login" :
 		    "a new temporary password is queued for mail");
 	} else
-		fprintf(stderr, "kluis user: could not reset %s\n", email);
+		fprintf(stderr, "kluis user: could not reset %s\n", u.email);
 	user_clear(&u);
-	free(email);
 	app_close();
 	return rc == 0 ? 0 : 1;
 }

@@ -78,7 +78,6 @@ static int
 user_action(const char *what, int argc, char **argv)
 {
 	struct user u;
-	char *email;
 	int rc;
 
 	if ((rc = app_options(argc, argv, "user", cli_user_admin_usage, NULL,
@@ -88,12 +87,7 @@ user_action(const char *what, int argc, char **argv)
 		return app_usage_error("user", "%s needs exactly one EMAIL", what);
 	if (app_open() == -1)
 		return 1;
-	email = xstrdup(argv[optind]);
-	str_trim(email);
-	str_lower(email);
-	if (store_user_by_email(email, &u) == -1) {
-		fprintf(stderr, "kluis user: no account %s\n", email);
-		free(email);
+	if (app_user_arg("user", argv[optind], &u) != 0) {
 		app_close();
 		return 1;
 	}
@@ -103,15 +97,14 @@ user_action(const char *what, int argc, char **argv)
 		rc = admin_set_disabled(u.id, strcmp(what, "disable") == 0, 0,
 		    "cli");
 	if (rc == -1)
-		fprintf(stderr, "kluis user: could not %s %s\n", what, email);
+		fprintf(stderr, "kluis user: could not %s %s\n", what, u.email);
 	else {
-		printf("%s: %s\n", email, strcmp(what, "resend") == 0 ?
+		printf("%s: %s\n", u.email, strcmp(what, "resend") == 0 ?
 		    "a new temporary password is queued for mail" :
 		    strcmp(what, "disable") == 0 ? "disabled, sessions ended" :
 		    "enabled");
 	}
 	user_clear(&u);
-	free(email);
 	app_close();
 	return rc == -1 ? 1 : 0;
 }

@@ -289,6 +289,7 @@ int	 app_open(void);
 void	 app_public_url_save(void);
 void	 app_close(void);
 int	 app_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+int	 app_user_arg(const char *cmd, const char *arg, struct user *);
 int	 app_options(int, char **, const char *cmd, const char *usage,
 	    const char *flag, int *set);
 
