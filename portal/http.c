@@ -121,6 +121,19 @@ field_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 
 	(void)kind;
 	(void)encoding;
+	/*
+	 * Every pointer from libmicrohttpd may be NULL: a part without a
+	 * quoted name has no key (RFC 7578 requires one), an empty value
+	 * no data. A nameless part makes the whole form a bad request.
+	 */
+	if (key == NULL) {
+		r->status = MHD_HTTP_BAD_REQUEST;
+		return MHD_NO;
+	}
+	if (data == NULL && size != 0) {
+		r->status = MHD_HTTP_BAD_REQUEST;
+		return MHD_NO;
+	}
 	if (filename != NULL) {
 		if (r->route != NULL && r->route->upload != NULL)
 			return r->route->upload(r, key, filename, ctype, data,
@@ -151,7 +164,8 @@ field_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 		memset(&f->value, 0, sizeof f->value);
 		buf_append(&f->value, "", 0);
 	}
-	buf_append(&f->value, data, size);
+	if (size > 0)
+		buf_append(&f->value, data, size);
 	return MHD_YES;
 }
 
