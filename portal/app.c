@@ -25,6 +25,10 @@ struct config cfg = {
 	.max_body = 64 * 1024,
 	.max_account_failures = 5,
 	.max_ip_failures = 50,
+	.header_timeout = 10,
+	.shutdown_grace = 30,
+	.max_conns = 10000,
+	.max_conns_per_addr = 256,
 	.reset_ttl = 30 * 60,
 };
 

@@ -24,7 +24,7 @@ static pthread_key_t	 conn_key;
 static pthread_once_t	 conn_once = PTHREAD_ONCE_INIT;
 
 static void
-conn_close(void *p)
+db_conn_close(void *p)
 {
 	struct conn *c = p;
 	int i;
@@ -40,12 +40,12 @@ conn_close(void *p)
 static void
 conn_key_init(void)
 {
-	if (pthread_key_create(&conn_key, conn_close) != 0)
+	if (pthread_key_create(&conn_key, db_conn_close) != 0)
 		fatal("pthread_key_create failed");
 }
 
 static sqlite3 *
-conn_open(void)
+db_conn_open(void)
 {
 	sqlite3 *db = NULL;
 	char *err = NULL;
@@ -79,7 +79,7 @@ db_conn(void)
 	if ((c = pthread_getspecific(conn_key)) != NULL)
 		return c;
 	c = xcalloc(1, sizeof *c);
-	if ((c->db = conn_open()) == NULL) {
+	if ((c->db = db_conn_open()) == NULL) {
 		free(c);
 		return NULL;
 	}
@@ -96,7 +96,7 @@ db_thread_done(void)
 	pthread_once(&conn_once, conn_key_init);
 	if ((c = pthread_getspecific(conn_key)) != NULL) {
 		pthread_setspecific(conn_key, NULL);
-		conn_close(c);
+		db_conn_close(c);
 	}
 }
 

@@ -1,4 +1,5 @@
 /* http.c: the libmicrohttpd daemon, per-request state, forms, and every response kluis sends. */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -17,8 +18,13 @@
 
 #define MAX_FIELDS	4096	/* the bytes of all fields stay under cfg.max_body */
 #define COOKIE_NAME	"kluis_session"
+#define BODY_TIMEOUT	60	/* seconds for a form's body after its headers */
+#define FD_RESERVE	256	/* descriptors besides connections: db, files, mail */
 
 static struct MHD_Daemon *daemon_handle;
+static volatile int draining;	/* shutting down: close after each answer */
+
+static struct conn *conn_of(struct MHD_Connection *);
 
 static const char *csp = "default-src 'none'; style-src 'self'; "
     "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
@@ -270,7 +276,10 @@ http_respond(struct req *r, unsigned status, struct MHD_Response *resp,
 	add_session_cookie(r, resp);
 	for (int i = 0; i < r->nextra; i++)
 		MHD_add_response_header(resp, r->extra[i].name, r->extra[i].value);
+	if (draining)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	r->responded = 1;
+	conn_deadline(conn_of(r->conn), 0);
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -569,6 +578,71 @@ dispatch(struct req *r)
 	return r->route->handler(r);
 }
 
+/* conn.c's state of the connection of MC, or NULL. */
+static struct conn *
+conn_of(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void
+notify_cb(void *cls, struct MHD_Connection *mc, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	(void)cls;
+	if (socket_context == NULL)
+		return;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = conn_open(ci != NULL ? ci->connect_fd : -1);
+	} else {
+		/* Called before libmicrohttpd closes the socket. */
+		conn_close(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static enum MHD_Result
+count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	int *n = cls;
+
+	(void)kind;
+	(void)value;
+	if (key == NULL)
+		return MHD_YES;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		n[0]++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		n[1]++;
+	return MHD_YES;
+}
+
+/*
+ * framing_bad: 1 when the body's length is ambiguous (RFC 9112 6.3):
+ * both Content-Length and Transfer-Encoding, either given twice, or a
+ * transfer coding other than chunked. Reading such a request one way
+ * while a proxy reads it the other is how requests are smuggled.
+ */
+static int
+framing_bad(struct req *r)
+{
+	const char *te;
+	int n[2] = { 0, 0 };
+
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_framing, n);
+	if (n[0] > 1 || n[1] > 1 || (n[0] && n[1]))
+		return 1;
+	te = http_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	return te != NULL && strcasecmp(te, "chunked") != 0;
+}
+
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -586,8 +660,23 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		r->method = method_of(method);
 		r->path = url;
 		*con_cls = r;
+		conn_begin(conn_of(conn));
+		r->counted = 1;
 		client_addr(r);
 		choose_lang(r);
+		if (framing_bad(r)) {
+			/* Which length is meant is unknowable: read nothing more. */
+			http_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+			return http_error(r, MHD_HTTP_BAD_REQUEST, "err.badrequest");
+		}
+		if (cfg.trust_proxy) {
+			if (conn_addr_enter(r->addr) == -1) {
+				http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+				return http_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
+				    "err.busy");
+			}
+			r->addr_counted = 1;
+		}
 		r->route = route_find(url, r->method, &allowed, r->args);
 		if (r->route == NULL) {
 			if (allowed) {
@@ -610,9 +699,13 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		if (cl != NULL && strtoull(cl, NULL, 10) > r->max_body)
 			return http_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
 			    "err.toolarge");
-		if (r->method == HTTP_POST)
+		if (r->method == HTTP_POST) {
 			r->pp = MHD_create_post_processor(conn, 16 * 1024,
 			    field_cb, r);
+			/* A form's body must come in time; an upload is an admin's. */
+			if (r->route->upload == NULL)
+				conn_deadline(conn_of(conn), BODY_TIMEOUT);
+		}
 		return MHD_YES;
 	}
 	if (r->responded) {
@@ -641,10 +734,13 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	int i;
 
 	(void)cls;
-	(void)conn;
 	(void)toe;
 	if (r == NULL)
 		return;
+	if (r->counted)
+		conn_end(conn_of(conn));
+	if (r->addr_counted)
+		conn_addr_leave(r->addr);
 	if (r->route != NULL && r->route->cleanup != NULL)
 		r->route->cleanup(r);
 	if (r->pp != NULL)
@@ -662,22 +758,6 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	user_clear(&r->user);
 	free(r);
 	*con_cls = NULL;
-}
-
-static char *
-read_pem(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	struct buf b = { 0 };
-	char chunk[4096];
-	size_t n;
-
-	if (f == NULL)
-		fatal("cannot read %s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	return buf_steal(&b);
 }
 
 /*
@@ -707,78 +787,109 @@ unescape_cb(void *cls, struct MHD_Connection *c, char *s)
 	return (size_t)(w - s);
 }
 
-static int
-parse_listen(const char *s, struct sockaddr_storage *ss)
+/* Room for cfg.max_conns connections: raise the soft descriptor limit. */
+static void
+raise_nofile(void)
 {
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	char host[128];
-	const char *colon;
-	long port;
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cfg.max_conns + FD_RESERVE;
 
-	memset(ss, 0, sizeof *ss);
-	if ((colon = strrchr(s, ':')) == NULL ||
-	    (size_t)(colon - s) >= sizeof host)
-		return -1;
-	port = strtol(colon + 1, NULL, 10);
-	if (port <= 0 || port > 65535)
-		return -1;
-	snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		return inet_pton(AF_INET6, host, &in6->sin6_addr) == 1 ? 0 : -1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ?
+	    want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < want) {
+		cfg.max_conns = rl.rlim_cur > FD_RESERVE * 2 ?
+		    (int)(rl.rlim_cur - FD_RESERVE) : FD_RESERVE;
+		logmsg("http: the system allows %llu open files, so at most %d "
+		    "connections (raise LimitNOFILE= or ulimit -n to %llu for "
+		    "--max-connections)", (unsigned long long)rl.rlim_cur,
+		    cfg.max_conns, (unsigned long long)want);
 	}
-	in4->sin_family = AF_INET;
-	in4->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &in4->sin_addr) == 1 ? 0 : -1;
 }
 
 /* http_start: listen on cfg.listen with the thread pool. 0, or -1. */
 int
 http_start(void)
 {
-	struct sockaddr_storage ss;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG;
-	char *cert = NULL, *key = NULL;
+	    MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+	char err[512];
+	int fd;
 
-	if (parse_listen(cfg.listen, &ss) == -1) {
-		logmsg("http: cannot parse --listen %s (want ADDR:PORT)",
-		    cfg.listen);
+	raise_nofile();
+	if (cfg.tls_cert != NULL) {
+		if (tls_load(cfg.tls_cert, cfg.tls_key, err, sizeof err) == -1) {
+			logmsg("http: %s", err);
+			return -1;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	if ((fd = net_listen(cfg.listen, 1024, err, sizeof err)) == -1) {
+		logmsg("http: %s", err);
 		return -1;
 	}
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	if (cfg.tls_cert != NULL) {
-		flags |= MHD_USE_TLS;
-		cert = read_pem(cfg.tls_cert);
-		key = read_pem(cfg.tls_key);
-	}
 	daemon_handle = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg.max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg.trust_proxy ? 0u :
+	    (unsigned)cfg.max_conns_per_addr,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, NULL,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
-	    cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, key,
+	    cfg.tls_cert ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END,
+	    tls_callback(),
+	    MHD_OPTION_HTTPS_PRIORITIES, tls_priorities(),
 	    MHD_OPTION_END);
-	if (key != NULL)
-		explicit_bzero(key, strlen(key));
-	free(cert);
-	free(key);
 	if (daemon_handle == NULL) {
-		logmsg("http: cannot listen on %s", cfg.listen);
+		logmsg("http: cannot start the server on %s", cfg.listen);
+		close(fd);
+		return -1;
+	}
+	if (conn_start() == -1) {
+		logmsg("http: cannot start the connection reaper");
+		http_stop();
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * http_reload: SIGHUP: read the TLS certificate and key again; on an
+ * error the ones in use stay.
+ */
+void
+http_reload(void)
+{
+	char err[512];
+
+	if (cfg.tls_cert == NULL)
+		return;
+	if (tls_load(cfg.tls_cert, cfg.tls_key, err, sizeof err) == -1)
+		logmsg("http: keeping the TLS certificate in use: %s", err);
+	else
+		logmsg("http: TLS certificate %s loaded", cfg.tls_cert);
+}
+
+/*
+ * http_quiesce: stop accepting connections and let the running requests
+ * finish for up to GRACE seconds. Returns the requests still running.
+ */
+int
+http_quiesce(int64_t grace)
+{
+	MHD_socket fd;
+
+	if (daemon_handle == NULL)
+		return 0;
+	draining = 1;
+	fd = MHD_quiesce_daemon(daemon_handle);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	return conn_drain(grace);
 }
 
 void
@@ -787,4 +898,6 @@ http_stop(void)
 	if (daemon_handle != NULL)
 		MHD_stop_daemon(daemon_handle);
 	daemon_handle = NULL;
+	conn_stop();
+	tls_free();
 }

@@ -71,7 +71,16 @@ static const char serve_usage[] =
 "                         (default 1800)\n"
 "  --reset-reenrols       the reset link alone removes the user's devices and\n"
 "                         they enrol again (the mailbox becomes a single\n"
-"                         factor; off by default)\n";
+"                         factor; off by default)\n"
+"  --header-timeout SECS  a request's headers must arrive within this time of\n"
+"                         its first byte (default 10)\n"
+"  --shutdown-grace SECS  on SIGTERM, how long running requests (downloads)\n"
+"                         may finish before the server exits (default 30)\n"
+"  --max-connections N    open connections at most (default 10000; the open\n"
+"                         file limit is raised to fit)\n"
+"  --max-connections-per-address N  open connections of one client address,\n"
+"                         or with --trust-proxy its requests in flight\n"
+"                         (default 256)\n";
 
 static long
 number(const char *s, long min, long max, const char *what)
@@ -118,7 +127,8 @@ serve(int argc, char **argv)
 	enum { O_LISTEN = 256, O_DATA, O_URL, O_ADMIN, O_ISSUER, O_SMTP, O_FROM,
 	    O_CERT, O_KEYF, O_PROXY, O_KEY, O_SHARE, O_THREADS, O_IDLE, O_MAX,
 	    O_BODY, O_ACCT, O_IP, O_HELP, O_UNLOCK_MIN, O_UNLOCK_SEC,
-	    O_RESET_TTL, O_REENROL, O_UPLOAD };
+	    O_RESET_TTL, O_REENROL, O_UPLOAD, O_HEADER_TIMEOUT, O_GRACE,
+	    O_CONNS, O_CONNS_ADDR };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "data", required_argument, NULL, O_DATA },
@@ -144,11 +154,16 @@ serve(int argc, char **argv)
 		{ "reset-ttl", required_argument, NULL, O_RESET_TTL },
 		{ "reset-reenrols", no_argument, NULL, O_REENROL },
 		{ "max-upload", required_argument, NULL, O_UPLOAD },
+		{ "header-timeout", required_argument, NULL, O_HEADER_TIMEOUT },
+		{ "shutdown-grace", required_argument, NULL, O_GRACE },
+		{ "max-connections", required_argument, NULL, O_CONNS },
+		{ "max-connections-per-address", required_argument, NULL,
+		    O_CONNS_ADDR },
 		{ NULL, 0, NULL, 0 }
 	};
-	sigset_t stop;
+	sigset_t sigs;
 	char *url = NULL;
-	int c, sig;
+	int c, sig, left;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -203,6 +218,22 @@ serve(int argc, char **argv)
 			admin_max_upload = (uint64_t)number(optarg, 1,
 			    1L << 46, "--max-upload");
 			break;
+		case O_HEADER_TIMEOUT:
+			cfg.header_timeout = number(optarg, 1, 3600,
+			    "--header-timeout");
+			break;
+		case O_GRACE:
+			cfg.shutdown_grace = number(optarg, 0, 3600,
+			    "--shutdown-grace");
+			break;
+		case O_CONNS:
+			cfg.max_conns = (int)number(optarg, 16, 1000000,
+			    "--max-connections");
+			break;
+		case O_CONNS_ADDR:
+			cfg.max_conns_per_addr = (int)number(optarg, 1, 1000000,
+			    "--max-connections-per-address");
+			break;
 		case O_HELP:
 			fputs(serve_usage, stdout);
 			return 0;
@@ -228,10 +259,11 @@ serve(int argc, char **argv)
 	app_public_url_save();
 
 	/* Threads inherit the blocked set; only sigwait() below sees these. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (http_start() == -1 || mail_start() == -1) {
 		http_stop();
@@ -239,9 +271,18 @@ serve(int argc, char **argv)
 	}
 	logmsg("kluis %s listening on %s; open %s/login", KLUIS_VERSION,
 	    cfg.listen, cfg.public_url);
-	if (sigwait(&stop, &sig) != 0)
-		sig = 0;
-	logmsg("stopping on signal %d", sig);
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		logmsg("SIGHUP: reloading");
+		http_reload();
+	}
+	logmsg("stopping on signal %d: no new connections; waiting up to "
+	    "%llds for running requests", sig, (long long)cfg.shutdown_grace);
+	if ((left = http_quiesce(cfg.shutdown_grace)) > 0)
+		logmsg("stopping with %d requests still running", left);
 	http_stop();
 	mail_stop();
 	app_close();

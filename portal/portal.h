@@ -46,6 +46,10 @@ struct config {
 	size_t		 max_body;
 	int		 max_account_failures;
 	int		 max_ip_failures;
+	int64_t		 header_timeout; /* seconds for a request's headers */
+	int64_t		 shutdown_grace; /* seconds running requests get at exit */
+	int		 max_conns;
+	int		 max_conns_per_addr;
 	/* issue 4: recovery */
 	int64_t		 reset_ttl;	/* seconds a mailed reset link lives */
 	int		 reset_reenrols; /* the link alone removes the devices */
@@ -341,6 +345,8 @@ struct req {
 	uint64_t		 max_body;
 	unsigned		 status;	/* an error found while reading */
 	int			 responded;
+	int			 counted;	/* in conn.c's requests in flight */
+	int			 addr_counted;	/* in conn.c's per-address count */
 	struct session		 sess;
 	int			 sess_ended;	/* clear the cookie */
 	struct user		 user;		/* filled when the session has one */
@@ -372,7 +378,33 @@ int	 http_stage_redirect(struct req *);
 int	 http_advance(struct req *, int64_t user_id, int stage);
 void	 http_end_session(struct req *);
 int	 http_start(void);
+void	 http_reload(void);
+int	 http_quiesce(int64_t grace);
 void	 http_stop(void);
+
+/* net.c: the listening socket */
+int	 net_split(const char *spec, char *host, size_t, char *port, size_t);
+int	 net_listen(const char *spec, int backlog, char *err, size_t);
+
+/* conn.c: header deadlines, requests per address, requests in flight */
+struct conn;
+struct conn *conn_open(int fd);
+void	 conn_close(struct conn *);
+void	 conn_deadline(struct conn *, int64_t secs);
+void	 conn_begin(struct conn *);
+void	 conn_end(struct conn *);
+int	 conn_addr_enter(const char *addr);
+void	 conn_addr_leave(const char *addr);
+int	 conn_start(void);
+int	 conn_drain(int64_t grace);
+void	 conn_stop(void);
+uint64_t conn_cut_count(void);
+
+/* tls.c: the HTTPS identity, reloadable, and the suites offered */
+int	 tls_load(const char *cert, const char *key, char *err, size_t);
+const char *tls_priorities(void);
+void	*tls_callback(void);
+void	 tls_free(void);
 
 /* route.c */
 const struct route *route_find(const char *path, int method, int *allowed,

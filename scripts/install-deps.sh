@@ -4,7 +4,8 @@
 # "fuzz" adds clang for make fuzz.
 set -eu
 want="cmake make gcc pkg-config libmicrohttpd-dev liboath-dev libssl-dev
-libsqlite3-dev libqrencode-dev libargon2-dev libcurl4-openssl-dev"
+libsqlite3-dev libqrencode-dev libargon2-dev libcurl4-openssl-dev
+libgnutls28-dev"
 if [ "${1:-build}" = fuzz ]; then
 	want="$want clang"
 fi

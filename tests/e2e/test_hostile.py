@@ -2,8 +2,15 @@
 """Hostile input: requests meant to crash, confuse or smuggle past kluis.
 After each one the server must still answer and nothing may have changed."""
 
+import hashlib
 import os
+import re
+import signal
+import socket
+import subprocess
 import sys
+import tempfile
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -77,6 +84,266 @@ def nameless_parts_on_the_console_upload():
 		alive(srv, "upload with %s" % label)
 	check("no file was published", db_rows(srv,
 	    "SELECT count(*) FROM files") == before)
+
+
+def read_all(sock, timeout=10):
+	"""Every byte until the peer closes (or TIMEOUT); (bytes, closed)."""
+	sock.settimeout(timeout)
+	chunks = []
+	closed = False
+	end = time.time() + timeout
+	try:
+		while time.time() < end:
+			b = sock.recv(65536)
+			if not b:
+				closed = True
+				break
+			chunks.append(b)
+	except socket.timeout:
+		pass
+	except OSError:
+		closed = True
+	return b"".join(chunks), closed
+
+
+SMUGGLED = b"GET /smuggled-request HTTP/1.1\r\nHost: x\r\n\r\n"
+
+FRAMINGS = {
+	"Content-Length and chunked": (b"Content-Length: %d\r\n"
+	    b"Transfer-Encoding: chunked\r\n", b"0\r\n\r\n" + SMUGGLED),
+	"chunked and Content-Length": (b"Transfer-Encoding: chunked\r\n"
+	    b"Content-Length: %d\r\n", b"0\r\n\r\n" + SMUGGLED),
+	"two Content-Lengths": (b"Content-Length: %d\r\nContent-Length: 5\r\n",
+	    b"a=b&c" + SMUGGLED),
+	"an unknown transfer coding": (b"Transfer-Encoding: gzip, chunked\r\n",
+	    b"0\r\n\r\n" + SMUGGLED),
+}
+
+
+@scenario
+def ambiguous_framing_refused():
+	"""Content-Length with Transfer-Encoding: 400, connection closed, nothing smuggled"""
+	srv = main_server()
+	for label, (headers, body) in FRAMINGS.items():
+		if b"%d" in headers:
+			headers = headers % len(body)
+		req = (b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		    b"Content-Type: application/x-www-form-urlencoded\r\n" +
+		    headers + b"\r\n" + body)
+		s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+		try:
+			s.sendall(req)
+			got, closed = read_all(s)
+		finally:
+			s.close()
+		answers = got.count(b"HTTP/1.1 ")
+		check("%s: 400" % label, got.startswith(b"HTTP/1.1 400"),
+		    got[:200])
+		check("%s: one answer, nothing smuggled" % label, answers == 1,
+		    got[:2000])
+		check("%s: the connection is closed" % label, closed)
+	alive(srv, "ambiguous framing")
+
+
+@scenario
+def second_server_on_a_taken_port():
+	"""A second kluis serve on a taken address exits with a clear message"""
+	srv = main_server()
+	data = tempfile.mkdtemp(prefix="kluis-e2e-second-")
+	p = subprocess.run([KLUIS_BIN, "serve", "--listen",
+	    "127.0.0.1:%d" % srv.port, "--data", data],
+	    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+	    stderr=subprocess.PIPE, timeout=30, cwd=KLUIS_SHARE,
+	    env=dict(os.environ, KLUIS_SHARE=KLUIS_SHARE))
+	err = p.stderr.decode("utf-8", "replace")
+	check("the second server exits non-zero", p.returncode != 0,
+	    "exit %d" % p.returncode)
+	check("it says the address is in use", "already in use" in err, err)
+	alive(srv, "a second server tried the port")
+
+
+@scenario
+def slow_headers_cut_at_the_deadline():
+	"""Headers trickling in are cut at --header-timeout; others are served"""
+	srv = temp_server("--header-timeout", "2")
+	s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+	s.settimeout(0.5)
+	closed = False
+	start = time.time()
+	try:
+		s.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\n")
+		while time.time() - start < 15 and not closed:
+			try:
+				s.sendall(b"X-Slow: 1\r\n")
+			except OSError:
+				closed = True
+				break
+			try:
+				if s.recv(4096) == b"":
+					closed = True
+			except socket.timeout:
+				pass
+			except OSError:
+				closed = True
+	finally:
+		s.close()
+	check("a connection sending a header line every 0.5 s is closed "
+	    "(header deadline 2 s)", closed, "open after %.1f s" % (
+	    time.time() - start))
+	alive(srv, "a slow-header connection")
+	srv.cleanup()
+
+
+@scenario
+def sighup_is_survived():
+	"""SIGHUP does not end the server"""
+	srv = main_server()
+	srv.proc.send_signal(signal.SIGHUP)
+	time.sleep(0.5)
+	check("the process still runs after SIGHUP", srv.proc.poll() is None)
+	alive(srv, "SIGHUP")
+	check("the reload is logged", "SIGHUP" in srv.stderr_text(),
+	    srv.stderr_text()[-500:])
+
+
+@scenario
+def sigterm_lets_a_download_finish():
+	"""SIGTERM: a running download completes with the right SHA-256; exit 0"""
+	srv = temp_server()
+	acct = journey(srv, srv.admin_email)
+	cli_ok(srv, "subject", "add", "GROOT", "--title", "Groot bestand")
+	vcode = grant(srv, srv.admin_email, "GROOT")
+	d = tempfile.mkdtemp(prefix="kluis-e2e-big-")
+	path = os.path.join(d, "groot.bin")
+	data = os.urandom(1 << 20) * 48
+	with open(path, "wb") as f:
+		f.write(data)
+	fid = publish(srv, "GROOT", path)
+	r = unlock(acct.browser, "GROOT", vcode)
+	require("unlocked", r.status == 303, r.summary())
+	cookie = "; ".join("%s=%s" % kv for kv in acct.browser.cookies.items())
+	s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+	s.sendall(("GET /files/%d HTTP/1.1\r\nHost: x\r\nCookie: %s\r\n\r\n"
+	    % (fid, cookie)).encode())
+	got = s.recv(65536)
+	require("the download started", got.startswith(b"HTTP/1.1 200"),
+	    got[:200])
+	srv.proc.send_signal(signal.SIGTERM)
+	time.sleep(1)
+	check("the server still runs while the download goes on",
+	    srv.proc.poll() is None)
+	try:
+		c = socket.create_connection(("127.0.0.1", srv.port), timeout=2)
+		c.close()
+		refused = False
+	except OSError:
+		refused = True
+	check("no new connections after SIGTERM", refused)
+	rest, closed = read_all(s, timeout=60)
+	s.close()
+	got += rest
+	head, _, body = got.partition(b"\r\n\r\n")
+	check("the whole file arrived (%d of %d bytes)" % (len(body), len(data)),
+	    len(body) == len(data))
+	check("its SHA-256 is the published one",
+	    hashlib.sha256(body).hexdigest() == hashlib.sha256(data).hexdigest())
+	try:
+		srv.proc.wait(timeout=30)
+	except subprocess.TimeoutExpired:
+		pass
+	check("the server exits 0 after the download", srv.proc.returncode == 0,
+	    "exit %s" % srv.proc.returncode)
+	srv.cleanup()
+
+
+def openssl_connect(port, *args):
+	p = subprocess.run(["openssl", "s_client", "-connect",
+	    "127.0.0.1:%d" % port, "-servername", "localhost"] + list(args),
+	    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+	    stderr=subprocess.STDOUT, timeout=30)
+	out = p.stdout.decode("utf-8", "replace")
+	ok = p.returncode == 0 and "Cipher is (NONE)" not in out and \
+	    re.search(r"Cipher is \S+", out) is not None
+	return ok, out
+
+
+def make_cert(d, name, cn):
+	cert, key = os.path.join(d, name + ".pem"), os.path.join(d, name + ".key")
+	p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+	    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj",
+	    "/CN=" + cn], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+	require("openssl made a certificate", p.returncode == 0, p.stderr)
+	return cert, key
+
+
+@scenario
+def tls_versions_and_suites():
+	"""TLS: 1.2 and 1.3 with AEAD suites only; SIGHUP loads a new certificate"""
+	d = tempfile.mkdtemp(prefix="kluis-e2e-tls-")
+	cert, key = make_cert(d, "live", "eerste.example")
+	port = free_port()
+	data = tempfile.mkdtemp(prefix="kluis-e2e-tls-data-")
+	proc = subprocess.Popen([KLUIS_BIN, "serve", "--listen",
+	    "127.0.0.1:%d" % port, "--data", data, "--tls-cert", cert,
+	    "--tls-key", key], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+	    env=dict(os.environ, KLUIS_SHARE=KLUIS_SHARE))
+	try:
+		deadline = time.time() + 20
+		ok = False
+		while time.time() < deadline and not ok:
+			ok, out = openssl_connect(port, "-tls1_3")
+			if not ok:
+				time.sleep(0.3)
+		check("TLS 1.3 works", ok, out[-1500:])
+		low = "DEFAULT:@SECLEVEL=0"
+		for flag in ("-tls1", "-tls1_1"):
+			ok, out = openssl_connect(port, flag, "-cipher", low)
+			check("%s is refused" % flag, not ok, out[-1500:])
+		for suite in ("AES128-SHA", "AES256-GCM-SHA384",
+		    "ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA384"):
+			ok, out = openssl_connect(port, "-tls1_2", "-cipher",
+			    suite + ":@SECLEVEL=0")
+			check("TLS 1.2 %s (no forward secrecy or no AEAD) is refused"
+			    % suite, not ok, out[-1500:])
+		ok, out = openssl_connect(port, "-tls1_2", "-cipher",
+		    "ECDHE-RSA-AES128-GCM-SHA256")
+		check("TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256 works", ok, out[-1500:])
+		# The server's order wins: offered last, AES-GCM is still chosen.
+		ok, out = openssl_connect(port, "-tls1_2", "-cipher",
+		    "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256")
+		check("the server's suite order wins", ok and
+		    "ECDHE-RSA-AES128-GCM-SHA256" in out, out[-1500:])
+		# SIGHUP: a renewed certificate is served without a restart.
+		new_cert, new_key = make_cert(d, "new", "tweede.example")
+		os.replace(new_cert, cert)
+		os.replace(new_key, key)
+		proc.send_signal(signal.SIGHUP)
+		time.sleep(1)
+		check("the TLS server survives SIGHUP", proc.poll() is None)
+		ok, out = openssl_connect(port, "-tls1_3")
+		check("after SIGHUP the new certificate is served", ok and
+		    "tweede.example" in out, out[-1500:])
+		with open(key, "w") as f:
+			f.write("not a key\n")
+		proc.send_signal(signal.SIGHUP)
+		time.sleep(1)
+		ok, out = openssl_connect(port, "-tls1_3")
+		check("a broken key on SIGHUP keeps the certificate in use", ok and
+		    "tweede.example" in out, out[-1500:])
+	finally:
+		proc.terminate()
+		try:
+			proc.wait(timeout=20)
+		except subprocess.TimeoutExpired:
+			proc.kill()
+			proc.wait()
+		err = proc.stderr.read().decode("utf-8", "replace")
+		check("the TLS server stops cleanly", proc.returncode == 0, err[-2000:])
+		report = sanitizer_report(err)
+		if report:
+			check("the TLS server ran without sanitizer reports", False,
+			    report)
 
 
 if __name__ == "__main__":
