@@ -3,7 +3,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build run test fuzz clean
+.PHONY: all deps test-deps build run test fuzz bench clean
 
 all: build
 
@@ -35,6 +35,19 @@ fuzz: deps
 		$$(pkg-config --cflags --libs liboath libargon2 openssl) \
 		-o $(BUILD)/fuzz_parsers
 	$(BUILD)/fuzz_parsers -max_total_time=60 -max_len=512 tests/fuzz/corpus
+
+# The benchmarks in tests/bench/ (figures from one run, not pass/fail; see
+# README "Benchmarks"). BENCH_ARGS=--quick for a smoke run. Run them on a
+# machine that is otherwise idle.
+BENCHES = login_storm slow_clients idle_connections downloads
+BENCH_ARGS ?=
+bench: build
+	@scripts/install-deps.sh bench
+	@for b in $(BENCHES); do \
+		echo "== tests/bench/bench_$$b.py"; \
+		python3 tests/bench/bench_$$b.py --build $(BUILD) $(BENCH_ARGS) || exit 1; \
+		echo; \
+	done
 
 clean:
 	rm -rf $(BUILD)
