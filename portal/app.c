@@ -29,6 +29,7 @@ struct config cfg = {
 	.shutdown_grace = 30,
 	.max_conns = 10000,
 	.max_conns_per_addr = 256,
+	.hash_queue = 64,
 	.reset_ttl = 30 * 60,
 };
 

@@ -20,6 +20,7 @@
 #define COOKIE_NAME	"kluis_session"
 #define BODY_TIMEOUT	60	/* seconds for a form's body after its headers */
 #define FD_RESERVE	256	/* descriptors besides connections: db, files, mail */
+#define HASH_PER_ADDR	4	/* places one address may hold in the hash queue */
 
 static struct MHD_Daemon *daemon_handle;
 static volatile int draining;	/* shutting down: close after each answer */
@@ -280,6 +281,14 @@ http_respond(struct req *r, unsigned status, struct MHD_Response *resp,
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	r->responded = 1;
 	conn_deadline(conn_of(r->conn), 0);
+	if (r->defer) {
+		/* On a pool thread: the HTTP thread queues it after the resume. */
+		if (r->deferred != NULL)
+			MHD_destroy_response(r->deferred);
+		r->deferred = resp;
+		r->deferred_status = status;
+		return MHD_YES;
+	}
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -565,17 +574,75 @@ http_upload_allowed(struct req *r)
 	return upload_admin(r, 1);
 }
 
+/* The gate, then the handler: on an HTTP thread or a pool thread. */
 static int
-dispatch(struct req *r)
+run(struct req *r)
 {
 	int ret;
 
-	if (r->status != 0)
-		return http_error(r, r->status, r->status ==
-		    MHD_HTTP_CONTENT_TOO_LARGE ? "err.toolarge" : "err.badrequest");
 	if (gate(r, &ret) == -1)
 		return ret;
 	return r->route->handler(r);
+}
+
+/* A pool thread: run the request, keep its answer, wake the connection. */
+static void
+pool_job(void *arg)
+{
+	struct req *r = arg;
+
+	r->pool_ret = run(r);
+	r->pool = POOL_DONE;
+	MHD_resume_connection(r->conn);
+}
+
+/*
+ * The connection is back from the pool: send the answer the handler left,
+ * or 503 when the pool had no room.
+ */
+static int
+pool_finish(struct req *r)
+{
+	struct MHD_Response *resp = r->deferred;
+	enum MHD_Result ret;
+
+	if (r->pool == POOL_FULL) {
+		r->pool = POOL_NONE;
+		r->defer = 0;
+		http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+		return http_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "err.busy");
+	}
+	if (resp == NULL)
+		return r->pool_ret;
+	r->deferred = NULL;
+	ret = MHD_queue_response(r->conn, r->deferred_status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static int
+dispatch(struct req *r)
+{
+	if (r->status != 0)
+		return http_error(r, r->status, r->status ==
+		    MHD_HTTP_CONTENT_TOO_LARGE ? "err.toolarge" : "err.badrequest");
+	if (!r->route->pool)
+		return run(r);
+	/*
+	 * Password hashing (argon2id) takes tens of milliseconds of a core:
+	 * the request waits suspended while a pool thread runs it, so the
+	 * HTTP threads go on serving. Suspended first, so the pool's resume
+	 * always follows it.
+	 */
+	r->defer = 1;
+	conn_deadline(conn_of(r->conn), 0);
+	MHD_suspend_connection(r->conn);
+	r->pool = POOL_QUEUED;	/* before the pool thread may set POOL_DONE */
+	if (pool_submit(pool_job, r, r->addr) == -1) {
+		r->pool = POOL_FULL;
+		MHD_resume_connection(r->conn);
+	}
+	return MHD_YES;
 }
 
 /* conn.c's state of the connection of MC, or NULL. */
@@ -708,6 +775,8 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		}
 		return MHD_YES;
 	}
+	if (r->pool == POOL_DONE || r->pool == POOL_FULL)
+		return (enum MHD_Result)pool_finish(r);
 	if (r->responded) {
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -737,6 +806,8 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (r == NULL)
 		return;
+	if (r->deferred != NULL)
+		MHD_destroy_response(r->deferred);
 	if (r->counted)
 		conn_end(conn_of(conn));
 	if (r->addr_counted)
@@ -818,6 +889,9 @@ http_start(void)
 	int fd;
 
 	raise_nofile();
+	if (cfg.hash_threads == 0)
+		cfg.hash_threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
+		    (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
 	if (cfg.tls_cert != NULL) {
 		if (tls_load(cfg.tls_cert, cfg.tls_key, err, sizeof err) == -1) {
 			logmsg("http: %s", err);
@@ -849,8 +923,9 @@ http_start(void)
 		close(fd);
 		return -1;
 	}
-	if (conn_start() == -1) {
-		logmsg("http: cannot start the connection reaper");
+	if (conn_start() == -1 || pool_start(cfg.hash_threads, cfg.hash_queue,
+	    HASH_PER_ADDR) == -1) {
+		logmsg("http: cannot start the server's threads");
 		http_stop();
 		return -1;
 	}
@@ -895,6 +970,7 @@ http_quiesce(int64_t grace)
 void
 http_stop(void)
 {
+	pool_stop();	/* its requests are resumed before the daemon goes */
 	if (daemon_handle != NULL)
 		MHD_stop_daemon(daemon_handle);
 	daemon_handle = NULL;

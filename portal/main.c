@@ -80,7 +80,11 @@ static const char serve_usage[] =
 "                         file limit is raised to fit)\n"
 "  --max-connections-per-address N  open connections of one client address,\n"
 "                         or with --trust-proxy its requests in flight\n"
-"                         (default 256)\n";
+"                         (default 256)\n"
+"  --hash-threads N       threads hashing passwords, off the threads that serve\n"
+"                         pages and downloads (default: one per core)\n"
+"  --hash-queue N         logins waiting for a hashing thread, at most; more\n"
+"                         get 503 with Retry-After (default 64)\n";
 
 static long
 number(const char *s, long min, long max, const char *what)
@@ -128,7 +132,7 @@ serve(int argc, char **argv)
 	    O_CERT, O_KEYF, O_PROXY, O_KEY, O_SHARE, O_THREADS, O_IDLE, O_MAX,
 	    O_BODY, O_ACCT, O_IP, O_HELP, O_UNLOCK_MIN, O_UNLOCK_SEC,
 	    O_RESET_TTL, O_REENROL, O_UPLOAD, O_HEADER_TIMEOUT, O_GRACE,
-	    O_CONNS, O_CONNS_ADDR };
+	    O_CONNS, O_CONNS_ADDR, O_HASH_THREADS, O_HASH_QUEUE };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "data", required_argument, NULL, O_DATA },
@@ -159,6 +163,8 @@ serve(int argc, char **argv)
 		{ "max-connections", required_argument, NULL, O_CONNS },
 		{ "max-connections-per-address", required_argument, NULL,
 		    O_CONNS_ADDR },
+		{ "hash-threads", required_argument, NULL, O_HASH_THREADS },
+		{ "hash-queue", required_argument, NULL, O_HASH_QUEUE },
 		{ NULL, 0, NULL, 0 }
 	};
 	sigset_t sigs;
@@ -233,6 +239,14 @@ serve(int argc, char **argv)
 		case O_CONNS_ADDR:
 			cfg.max_conns_per_addr = (int)number(optarg, 1, 1000000,
 			    "--max-connections-per-address");
+			break;
+		case O_HASH_THREADS:
+			cfg.hash_threads = (int)number(optarg, 1, 256,
+			    "--hash-threads");
+			break;
+		case O_HASH_QUEUE:
+			cfg.hash_queue = (int)number(optarg, 1, 100000,
+			    "--hash-queue");
 			break;
 		case O_HELP:
 			fputs(serve_usage, stdout);

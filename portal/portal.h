@@ -50,6 +50,8 @@ struct config {
 	int64_t		 shutdown_grace; /* seconds running requests get at exit */
 	int		 max_conns;
 	int		 max_conns_per_addr;
+	int		 hash_threads;	/* password hashing pool */
+	int		 hash_queue;	/* requests waiting for it, at most */
 	/* issue 4: recovery */
 	int64_t		 reset_ttl;	/* seconds a mailed reset link lives */
 	int		 reset_reenrols; /* the link alone removes the devices */
@@ -319,8 +321,11 @@ struct route {
 	int		 admin;		/* admins only; others get 404 */
 	size_t		 max_body;	/* 0: cfg.max_body */
 	upload_fn	 upload;	/* multipart files, streamed */
+	int		 pool;		/* hashes a password: run on the pool */
 	void		(*cleanup)(struct req *);
 };
+
+enum { POOL_NONE = 0, POOL_QUEUED, POOL_DONE, POOL_FULL };
 
 struct field {
 	char		*name;
@@ -346,6 +351,11 @@ struct req {
 	unsigned		 status;	/* an error found while reading */
 	int			 responded;
 	int			 counted;	/* in conn.c's requests in flight */
+	int			 pool;		/* POOL_*: on the hash pool */
+	int			 pool_ret;	/* what the handler returned there */
+	int			 defer;		/* http_respond keeps the answer */
+	struct MHD_Response	*deferred;	/* ... here, until the resume */
+	unsigned		 deferred_status;
 	int			 addr_counted;	/* in conn.c's per-address count */
 	struct session		 sess;
 	int			 sess_ended;	/* clear the cookie */
@@ -399,6 +409,12 @@ int	 conn_start(void);
 int	 conn_drain(int64_t grace);
 void	 conn_stop(void);
 uint64_t conn_cut_count(void);
+
+/* pool.c: threads for password hashing, with a bounded, fair queue */
+int	 pool_start(int n, int qmax, int per_key);
+int	 pool_submit(void (*)(void *), void *, const char *key);
+int	 pool_depth(void);
+void	 pool_stop(void);
 
 /* tls.c: the HTTPS identity, reloadable, and the suites offered */
 int	 tls_load(const char *cert, const char *key, char *err, size_t);

@@ -15,6 +15,9 @@
 
 #define GET(p, h, s)	{ .method = HTTP_GET, .pattern = p, .handler = h, .stages = s }
 #define POST(p, h, s)	{ .method = HTTP_POST, .pattern = p, .handler = h, .stages = s }
+/* Hashes a password (argon2id): runs on the hash pool. */
+#define HPOST(p, h, s)	{ .method = HTTP_POST, .pattern = p, .handler = h, .stages = s, .pool = 1 }
+#define AHPOST(p, h)	{ .method = HTTP_POST, .pattern = p, .handler = h, .stages = IN, .admin = 1, .pool = 1 }
 /* Admin console: logged in with the admin role; anyone else gets 404. */
 #define AGET(p, h)	{ .method = HTTP_GET, .pattern = p, .handler = h, .stages = IN, .admin = 1 }
 #define APOST(p, h)	{ .method = HTTP_POST, .pattern = p, .handler = h, .stages = IN, .admin = 1 }
@@ -24,12 +27,12 @@ static const struct route routes[] = {
 	GET("/static/{}", page_static, 0),
 	GET("/lang", page_lang, ANY_SESSION),	/* remembers it for a known user */
 	GET("/login", page_login, ANY_LOGIN),
-	POST("/login", page_login_post, ANY_LOGIN),
+	HPOST("/login", page_login_post, ANY_LOGIN),
 	GET("/enrol", page_enrol, ENROL),
 	GET("/enrol/qr.svg", page_enrol_qr, ENROL),
 	POST("/enrol", page_enrol_post, ENROL),
 	GET("/password", page_password, NEWPASS),
-	POST("/password", page_password_post, NEWPASS),
+	HPOST("/password", page_password_post, NEWPASS),
 	GET("/otp", page_otp, OTP),
 	POST("/otp", page_otp_post, OTP),
 	POST("/logout", page_logout_post, ANY_SESSION),
@@ -41,22 +44,22 @@ static const struct route routes[] = {
 	/* issue 4: account, recovery codes, password reset */
 	GET("/account", page_account, IN),
 	GET("/account/add", page_account_add, IN),
-	POST("/account/add", page_account_add_post, IN),
+	HPOST("/account/add", page_account_add_post, IN),
 	GET("/account/devices/{}/remove", page_account_remove, IN),
 	POST("/account/devices/{}/remove", page_account_remove_post, IN),
-	POST("/account/password", page_account_password_post, IN),
-	POST("/account/recovery", page_account_recovery_post, IN),
+	HPOST("/account/password", page_account_password_post, IN),
+	HPOST("/account/recovery", page_account_recovery_post, IN),
 	GET("/otp/recovery", page_otp_recovery, OTP),
 	POST("/otp/recovery", page_otp_recovery_post, OTP),
 	GET("/forgot", page_forgot, ANY_LOGIN),
 	POST("/forgot", page_forgot_post, ANY_LOGIN),
 	GET("/reset", page_reset, ANY_LOGIN),
-	POST("/reset", page_reset_post, ANY_LOGIN),
+	HPOST("/reset", page_reset_post, ANY_LOGIN),
 	GET("/reset/verify", page_reset_verify, STAGE_BIT(STAGE_RESET)),
 	POST("/reset/verify", page_reset_verify_post, STAGE_BIT(STAGE_RESET)),
 	POST("/reset/request", page_reset_request_post, STAGE_BIT(STAGE_RESET)),
 	GET("/reset/password", page_reset_password, STAGE_BIT(STAGE_RESET_PW)),
-	POST("/reset/password", page_reset_password_post,
+	HPOST("/reset/password", page_reset_password_post,
 	    STAGE_BIT(STAGE_RESET_PW)),
 	GET("/reset/{}", page_reset, ANY_LOGIN),	/* after /reset/verify... */
 
@@ -64,16 +67,16 @@ static const struct route routes[] = {
 	AGET("/admin", page_admin_users),
 	AGET("/admin/users", page_admin_users),
 	AGET("/admin/users/new", page_admin_user_new),
-	APOST("/admin/users", page_admin_user_create),
+	AHPOST("/admin/users", page_admin_user_create),
 	AGET("/admin/users/{}", page_admin_user),
-	APOST("/admin/users/{}/resend", page_admin_user_resend),
+	AHPOST("/admin/users/{}/resend", page_admin_user_resend),
 	APOST("/admin/users/{}/disable", page_admin_user_disable),
 	APOST("/admin/users/{}/enable", page_admin_user_enable),
 	AGET("/admin/audit", page_admin_audit),
 	AGET("/admin/audit.csv", page_admin_audit_csv),
 
 	/* issue 5b: subjects, grants, files, authenticator resets */
-	APOST("/admin/users/{}/reset-otp", page_admin_user_reset_otp),
+	AHPOST("/admin/users/{}/reset-otp", page_admin_user_reset_otp),
 	APOST("/admin/users/{}/refuse", page_admin_user_refuse),
 	APOST("/admin/users/{}/grant", page_admin_user_grant),
 	AGET("/admin/subjects", page_admin_subjects),

@@ -346,5 +346,69 @@ def tls_versions_and_suites():
 			    report)
 
 
+def login_from(srv, source, email, password):
+	"""GET /login then POST it from the loopback address SOURCE; the
+	POST's (status, Retry-After)."""
+	import http.client
+	import urllib.parse
+	c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60,
+	    source_address=(source, 0))
+	try:
+		c.request("GET", "/login")
+		r = c.getresponse()
+		body = r.read().decode("utf-8", "replace")
+		cookie = (r.getheader("Set-Cookie") or "").split(";")[0]
+		m = re.search(r'name="csrf" value="([^"]+)"', body)
+		form = urllib.parse.urlencode({"email": email,
+		    "password": password, "csrf": m.group(1) if m else ""})
+		c.request("POST", "/login", form, {"Cookie": cookie,
+		    "Content-Type": "application/x-www-form-urlencoded"})
+		r = c.getresponse()
+		r.read()
+		return r.status, r.getheader("Retry-After")
+	except OSError as e:
+		return 0, str(e)
+	finally:
+		c.close()
+
+
+@scenario
+def hash_queue_is_bounded_and_fair():
+	"""A login rush from one address gets 503 + Retry-After; others still log in"""
+	import threading
+	srv = temp_server("--hash-threads", "1", "--hash-queue", "8",
+	    "--max-ip-failures", "100000", "--max-account-failures", "100000")
+	results = []
+	lock = threading.Lock()
+
+	def attacker(i):
+		for j in range(3):
+			st = login_from(srv, "127.0.0.2", "x%d-%d@example.org" % (i, j),
+			    "Geen-geldig-wachtwoord-%d" % j)
+			with lock:
+				results.append(st)
+
+	threads = [threading.Thread(target=attacker, args=(i,))
+	    for i in range(24)]
+	for t in threads:
+		t.start()
+	time.sleep(0.3)
+	other = [login_from(srv, "127.0.0.3", "ander%d@example.org" % i,
+	    "Ook-geen-wachtwoord-%d" % i) for i in range(3)]
+	for t in threads:
+		t.join()
+	busy = [r for r in results if r[0] == 503]
+	check("the rush from one address gets some 503s", len(busy) > 0,
+	    "statuses %s" % sorted(set(r[0] for r in results)))
+	check("every 503 carries Retry-After", all(r[1] and r[1].isdigit()
+	    for r in busy), busy[:3])
+	check("the others are answered (401: wrong password)",
+	    all(r[0] in (401, 503) for r in results), set(results))
+	check("another address is never refused by the rush",
+	    all(st == 401 for st, _ in other), other)
+	alive(srv, "a login rush")
+	srv.cleanup()
+
+
 if __name__ == "__main__":
 	main()

@@ -153,11 +153,15 @@ def concurrent_failures_all_count():
 		t.start()
 	for t in threads:
 		t.join()
-	check("24 concurrent wrong passwords are refused", statuses == [401] * 24,
-	    statuses)
+	# One address may hold only a few places in the hashing queue: the
+	# rest are told to come back (503), and are not failures.
+	hashed = statuses.count(401)
+	check("24 concurrent wrong passwords are refused (401) or told to "
+	    "come back (503)", hashed >= 4 and
+	    statuses.count(503) + hashed == 24, statuses)
 	rows = db_rows(srv, "SELECT failures FROM throttle WHERE kind = 'pw'")
-	check("every one of them is counted, for the account and the address",
-	    sorted(r[0] for r in rows) == [24, 24], rows)
+	check("every wrong password is counted, for the account and the "
+	    "address", sorted(r[0] for r in rows) == [hashed, hashed], rows)
 
 
 @scenario
