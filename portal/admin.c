@@ -46,7 +46,7 @@ admin_create(const char *email, const char *name, int admin,
 	if (store_user_by_id(id, &u) == -1 || admin_mail_temp(&u, temp) == -1)
 		logmsg("admin: could not queue the mail for user %lld",
 		    (long long)id);
-	user_clear(&u);
+	store_clear(&u);
 	explicit_bzero(temp, strlen(temp));
 	free(temp);
 	return id;
@@ -70,7 +70,7 @@ admin_resend(int64_t id, int64_t actor, const char *addr)
 	if (password_hash(temp, hash) == -1 ||
 	    store_user_set_password(id, hash, 1) == -1)
 		goto done;
-	store_sessions_end_user(id, NULL);
+	store_session_end_user(id, NULL);
 	if (admin_mail_temp(&u, temp) == -1)
 		logmsg("admin: could not queue the mail for user %lld",
 		    (long long)id);
@@ -80,7 +80,7 @@ done:
 	explicit_bzero(hash, sizeof hash);
 	explicit_bzero(temp, strlen(temp));
 	free(temp);
-	user_clear(&u);
+	store_clear(&u);
 	return rc;
 }
 
@@ -94,7 +94,7 @@ admin_set_disabled(int64_t id, int disabled, int64_t actor, const char *addr)
 	if (store_user_set_disabled(id, disabled) == -1)
 		return -1;
 	if (disabled)
-		store_sessions_end_user(id, NULL);
+		store_session_end_user(id, NULL);
 	store_audit(id, actor, disabled ? "user.disable" : "user.enable", addr,
 	    "");
 	return 0;
@@ -152,7 +152,7 @@ user_invite(const char *email, const char *name, int admin, int64_t actor,
 	int64_t id;
 
 	if (store_user_by_email(email, &u) == 0) {
-		user_clear(&u);
+		store_clear(&u);
 		return -2;
 	}
 	temp = password_temporary();
@@ -171,7 +171,7 @@ user_invite(const char *email, const char *name, int admin, int64_t actor,
 	if (store_user_by_id(id, &u) == -1 || admin_mail_temp(&u, temp) == -1)
 		logmsg("user: could not queue the mail for user %lld",
 		    (long long)id);
-	user_clear(&u);
+	store_clear(&u);
 	explicit_bzero(temp, strlen(temp));
 	free(temp);
 	return id;

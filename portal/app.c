@@ -175,7 +175,7 @@ app_options(int argc, char **argv, const char *cmd, const char *usage,
 
 /*
  * app_user_arg: the account of the EMAIL argument ARG of command CMD:
- * 0 with U filled (caller user_clear()s), or 1 with the reason printed.
+ * 0 with U filled (caller store_clear()s), or 1 with the reason printed.
  */
 int
 app_user_arg(const char *cmd, const char *arg, struct user *u)

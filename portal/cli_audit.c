@@ -90,7 +90,7 @@ cli_audit(int argc, char **argv)
 		if (n >= 0)
 			fwrite(b.data, 1, b.len, stdout);
 		buf_free(&b);
-	} else if ((n = store_audit_query(&f, (int)limit, 0, &rows)) >= 0) {
+	} else if ((n = store_audit_list(&f, (int)limit, 0, &rows)) >= 0) {
 		for (i = 0; i < n; i++) {
 			time_utc(rows[i].at, when, sizeof when);
 			printf("%s  %-28s %-22s %-28s %-15s %s\n", when,
@@ -99,7 +99,7 @@ cli_audit(int argc, char **argv)
 			    rows[i].actor_email ? rows[i].actor_email : "-",
 			    *rows[i].addr ? rows[i].addr : "-", rows[i].detail);
 		}
-		audit_rows_free(rows, n);
+		store_free(rows, n);
 	}
 	if (n < 0)
 		fprintf(stderr, "kluis audit: cannot read the audit log\n");

@@ -25,7 +25,7 @@ static const char reset_usage[] =
 int
 cli_requests(int argc, char **argv)
 {
-	struct otp_request *list;
+	struct reset_request *list;
 	char when[32];
 	struct tm tm;
 	time_t t;
@@ -39,7 +39,7 @@ cli_requests(int argc, char **argv)
 		    argv[optind]);
 	if (app_open() == -1)
 		return 1;
-	if ((n = store_otp_requests(&list)) < 0) {
+	if ((n = store_reset_request_list(&list)) < 0) {
 		fprintf(stderr, "kluis requests: cannot read the requests\n");
 		app_close();
 		return 1;
@@ -53,7 +53,7 @@ cli_requests(int argc, char **argv)
 		printf("%s\t%s\tfrom %s\n", list[i].email, when,
 		    *list[i].addr ? list[i].addr : "-");
 	}
-	otp_requests_free(list, n);
+	store_free(list, n);
 	app_close();
 	return 0;
 }
@@ -83,7 +83,7 @@ cli_user_reset_otp(int argc, char **argv)
 		    "a new temporary password is queued for mail");
 	} else
 		fprintf(stderr, "kluis user: could not reset %s\n", u.email);
-	user_clear(&u);
+	store_clear(&u);
 	app_close();
 	return rc == 0 ? 0 : 1;
 }

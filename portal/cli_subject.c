@@ -154,7 +154,7 @@ subject_list(int argc, char **argv)
 		return app_usage_error("subject", "list takes no arguments");
 	if (app_open() == -1)
 		return 1;
-	if ((n = store_subjects(&list)) < 0) {
+	if ((n = store_subject_list(&list)) < 0) {
 		app_close();
 		return 1;
 	}
@@ -163,7 +163,7 @@ subject_list(int argc, char **argv)
 		printf("%-16s %6lld %6lld  %s\n", list[i].code,
 		    (long long)list[i].ngrants, (long long)list[i].nfiles,
 		    list[i].title);
-	subjects_free(list, n);
+	store_free(list, n);
 	app_close();
 	return 0;
 }
@@ -197,7 +197,7 @@ load_pair(const char *cmd, const char *email, const char *code,
 	if (store_subject_get(code, s) == -1) {
 		fprintf(stderr, "kluis %s: no subject %s; see kluis subject "
 		    "list\n", cmd, code);
-		user_clear(u);
+		store_clear(u);
 		return 1;
 	}
 	return 0;
@@ -247,8 +247,8 @@ cli_grant(int argc, char **argv)
 	    resend ? "renewed the code of" : "granted", s.code, email);
 	rc = 0;
 done:
-	user_clear(&u);
-	subject_clear(&s);
+	store_clear(&u);
+	store_clear(&s);
 	free(email);
 	app_close();
 	return rc;
@@ -287,8 +287,8 @@ cli_revoke(int argc, char **argv)
 		printf("revoked %s from %s\n", s.code, email);
 	}
 done:
-	user_clear(&u);
-	subject_clear(&s);
+	store_clear(&u);
+	store_clear(&s);
 	free(email);
 	app_close();
 	return rc;
@@ -378,7 +378,7 @@ cli_publish(int argc, char **argv)
 			    "grant it first with kluis grant %s %s\n", e, s.code,
 			    e, s.code);
 			free(e);
-			user_clear(&p.to[p.nto]);
+			store_clear(&p.to[p.nto]);
 			goto done;
 		}
 		free(e);
@@ -408,9 +408,9 @@ cli_publish(int argc, char **argv)
 done:
 	publish_release(&st);
 	for (i = 0; i < p.nto; i++)
-		user_clear(&p.to[i]);
+		store_clear(&p.to[i]);
 	free(p.to);
-	subject_clear(&s);
+	store_clear(&s);
 	app_close();
 	return rc;
 }
@@ -441,8 +441,8 @@ cli_files(int argc, char **argv)
 		app_close();
 		return 1;
 	}
-	if ((n = store_files_of_subject(s.id, &list)) < 0) {
-		subject_clear(&s);
+	if ((n = store_file_list_of_subject(s.id, &list)) < 0) {
+		store_clear(&s);
 		app_close();
 		return 1;
 	}
@@ -461,8 +461,8 @@ cli_files(int argc, char **argv)
 		print_name(list[i].name);
 		putchar('\n');
 	}
-	pubfiles_free(list, n);
-	subject_clear(&s);
+	store_free(list, n);
+	store_clear(&s);
 	app_close();
 	return 0;
 }
@@ -502,7 +502,7 @@ cli_unpublish(int argc, char **argv)
 		printf("unpublished file %lld\n", id);
 		rc = 0;
 	}
-	pubfile_clear(&f);
+	store_clear(&f);
 done:
 	app_close();
 	return rc;

@@ -26,7 +26,7 @@ user_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct admin_user *list;
+	struct user_row *list;
 	const char *q = NULL;
 	int c, n, i;
 
@@ -51,7 +51,7 @@ user_list(int argc, char **argv)
 		    argv[optind]);
 	if (app_open() == -1)
 		return 1;
-	if ((n = store_admin_users(q, 1000000, 0, &list)) < 0) {
+	if ((n = store_user_list(q, 1000000, 0, &list)) < 0) {
 		fprintf(stderr, "kluis user: cannot list the accounts\n");
 		app_close();
 		return 1;
@@ -68,7 +68,7 @@ user_list(int argc, char **argv)
 		    u->disabled ? "disabled " : "",
 		    admin_locked(u->email) ? "locked" : "");
 	}
-	admin_users_free(list, n);
+	store_free(list, n);
 	app_close();
 	return 0;
 }
@@ -104,7 +104,7 @@ user_action(const char *what, int argc, char **argv)
 		    strcmp(what, "disable") == 0 ? "disabled, sessions ended" :
 		    "enabled");
 	}
-	user_clear(&u);
+	store_clear(&u);
 	app_close();
 	return rc == -1 ? 1 : 0;
 }

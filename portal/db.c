@@ -175,19 +175,15 @@ db_open(const char *path)
 int
 db_ping(void)
 {
-	sqlite3_stmt *st = db_prepare("SELECT count(*) FROM sqlite_master");
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	rc = db_step(st) == SQLITE_ROW ? 0 : -1;
-	db_done(st);
-	return rc;
+	return db_value(db_query("SELECT count(*) FROM sqlite_master"), -1) < 0 ?
+	    -1 : 0;
 }
 
 /*
  * db_prepare: the cached prepared statement for SQL, a string literal.
- * Returns NULL if the connection or the SQL is broken. Hand it back with
+ * Returns NULL when this thread's connection cannot be opened (logged);
+ * every db_* function below takes that NULL and fails. SQL that does not
+ * prepare is a bug in the program: fatal. Hand the statement back with
  * db_done() once the rows are read.
  */
 sqlite3_stmt *
@@ -238,42 +234,80 @@ param(sqlite3_stmt *st, const char *name)
 void
 db_bind_int(sqlite3_stmt *st, const char *name, int64_t v)
 {
-	sqlite3_bind_int64(st, param(st, name), v);
+	if (st != NULL)
+		sqlite3_bind_int64(st, param(st, name), v);
 }
 
+/* db_bind_text: S, or SQL NULL when S is NULL. */
 void
 db_bind_text(sqlite3_stmt *st, const char *name, const char *s)
 {
-	int i = param(st, name);
-
+	if (st == NULL)
+		return;
 	if (s == NULL)
-		sqlite3_bind_null(st, i);
+		sqlite3_bind_null(st, param(st, name));
 	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, param(st, name), s, -1, SQLITE_TRANSIENT);
 }
 
+/* db_bind_blob: N bytes at P, or SQL NULL when P is NULL. */
 void
 db_bind_blob(sqlite3_stmt *st, const char *name, const void *p, size_t n)
 {
-	int i = param(st, name);
-
+	if (st == NULL)
+		return;
 	if (p == NULL)
-		sqlite3_bind_null(st, i);
+		sqlite3_bind_null(st, param(st, name));
 	else
-		sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, param(st, name), p, (int)n,
+		    SQLITE_TRANSIENT);
 }
 
 void
 db_bind_null(sqlite3_stmt *st, const char *name)
 {
-	sqlite3_bind_null(st, param(st, name));
+	if (st != NULL)
+		sqlite3_bind_null(st, param(st, name));
+}
+
+/*
+ * db_prepare_bound: db_prepare(SQL) with the BINDS (ended by a NULL name)
+ * bound; what db_query(sql, DB_INT(...), ...) expands to. NULL as
+ * db_prepare.
+ */
+sqlite3_stmt *
+db_prepare_bound(const char *sql, const struct db_bind *b)
+{
+	sqlite3_stmt *st = db_prepare(sql);
+
+	for (; st != NULL && b->name != NULL; b++) {
+		switch (b->type) {
+		case DB_BIND_INT:
+			db_bind_int(st, b->name, b->i);
+			break;
+		case DB_BIND_TEXT:
+			db_bind_text(st, b->name, b->p);
+			break;
+		case DB_BIND_BLOB:
+			db_bind_blob(st, b->name, b->p, b->n);
+			break;
+		default:
+			db_bind_null(st, b->name);
+			break;
+		}
+	}
+	return st;
 }
 
 /* db_step: sqlite3_step, logging real errors; SQLITE_ROW, SQLITE_DONE or an error. */
 int
 db_step(sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc;
+
+	if (st == NULL)
+		return SQLITE_ERROR;
+	rc = sqlite3_step(st);
 
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		logmsg("db: \"%s\": %s", sqlite3_sql(st),
@@ -291,21 +325,183 @@ db_run(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* db_changes: rows changed by the last statement on this thread. */
+/* db_changed: db_run, then the number of rows it changed; -1 on error. */
 int
-db_changes(void)
+db_changed(sqlite3_stmt *st)
 {
-	struct conn *c = db_conn();
-
-	return c ? sqlite3_changes(c->db) : 0;
+	if (db_run(st) == -1)
+		return -1;
+	return sqlite3_changes(sqlite3_db_handle(st));
 }
 
+/*
+ * db_insert: db_run an INSERT. The new row's id, -2 when a constraint
+ * refused the row (a duplicate), -1 on another error.
+ */
 int64_t
-db_last_id(void)
+db_insert(sqlite3_stmt *st)
 {
-	struct conn *c = db_conn();
+	int rc = db_step(st);
 
-	return c ? sqlite3_last_insert_rowid(c->db) : 0;
+	db_done(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return -2;
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+}
+
+/*
+ * db_value: column 0 of the first row of ST as an integer, NONE when there
+ * is no row, -1 on error. The statement runs to its end (an UPDATE or
+ * DELETE ... RETURNING is complete).
+ */
+int64_t
+db_value(sqlite3_stmt *st, int64_t none)
+{
+	int64_t v = none;
+	int rc;
+
+	if ((rc = db_step(st)) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	while (rc == SQLITE_ROW)
+		rc = db_step(st);
+	db_done(st);
+	return rc == SQLITE_DONE ? v : -1;
+}
+
+/* Read the columns of ST from *COL on into the fields COLS describes in P. */
+static void
+read_cols(sqlite3_stmt *st, int *col, char *p, const struct db_col *c)
+{
+	for (; c->type != DB_C_END; c++) {
+		char *f = p + c->off;
+		const unsigned char *t;
+
+		switch (c->type) {
+		case DB_C_INT:
+			*(int *)f = sqlite3_column_int(st, (*col)++);
+			break;
+		case DB_C_I64:
+			*(int64_t *)f = sqlite3_column_int64(st, (*col)++);
+			break;
+		case DB_C_TEXT:
+			*(char **)f = db_text(st, (*col)++);
+			break;
+		case DB_C_BLOB:
+			*(uint8_t **)f = db_blob(st, (*col)++,
+			    (size_t *)(p + c->aux));
+			break;
+		case DB_C_CHARS:
+			t = sqlite3_column_text(st, (*col)++);
+			snprintf(f, c->aux, "%s", t ? (const char *)t : "");
+			break;
+		case DB_C_NEST:
+			read_cols(st, col, f, c->sub);
+			break;
+		}
+	}
+}
+
+/* Free (after wiping) the strings and bytes of the fields COLS describes in P. */
+static void
+clear_cols(char *p, const struct db_col *c)
+{
+	for (; c->type != DB_C_END; c++) {
+		char **f = (char **)(p + c->off);
+
+		if (c->type == DB_C_NEST)
+			clear_cols(p + c->off, c->sub);
+		else if (c->type == DB_C_TEXT && *f != NULL) {
+			explicit_bzero(*f, strlen(*f));
+			free(*f);
+		} else if (c->type == DB_C_BLOB && *f != NULL) {
+			explicit_bzero(*f, *(size_t *)(p + c->aux));
+			free(*f);
+		}
+	}
+}
+
+/*
+ * db_row: the first row of ST read into OUT (SIZE bytes, zeroed first), one
+ * column after the other into the fields COLS names. 0, or -1 when there is
+ * no row or on error (OUT stays zeroed). The statement runs to its end (an
+ * UPDATE or DELETE ... RETURNING is complete).
+ */
+int
+db_row(sqlite3_stmt *st, void *out, size_t size, const struct db_col *cols)
+{
+	int rc, col = 0, found = 0;
+
+	memset(out, 0, size);
+	if ((rc = db_step(st)) == SQLITE_ROW) {
+		read_cols(st, &col, out, cols);
+		found = 1;
+	}
+	while (rc == SQLITE_ROW)
+		rc = db_step(st);
+	db_done(st);
+	return found && rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* db_clear: free what db_row read into P (SIZE bytes) by COLS, and zero it. */
+void
+db_clear(void *p, size_t size, const struct db_col *cols)
+{
+	clear_cols(p, cols);
+	memset(p, 0, size);
+}
+
+/*
+ * db_list: every row of ST, each read as db_row does into an element of
+ * SIZE bytes of a new array, stored in *LISTP (a T ** for elements of type
+ * T; caller frees the list with store_free or db_list_free). Returns the
+ * count, or -1 with *LISTP NULL.
+ */
+int
+db_list(sqlite3_stmt *st, void *listp, size_t size, const struct db_col *cols)
+{
+	char *list = NULL;
+	size_t cap = 0, k = 0;
+	int rc, col;
+
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		list = xgrow(list, k, &cap, size);
+		memset(list + k * size, 0, size);
+		col = 0;
+		read_cols(st, &col, list + k * size, cols);
+		k++;
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		db_list_free(list, (int)k, size, cols);
+		list = NULL;
+	}
+	/* Every pointer to an object has this representation: a copy, not a cast. */
+	memcpy(listp, &list, sizeof list);
+	return rc == SQLITE_DONE ? (int)k : -1;
+}
+
+/* db_list_free: free a list of N elements of SIZE bytes from db_list with COLS. */
+void
+db_list_free(void *list, int n, size_t size, const struct db_col *cols)
+{
+	char *p = list;
+	int i;
+
+	for (i = 0; i < n; i++)
+		clear_cols(p + (size_t)i * size, cols);
+	free(list);
+}
+
+/* db_texts: column 0 of every row of ST as strings in *LIST (caller strv_free()s); the count, or -1. */
+int
+db_texts(sqlite3_stmt *st, char ***list)
+{
+	static const struct db_col text[] = { { DB_C_TEXT, 0, 0, NULL },
+	    DB_COL_END };
+
+	return db_list(st, list, sizeof **list, text);
 }
 
 /* db_text: column I as a fresh string (NULL stays NULL); caller frees. */
@@ -315,6 +511,46 @@ db_text(sqlite3_stmt *st, int i)
 	const unsigned char *s = sqlite3_column_text(st, i);
 
 	return s ? xstrdup((const char *)s) : NULL;
+}
+
+/*
+ * db_blob: column I as fresh bytes with *LEN their number, or NULL (and
+ * *LEN 0) for SQL NULL; caller frees.
+ */
+uint8_t *
+db_blob(sqlite3_stmt *st, int i, size_t *len)
+{
+	const void *p = sqlite3_column_blob(st, i);
+	uint8_t *copy;
+
+	*len = (size_t)sqlite3_column_bytes(st, i);
+	if (p == NULL && sqlite3_column_type(st, i) == SQLITE_NULL) {
+		*len = 0;
+		return NULL;
+	}
+	copy = xmalloc(*len);
+	if (*len)
+		memcpy(copy, p, *len);
+	return copy;
+}
+
+/*
+ * db_like: a LIKE pattern (used with ESCAPE '\') that matches S anywhere,
+ * LIKE's own wildcards in S taken literally. Caller frees.
+ */
+char *
+db_like(const char *s)
+{
+	struct buf b = { 0 };
+
+	buf_putc(&b, '%');
+	for (; s != NULL && *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, *s);
+	}
+	buf_putc(&b, '%');
+	return buf_steal(&b);
 }
 
 /*

@@ -557,7 +557,7 @@ upload_admin(struct req *r, int csrf)
 	if (s.stage == STAGE_IN && (!csrf || session_csrf_ok(&s,
 	    http_field(r, "csrf"))) && store_user_by_id(s.user_id, &u) == 0) {
 		ok = u.is_admin && !u.disabled;
-		user_clear(&u);
+		store_clear(&u);
 	}
 	session_clear(&s);
 	return ok;
@@ -826,7 +826,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(r->args[0]);
 	free(r->args[1]);
 	session_clear(&r->sess);
-	user_clear(&r->user);
+	store_clear(&r->user);
 	free(r);
 	*con_cls = NULL;
 }

@@ -330,8 +330,7 @@ mail_deliver(void)
 			    (long long)m.id, m.attempts + 1, err);
 			store_mail_failed(m.id, now_unix() + delay, err);
 		}
-		free(m.rcpt);
-		free(m.sealed);
+		store_clear(&m);
 	}
 	return sent;
 }
@@ -349,7 +348,8 @@ mail_loop(void *arg)
 		forgot_run();	/* may queue reset links: before delivery */
 		mail_deliver();
 		if (now_unix() - last_house >= 60) {
-			store_housekeeping(cfg.session_idle, cfg.session_max);
+			store_session_expire(cfg.session_idle, cfg.session_max);
+			store_throttle_expire();
 			last_house = now_unix();
 		}
 		pthread_mutex_lock(&mail_mtx);

@@ -35,9 +35,9 @@ account_form(struct req *r, unsigned status, const char *error, int64_t wait)
 	struct device *devs;
 	int n, i, codes;
 
-	if ((n = store_devices(r->user.id, &devs)) < 0 ||
+	if ((n = store_device_list(r->user.id, &devs)) < 0 ||
 	    (codes = store_recovery_count(r->user.id)) < 0) {
-		devices_free(devs, n < 0 ? 0 : n);
+		store_free(devs, n < 0 ? 0 : n);
 		tv_free(v);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
@@ -50,7 +50,7 @@ account_form(struct req *r, unsigned status, const char *error, int64_t wait)
 		if (n > 1)
 			tv_set(item, "removable", "1");
 	}
-	devices_free(devs, n);
+	store_free(devs, n);
 	if (n == 1)
 		tv_set(v, "only_one", "1");
 	tv_setf(v, "codes", "%d", codes);
@@ -178,7 +178,7 @@ page_account_remove(struct req *r)
 	if (url_device(r, &d) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	ret = remove_form(r, &d, MHD_HTTP_OK, NULL, 0);
-	device_clear(&d);
+	store_clear(&d);
 	return ret;
 }
 
@@ -201,26 +201,26 @@ page_account_remove_post(struct req *r)
 	if ((n = store_device_count(r->user.id)) <= 1) {
 		ret = remove_form(r, &d, n < 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR :
 		    MHD_HTTP_CONFLICT, n < 0 ? "err.internal" : "account.last", 0);
-		device_clear(&d);
+		store_clear(&d);
 		return ret;
 	}
 	err = login_device_code(r, &status, &wait, &name);
 	if (err != NULL) {
 		ret = remove_form(r, &d, status, *err ? err : "err.internal",
 		    wait);
-		device_clear(&d);
+		store_clear(&d);
 		return ret;
 	}
 	free(name);
 	if (store_device_remove(r->user.id, d.id) == -1) {
 		/* Another request removed the other phone meanwhile. */
 		ret = remove_form(r, &d, MHD_HTTP_CONFLICT, "account.last", 0);
-		device_clear(&d);
+		store_clear(&d);
 		return ret;
 	}
 	store_audit(r->user.id, 0, "device.remove", r->addr, d.name);
 	recovery_mail(&r->user, "device_removed", r->addr, d.name, NULL);
-	device_clear(&d);
+	store_clear(&d);
 	return http_redirect(r, "/account?done=removed");
 }
 

@@ -68,13 +68,13 @@ int
 page_admin_users(struct req *r)
 {
 	struct tmpl_vars *v = tv_new(), *item;
-	struct admin_user *list;
+	struct user_row *list;
 	const char *q = http_query(r, "q");
 	int page = page_number(r), n, i;
 
 	if (q != NULL && strlen(q) > SEARCH_MAX)
 		q = NULL;
-	n = store_admin_users(q, USERS_PAGE + 1, (page - 1) * USERS_PAGE, &list);
+	n = store_user_list(q, USERS_PAGE + 1, (page - 1) * USERS_PAGE, &list);
 	if (n < 0) {
 		tv_free(v);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -91,7 +91,7 @@ page_admin_users(struct req *r)
 		tv_setf(v, "next_page", "%d", page + 1);
 	if (page > 1)
 		tv_setf(v, "prev_page", "%d", page - 1);
-	admin_users_free(list, n);
+	store_free(list, n);
 	if (admin_requests_vars(v) == -1) {	/* issue 5b */
 		tv_free(v);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -203,7 +203,7 @@ add_events(struct tmpl_vars *v, int64_t id)
 	char when[32];
 	int n, i;
 
-	if ((n = store_audit_query(&f, RECENT_EVENTS, 0, &rows)) < 0)
+	if ((n = store_audit_list(&f, RECENT_EVENTS, 0, &rows)) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "events");
@@ -215,7 +215,7 @@ add_events(struct tmpl_vars *v, int64_t id)
 		tv_set(item, "addr", rows[i].addr);
 		tv_set(item, "detail", rows[i].detail);
 	}
-	audit_rows_free(rows, n);
+	store_free(rows, n);
 	return 0;
 }
 
@@ -231,8 +231,8 @@ page_admin_user(struct req *r)
 
 	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-	if ((n = store_devices(u.id, &devs)) < 0) {
-		user_clear(&u);
+	if ((n = store_device_list(u.id, &devs)) < 0) {
+		store_clear(&u);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	}
@@ -254,15 +254,15 @@ page_admin_user(struct req *r)
 		time_utc(devs[i].last_used, when, sizeof when);
 		tv_set(item, "last_used", when);
 	}
-	devices_free(devs, n);
+	store_free(devs, n);
 	if (add_events(v, u.id) == -1 ||
 	    admin_user_vars(v, &u) == -1) {	/* issue 5b: grants, request */
 		tv_free(v);
-		user_clear(&u);
+		store_clear(&u);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	}
-	user_clear(&u);
+	store_clear(&u);
 	return http_page(r, MHD_HTTP_OK, "admin/user", v);
 }
 
@@ -310,11 +310,11 @@ page_admin_user_resend(struct req *r)
 		int ret = confirm_page(r, &u, "resend",
 		    u.password_temp ? "admin.confirm.resend" :
 		    "admin.confirm.resend_active", "admin.resend");
-		user_clear(&u);
+		store_clear(&u);
 		return ret;
 	}
 	id = u.id;
-	user_clear(&u);
+	store_clear(&u);
 	if (admin_resend(id, r->user.id, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
@@ -331,17 +331,17 @@ page_admin_user_disable(struct req *r)
 	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (u.id == r->user.id) {
-		user_clear(&u);
+		store_clear(&u);
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self");
 	}
 	if (!admin_confirmed(r)) {
 		int ret = confirm_page(r, &u, "disable",
 		    "admin.confirm.disable", "admin.disable");
-		user_clear(&u);
+		store_clear(&u);
 		return ret;
 	}
 	id = u.id;
-	user_clear(&u);
+	store_clear(&u);
 	if (admin_set_disabled(id, 1, r->user.id, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
@@ -358,7 +358,7 @@ page_admin_user_enable(struct req *r)
 	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	id = u.id;
-	user_clear(&u);
+	store_clear(&u);
 	if (admin_set_disabled(id, 0, r->user.id, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");

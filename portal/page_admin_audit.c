@@ -91,11 +91,11 @@ page_admin_audit(struct req *r)
 	int n, i, ne;
 
 	read_form(r, &a);
-	n = store_audit_query(&a.f, AUDIT_PAGE + 1, (a.page - 1) * AUDIT_PAGE,
+	n = store_audit_list(&a.f, AUDIT_PAGE + 1, (a.page - 1) * AUDIT_PAGE,
 	    &rows);
 	if (n < 0 || (ne = store_audit_events(&events)) < 0) {
 		if (n >= 0)
-			audit_rows_free(rows, n);
+			store_free(rows, n);
 		tv_free(v);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
@@ -135,7 +135,7 @@ page_admin_audit(struct req *r)
 		tv_setf(v, "next_page", "%d", a.page + 1);
 	if (a.page > 1)
 		tv_setf(v, "prev_page", "%d", a.page - 1);
-	audit_rows_free(rows, n);
+	store_free(rows, n);
 	buf_free(&qs);
 	return http_page(r, a.error ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_OK,
 	    "admin/audit", v);
@@ -155,7 +155,7 @@ audit_csv(struct buf *b, const struct audit_filter *f)
 	time_t t;
 	struct tm tm;
 
-	if ((n = store_audit_query(f, AUDIT_CSV_MAX, 0, &rows)) < 0)
+	if ((n = store_audit_list(f, AUDIT_CSV_MAX, 0, &rows)) < 0)
 		return -1;
 	csv_cell(b, "time_utc", 1);
 	csv_cell(b, "user", 0);
@@ -181,7 +181,7 @@ audit_csv(struct buf *b, const struct audit_filter *f)
 		csv_cell(b, num, 0);
 		csv_end(b);
 	}
-	audit_rows_free(rows, n);
+	store_free(rows, n);
 	return n;
 }
 

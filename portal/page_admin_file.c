@@ -120,20 +120,20 @@ page_admin_upload(struct req *r)
 	if (!subject_code_ok(code) || store_subject_get(code, &s) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (u == NULL || !u->started) {
-		subject_clear(&s);
+		store_clear(&s);
 		return refuse(r, code, MHD_HTTP_BAD_REQUEST,
 		    "admin.upload.no_file");
 	}
 	name = base_name(u->filename);
 	if (!subject_file_name_ok(name)) {
-		subject_clear(&s);
+		store_clear(&s);
 		return refuse(r, code, MHD_HTTP_BAD_REQUEST,
 		    "admin.upload.bad_name");
 	}
 	if ((exp = http_field(r, "expires")) != NULL && *exp != '\0') {
 		p.expires = subject_parse_date(exp);
 		if (p.expires <= now_unix()) {
-			subject_clear(&s);
+			store_clear(&s);
 			return refuse(r, code, MHD_HTTP_BAD_REQUEST,
 			    "admin.upload.bad_expires");
 		}
@@ -155,7 +155,7 @@ page_admin_upload(struct req *r)
 				goto done;
 			}
 			if (store_grant_mac(p.to[p.nto].id, s.id, mac) == -1) {
-				user_clear(&p.to[p.nto]);
+				store_clear(&p.to[p.nto]);
 				rc = refuse(r, code, MHD_HTTP_BAD_REQUEST,
 				    "admin.upload.bad_recipient");
 				goto done;
@@ -189,9 +189,9 @@ page_admin_upload(struct req *r)
 	rc = http_redirect(r, where);
 done:
 	for (i = 0; i < p.nto; i++)
-		user_clear(&p.to[i]);
+		store_clear(&p.to[i]);
 	free(p.to);
-	subject_clear(&s);
+	store_clear(&s);
 	return rc;
 }
 
@@ -220,8 +220,8 @@ page_admin_file(struct req *r)
 	if (target(r, &f) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (store_subject_by_id(f.subject_id, &s) == -1 ||
-	    (n = store_file_downloads(f.id, DOWNLOADS_SHOWN, &dl)) < 0) {
-		pubfile_clear(&f);
+	    (n = store_download_list(f.id, DOWNLOADS_SHOWN, &dl)) < 0) {
+		store_clear(&f);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	}
@@ -258,9 +258,9 @@ page_admin_file(struct req *r)
 		    (unsigned long long)dl[i].first_byte);
 		tv_set(item, "addr", dl[i].addr);
 	}
-	download_rows_free(dl, n);
-	pubfile_clear(&f);
-	subject_clear(&s);
+	store_free(dl, n);
+	store_clear(&f);
+	store_clear(&s);
 	return http_page(r, MHD_HTTP_OK, "admin/file", v);
 }
 
@@ -276,7 +276,7 @@ page_admin_file_unpublish(struct req *r)
 	if (target(r, &f) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (store_subject_by_id(f.subject_id, &s) == -1) {
-		pubfile_clear(&f);
+		store_clear(&f);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	}
@@ -290,20 +290,20 @@ page_admin_file_unpublish(struct req *r)
 		tv_set(v, "file", f.name);
 		tv_set(v, "subject", s.code);
 		tv_set(v, "button", "admin.file.unpublish");
-		pubfile_clear(&f);
-		subject_clear(&s);
+		store_clear(&f);
+		store_clear(&s);
 		return admin_confirm(r, "admin_nav_subjects", action, cancel,
 		    "admin.confirm.unpublish", v);
 	}
 	n = subjects_unpublish(f.id, r->user.id, r->addr);
-	pubfile_clear(&f);
+	store_clear(&f);
 	if (n < 0) {
-		subject_clear(&s);
+		store_clear(&s);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	}
 	snprintf(where, sizeof where, "/admin/subjects/%s?done=unpublished",
 	    s.code);
-	subject_clear(&s);
+	store_clear(&s);
 	return http_redirect(r, where);
 }

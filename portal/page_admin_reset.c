@@ -11,12 +11,12 @@
 int
 admin_requests_vars(struct tmpl_vars *v)
 {
-	struct otp_request *list;
+	struct reset_request *list;
 	struct tmpl_vars *item;
 	char when[32];
 	int n, i;
 
-	if ((n = store_otp_requests(&list)) < 0)
+	if ((n = store_reset_request_list(&list)) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "requests");
@@ -26,7 +26,7 @@ admin_requests_vars(struct tmpl_vars *v)
 		tv_set(item, "at", when);
 		tv_set(item, "addr", *list[i].addr ? list[i].addr : "-");
 	}
-	otp_requests_free(list, n);
+	store_free(list, n);
 	return 0;
 }
 
@@ -44,16 +44,16 @@ admin_user_vars(struct tmpl_vars *v, const struct user *u)
 	int64_t at;
 	int n, m, i, j;
 
-	if ((at = store_otp_request_of(u->id)) < 0)
+	if ((at = store_reset_request_of(u->id)) < 0)
 		return -1;
 	if (at > 0) {
 		time_utc(at, when, sizeof when);
 		tv_set(v, "request_at", when);
 	}
-	if ((n = store_subjects_of_user(u->id, &mine)) < 0)
+	if ((n = store_subject_list_of_user(u->id, &mine)) < 0)
 		return -1;
-	if ((m = store_subjects(&all)) < 0) {
-		subjects_free(mine, n);
+	if ((m = store_subject_list(&all)) < 0) {
+		store_free(mine, n);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -72,8 +72,8 @@ admin_user_vars(struct tmpl_vars *v, const struct user *u)
 		tv_set(item, "code", all[j].code);
 		tv_set(item, "title", all[j].title);
 	}
-	subjects_free(mine, n);
-	subjects_free(all, m);
+	store_free(mine, n);
+	store_free(all, m);
 	return 0;
 }
 
@@ -93,7 +93,7 @@ page_admin_user_reset_otp(struct req *r)
 	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (u.id == r->user.id) {
-		user_clear(&u);
+		store_clear(&u);
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self_reset");
 	}
 	if (!admin_confirmed(r)) {
@@ -107,7 +107,7 @@ page_admin_user_reset_otp(struct req *r)
 		tv_set(v, "button", "admin.reset_otp");
 		tv_set(v, "keep_option", "1");
 		tv_setf(v, "id", "%lld", (long long)u.id);
-		user_clear(&u);
+		store_clear(&u);
 		return admin_confirm(r, "admin_nav_users", action, cancel,
 		    "admin.confirm.reset_otp", v);
 	}
@@ -115,7 +115,7 @@ page_admin_user_reset_otp(struct req *r)
 	rc = recovery_reset_otp(&u, r->user.id, r->addr, keep ? 0 : 1, 1);
 	rc = rc == 0 ? admin_back_user(r, u.id, "reset") : http_error(r,
 	    MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
-	user_clear(&u);
+	store_clear(&u);
 	return rc;
 }
 
@@ -128,8 +128,8 @@ page_admin_user_refuse(struct req *r)
 
 	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-	if ((n = store_otp_request_delete(u.id)) <= 0) {
-		user_clear(&u);
+	if ((n = store_reset_request_delete(u.id)) <= 0) {
+		store_clear(&u);
 		return http_error(r, n == 0 ? MHD_HTTP_CONFLICT :
 		    MHD_HTTP_INTERNAL_SERVER_ERROR, n == 0 ?
 		    "admin.request.none" : "err.internal");
@@ -137,7 +137,7 @@ page_admin_user_refuse(struct req *r)
 	store_audit(u.id, r->user.id, "otp.request.refuse", r->addr, "");
 	recovery_mail(&u, "otp_reset_refused", NULL, NULL, NULL);
 	rc = admin_back_user(r, u.id, "refused");
-	user_clear(&u);
+	store_clear(&u);
 	return rc;
 }
 
@@ -155,7 +155,7 @@ page_admin_user_grant(struct req *r)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (code == NULL || !subject_code_ok(code) ||
 	    store_subject_get(code, &s) == -1) {
-		user_clear(&u);
+		store_clear(&u);
 		return http_error(r, MHD_HTTP_BAD_REQUEST,
 		    "admin.grant.no_subject");
 	}
@@ -168,7 +168,7 @@ page_admin_user_grant(struct req *r)
 		    "err.internal");
 	else
 		rc = admin_back_user(r, u.id, "granted");
-	user_clear(&u);
-	subject_clear(&s);
+	store_clear(&u);
+	store_clear(&s);
 	return rc;
 }

@@ -57,7 +57,7 @@ subjects_page(struct req *r, unsigned status, const char *error)
 	const char *f;
 	int n, i;
 
-	if ((n = store_subjects(&list)) < 0) {
+	if ((n = store_subject_list(&list)) < 0) {
 		tv_free(v);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
@@ -70,7 +70,7 @@ subjects_page(struct req *r, unsigned status, const char *error)
 		tv_setf(item, "grants", "%lld", (long long)list[i].ngrants);
 		tv_setf(item, "files", "%lld", (long long)list[i].nfiles);
 	}
-	subjects_free(list, n);
+	store_free(list, n);
 	if (error != NULL) {
 		tv_set(v, "error", error);
 		if ((f = http_field(r, "code")) != NULL && strlen(f) <= 32)
@@ -159,7 +159,7 @@ add_grantees(struct tmpl_vars *v, const struct subject *s)
 	char when[32];
 	int n, i;
 
-	if ((n = store_grantees(s->id, &g)) < 0)
+	if ((n = store_grant_list(s->id, &g)) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "grantees");
@@ -178,7 +178,7 @@ add_grantees(struct tmpl_vars *v, const struct subject *s)
 		tv_setf(item, "uid", "%lld", (long long)g[i].user_id);
 		tv_set(item, "email", g[i].email);
 	}
-	grantees_free(g, n);
+	store_free(g, n);
 	return n;
 }
 
@@ -191,7 +191,7 @@ add_files(struct tmpl_vars *v, const struct subject *s, const char *lang)
 	int64_t now = now_unix();
 	int n, i;
 
-	if ((n = store_files_of_subject(s->id, &f)) < 0)
+	if ((n = store_file_list_of_subject(s->id, &f)) < 0)
 		return -1;
 	for (i = 0; i < n && i < FILES_LIST_MAX; i++) {
 		item = tv_add(v, "files");
@@ -214,7 +214,7 @@ add_files(struct tmpl_vars *v, const struct subject *s, const char *lang)
 			tv_set(item, "live", "1");
 		}
 	}
-	pubfiles_free(f, n);
+	store_free(f, n);
 	return n;
 }
 
@@ -248,12 +248,12 @@ admin_subject_page(struct req *r, const char *code, unsigned status,
 		tv_set(v, "error", error);
 	http_notice(r, v, "done", done_keys);
 	if (add_grantees(v, &s) < 0 || add_files(v, &s, r->lang) < 0) {
-		subject_clear(&s);
+		store_clear(&s);
 		tv_free(v);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	}
-	subject_clear(&s);
+	store_clear(&s);
 	return http_page(r, status, "admin/subject", v);
 }
 
@@ -291,7 +291,7 @@ page_admin_subject_edit(struct req *r)
 	if ((bad = check_text(title, desc)) != NULL) {
 		free(title);
 		free(desc);
-		subject_clear(&s);
+		store_clear(&s);
 		return admin_subject_page(r, r->args[0],
 		    MHD_HTTP_BAD_REQUEST, bad, NULL);
 	}
@@ -301,12 +301,12 @@ page_admin_subject_edit(struct req *r)
 	free(title);
 	free(desc);
 	if (rc == -1) {
-		subject_clear(&s);
+		store_clear(&s);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	}
 	rc = back(r, s.code, "edited");
-	subject_clear(&s);
+	store_clear(&s);
 	return rc;
 }
 
@@ -358,7 +358,7 @@ page_admin_subject_grant(struct req *r)
 		bad = "admin.grant.no_user";
 	else {
 		bad = grant(r, &u, &s, 0, &status);
-		user_clear(&u);
+		store_clear(&u);
 	}
 	free(email);
 	if (bad != NULL) {
@@ -367,11 +367,11 @@ page_admin_subject_grant(struct req *r)
 
 		if (e != NULL && strlen(e) <= 254)
 			tv_set(v, "grant_email", e);
-		subject_clear(&s);
+		store_clear(&s);
 		return admin_subject_page(r, r->args[0], status, bad, v);
 	}
 	rc = back(r, s.code, "granted");
-	subject_clear(&s);
+	store_clear(&s);
 	return rc;
 }
 
@@ -388,7 +388,7 @@ grant_target(struct req *r, struct subject *s, struct user *u)
 	if (*end != '\0' || id <= 0 || target(r, s) == -1)
 		return -1;
 	if (store_user_by_id((int64_t)id, u) == -1) {
-		subject_clear(s);
+		store_clear(s);
 		return -1;
 	}
 	return 0;
@@ -407,13 +407,13 @@ page_admin_grant_resend(struct req *r)
 	if (grant_target(r, &s, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	bad = grant(r, &u, &s, 1, &status);
-	user_clear(&u);
+	store_clear(&u);
 	if (bad != NULL) {
-		subject_clear(&s);
+		store_clear(&s);
 		return http_error(r, status, bad);
 	}
 	rc = back(r, s.code, "resent");
-	subject_clear(&s);
+	store_clear(&s);
 	return rc;
 }
 
@@ -437,20 +437,20 @@ page_admin_grant_revoke(struct req *r)
 		tv_set(v, "email", u.email);
 		tv_set(v, "subject", s.code);
 		tv_set(v, "button", "admin.grant.revoke");
-		user_clear(&u);
-		subject_clear(&s);
+		store_clear(&u);
+		store_clear(&s);
 		return admin_confirm(r, "admin_nav_subjects", action, cancel,
 		    "admin.confirm.revoke", v);
 	}
 	n = subjects_revoke(&u, &s, r->user.id, r->addr);
-	user_clear(&u);
+	store_clear(&u);
 	if (n <= 0) {
-		subject_clear(&s);
+		store_clear(&s);
 		return http_error(r, n == 0 ? MHD_HTTP_NOT_FOUND :
 		    MHD_HTTP_INTERNAL_SERVER_ERROR, n == 0 ? "err.notfound" :
 		    "err.internal");
 	}
 	n = back(r, s.code, "revoked");
-	subject_clear(&s);
+	store_clear(&s);
 	return n;
 }

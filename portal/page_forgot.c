@@ -33,7 +33,7 @@ send_link(const struct user *u, const char *addr)
 	if ((token = crypto_token(TOKEN_BYTES)) == NULL)
 		return;
 	crypto_mac("reset", token, strlen(token), h);
-	if (store_reset_put(u->id, h, now_unix() + cfg.reset_ttl, addr) == 0) {
+	if (store_reset_link_put(u->id, h, now_unix() + cfg.reset_ttl, addr) == 0) {
 		link = xasprintf("%s/reset?token=%s", cfg.public_url, token);
 		recovery_mail(u, "reset_link", addr, NULL, link);
 		store_audit(u->id, 0, "reset.mail", addr, "");
@@ -51,29 +51,27 @@ send_link(const struct user *u, const char *addr)
 void
 forgot_run(void)
 {
+	struct forgot_request f;
 	struct user u;
-	uint8_t *sealed, *email;
-	size_t len, elen;
-	char addr[48];
-	int throttled;
+	uint8_t *email;
+	size_t elen;
 
-	while (store_forgot_take(&sealed, &len, addr, sizeof addr,
-	    &throttled) == 1) {
-		email = crypto_open(sealed, len, &elen);
-		free(sealed);
+	while (store_reset_forgot_take(&f) == 1) {
+		email = crypto_open(f.sealed, f.sealed_len, &elen);
+		store_clear(&f);
 		if (email == NULL)
 			continue;
 		if (store_user_by_email((const char *)email, &u) == 0) {
-			if (throttled)
-				store_audit(u.id, 0, "reset.throttled", addr, "");
+			if (f.throttled)
+				store_audit(u.id, 0, "reset.throttled", f.addr, "");
 			else if (u.disabled)
-				store_audit(u.id, 0, "reset.refused", addr,
+				store_audit(u.id, 0, "reset.refused", f.addr,
 				    "disabled");
 			else
-				send_link(&u, addr);
-			user_clear(&u);
+				send_link(&u, f.addr);
+			store_clear(&u);
 		} else
-			store_audit(0, 0, "reset.unknown", addr, "");
+			store_audit(0, 0, "reset.unknown", f.addr, "");
 		explicit_bzero(email, elen);
 		free(email);
 	}
@@ -105,7 +103,7 @@ page_forgot_post(struct req *r)
 	throttled = throttle_wait("forgot", email, NULL) > 0;
 	throttle_fail("forgot", email, r->addr);
 	sealed = crypto_seal(email, strlen(email), &len);
-	if (sealed == NULL || store_forgot_add(sealed, len, r->addr,
+	if (sealed == NULL || store_reset_forgot_add(sealed, len, r->addr,
 	    throttled) == -1)
 		logmsg("forgot: could not queue a request");
 	else
@@ -181,25 +179,25 @@ page_reset_post(struct req *r)
 		uid = -1;
 	else {
 		crypto_mac("reset", t, strlen(t), h);
-		uid = store_reset_take(h);
+		uid = store_reset_link_take(h);
 	}
 	if (uid <= 0 || store_user_by_id(uid, &u) == -1 || u.disabled) {
 		throttle_fail("reset", NULL, r->addr);
 		store_audit(uid > 0 ? uid : 0, 0, "reset.bad_token", r->addr, "");
-		user_clear(&u);
+		store_clear(&u);
 		return reset_form(r, MHD_HTTP_BAD_REQUEST, NULL, "reset.bad", 0);
 	}
 	store_audit(u.id, 0, "reset.link", r->addr, "");
 	if (cfg.reset_reenrols) {
 		if (recovery_reset_otp(&u, 0, r->addr, 2, 1) == -1) {
-			user_clear(&u);
+			store_clear(&u);
 			return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			    "err.internal");
 		}
 		ret = http_advance(r, u.id, STAGE_ENROL);
 	} else
 		ret = http_advance(r, u.id, STAGE_RESET);
-	user_clear(&u);
+	store_clear(&u);
 	return ret;
 }
 
@@ -255,7 +253,7 @@ page_reset_request_post(struct req *r)
 	struct tmpl_vars *v;
 	struct user admin = { 0 };
 
-	if (store_otp_request_put(r->user.id, r->addr) == -1)
+	if (store_reset_request_put(r->user.id, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	store_audit(r->user.id, 0, "otp.reset_request", r->addr, "");
 	recovery_mail(&r->user, "otp_reset_requested", r->addr, NULL, NULL);
@@ -263,7 +261,7 @@ page_reset_request_post(struct req *r)
 	if (store_user_by_email(cfg.admin_email, &admin) == 0 && !admin.disabled)
 		recovery_mail(&admin, "otp_reset_request_admin", r->addr,
 		    r->user.email, NULL);
-	user_clear(&admin);
+	store_clear(&admin);
 	http_end_session(r);
 	v = tv_new();
 	return http_page(r, MHD_HTTP_OK, "reset_requested", v);

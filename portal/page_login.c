@@ -79,14 +79,14 @@ page_login_post(struct req *r)
 		throttle_fail("pw", email, r->addr);
 		store_audit(found ? u.id : 0, 0, "login.fail", r->addr,
 		    found ? "password" : "unknown account");
-		user_clear(&u);
+		store_clear(&u);
 		free(email);
 		return login_form(r, MHD_HTTP_UNAUTHORIZED, "login.bad", 0);
 	}
 	throttle_ok("pw", email);
 	free(email);
 	if ((ndev = store_device_count(u.id)) < 0) {
-		user_clear(&u);
+		store_clear(&u);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
 	/*
@@ -97,7 +97,7 @@ page_login_post(struct req *r)
 	store_audit(u.id, 0, "login.password", r->addr, "");
 	lang_login(r, &u);	/* issue 5: the user's own language */
 	ret = http_advance(r, u.id, stage);
-	user_clear(&u);
+	store_clear(&u);
 	return ret;
 }
 
@@ -388,7 +388,7 @@ login_new_password(struct req *r, const char *same, const char *event,
 	    store_user_set_password(r->user.id, hash, 0) == -1)
 		return "err.internal";
 	explicit_bzero(hash, sizeof hash);
-	store_sessions_end_user(r->user.id, r->sess.hash);
+	store_session_end_user(r->user.id, r->sess.hash);
 	store_audit(r->user.id, 0, event, r->addr, detail);
 	return NULL;
 }
@@ -422,8 +422,8 @@ login_device_list(struct req *r, struct tmpl_vars *v)
 	const char *chosen = http_field(r, "device");
 	int n, i;
 
-	if ((n = store_devices(r->user.id, &devs)) <= 1) {
-		devices_free(devs, n < 0 ? 0 : n);
+	if ((n = store_device_list(r->user.id, &devs)) <= 1) {
+		store_free(devs, n < 0 ? 0 : n);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -434,7 +434,7 @@ login_device_list(struct req *r, struct tmpl_vars *v)
 		    strtoll(chosen, NULL, 10) == devs[i].id))
 			tv_set(item, "checked", "1");
 	}
-	devices_free(devs, n);
+	store_free(devs, n);
 }
 
 static int
@@ -473,10 +473,10 @@ login_device_code(struct req *r, unsigned *status, int64_t *wait,
 
 	*wait = 0;
 	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-	if ((n = store_devices(r->user.id, &devs)) < 0)
+	if ((n = store_device_list(r->user.id, &devs)) < 0)
 		return "err.internal";
 	if (n == 0) {
-		devices_free(devs, n);
+		store_free(devs, n);
 		return "";
 	}
 	if (chosen == NULL && n == 1)
@@ -485,14 +485,14 @@ login_device_code(struct req *r, unsigned *status, int64_t *wait,
 		if (strtoll(chosen, NULL, 10) == devs[i].id)
 			d = &devs[i];
 	if (d == NULL) {
-		devices_free(devs, n);
+		store_free(devs, n);
 		*status = MHD_HTTP_BAD_REQUEST;
 		return "otp.choose";
 	}
 	if ((secret = crypto_open(d->sealed, d->sealed_len, &len)) == NULL ||
 	    len != TOTP_SECRET_LEN) {
 		free(secret);
-		devices_free(devs, n);
+		store_free(devs, n);
 		return "err.internal";
 	}
 	err = check_code(r, secret, d->last_step, &step, status, wait);
@@ -510,7 +510,7 @@ login_device_code(struct req *r, unsigned *status, int64_t *wait,
 		if (device_name != NULL)
 			*device_name = xstrdup(d->name);
 	}
-	devices_free(devs, n);
+	store_free(devs, n);
 	return err;
 }
 

@@ -38,7 +38,7 @@ subject_home(struct req *r, struct tmpl_vars *v)
 	struct tmpl_vars *item;
 	int n, i;
 
-	if ((n = store_subjects_of_user(r->user.id, &list)) < 0)
+	if ((n = store_subject_list_of_user(r->user.id, &list)) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "subjects");
@@ -51,7 +51,7 @@ subject_home(struct req *r, struct tmpl_vars *v)
 		tv_set(item, "unlocked", store_unlock_until(r->sess.hash,
 		    list[i].id) > now_unix() ? "1" : "");
 	}
-	subjects_free(list, n);
+	store_free(list, n);
 	return 0;
 }
 
@@ -69,7 +69,7 @@ granted_subject(struct req *r, struct subject *s)
 	    store_subject_get(r->args[0], s) == -1)
 		return -1;
 	if (store_grant_mac(r->user.id, s->id, mac) == -1) {
-		subject_clear(s);
+		store_clear(s);
 		return -1;
 	}
 	return 0;
@@ -90,15 +90,15 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 	tv_set(v, "description", s->description);
 	until = store_unlock_until(r->sess.hash, s->id);
 	if (until <= now) {
-		subject_clear(s);
+		store_clear(s);
 		return http_form(r, status, "subject", v, error, wait);
 	}
 	tv_set(v, "unlocked", "1");
 	fmt_time(until, "%H:%M", buf, sizeof buf);
 	tv_set(v, "until", buf);
-	if ((n = store_files_for_user(r->user.id, s->id, now, &files)) < 0) {
+	if ((n = store_file_list_for_user(r->user.id, s->id, now, &files)) < 0) {
 		tv_free(v);
-		subject_clear(s);
+		store_clear(s);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
 	for (i = 0; i < n; i++) {
@@ -124,8 +124,8 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 		} else
 			tv_set(item, "expires", "");
 	}
-	pubfiles_free(files, n);
-	subject_clear(s);
+	store_free(files, n);
+	store_clear(s);
 	return http_form(r, status, "subject", v, error, wait);
 }
 
@@ -187,7 +187,7 @@ page_subject_unlock(struct req *r)
 	free(acct);
 	if (store_unlock_put(r->sess.hash, s.id, now_unix() +
 	    subject_unlock_time) == -1) {
-		subject_clear(&s);
+		store_clear(&s);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
 	store_audit(r->user.id, 0, "subject.unlock", r->addr, s.code);
@@ -196,7 +196,7 @@ page_subject_unlock(struct req *r)
 		int ret = http_redirect(r, to);
 
 		free(to);
-		subject_clear(&s);
+		store_clear(&s);
 		return ret;
 	}
 }
@@ -206,7 +206,7 @@ page_subject_unlock(struct req *r)
  * session fully logged in, subject granted to this user, file published to
  * them, live and not expired (all in one query), subject unlocked in this
  * session and not expired. Returns 0 with F filled (caller
- * pubfile_clear()s), 404 for a file the user may not know about, 403 for a
+ * store_clear()s), 404 for a file the user may not know about, 403 for a
  * subject that is locked.
  */
 static unsigned
@@ -221,7 +221,7 @@ file_check(struct req *r, struct pubfile *f)
 	    f) == -1)
 		return MHD_HTTP_NOT_FOUND;
 	if (f->unlocked_until <= now_unix()) {
-		pubfile_clear(f);
+		store_clear(f);
 		return MHD_HTTP_FORBIDDEN;
 	}
 	return 0;
@@ -251,7 +251,7 @@ page_file(struct req *r)
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		logmsg("download: file %lld: cannot open its content %.12s: %s",
 		    (long long)f.id, f.sha256, strerror(errno));
-		pubfile_clear(&f);
+		store_clear(&f);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
@@ -259,7 +259,7 @@ page_file(struct req *r)
 		logmsg("download: file %lld: content %.12s is not the published "
 		    "file", (long long)f.id, f.sha256);
 		close(fd);
-		pubfile_clear(&f);
+		store_clear(&f);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
 	snprintf(etag, sizeof etag, "\"%s\"", f.sha256);
@@ -276,7 +276,7 @@ page_file(struct req *r)
 		snprintf(range, sizeof range, "bytes */%llu",
 		    (unsigned long long)f.size);
 		http_add_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range);
-		pubfile_clear(&f);
+		store_clear(&f);
 		return http_error(r, MHD_HTTP_RANGE_NOT_SATISFIABLE, "file.range");
 	}
 	status = MHD_HTTP_OK;
@@ -293,6 +293,6 @@ page_file(struct req *r)
 	if (r->method == HTTP_GET)
 		store_download_add(r->user.id, f.id, status, off, len, r->addr);
 	ret = http_file(r, status, dl_mime(f.name), fd, off, len, 1);
-	pubfile_clear(&f);
+	store_clear(&f);
 	return ret;
 }

@@ -111,7 +111,7 @@ void	 logmsg(const char *, ...) PRINTF_LIKE(1, 2);
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
-void	*xgrow(void *, int n, int *cap, size_t);
+void	*xgrow(void *, size_t n, size_t *cap, size_t);
 char	*xstrdup(const char *);
 char	*xasprintf(const char *, ...) PRINTF_LIKE(1, 2);
 void	 buf_append(struct buf *, const void *, size_t);
@@ -121,6 +121,7 @@ void	 buf_printf(struct buf *, const char *, ...) PRINTF_LIKE(2, 3);
 char	*buf_steal(struct buf *);	/* caller frees; buf is reset */
 void	 buf_free(struct buf *);
 void	 buf_wipe(struct buf *);	/* zero, then free: buffers that held secrets */
+void	 strv_free(char **, int);
 int	 str_has_prefix(const char *, const char *);
 void	 str_lower(char *);
 void	 str_trim(char *);
@@ -192,14 +193,47 @@ int	 tmpl_lang_known(const char *lang);
 /* qr.c */
 char	*qr_svg(const char *text);	/* SVG markup; caller frees */
 
-/* db.c; migrations.c is generated from migrations/ */
+/* db.c: SQLite per thread, migrations, statements; migrations.c is generated from migrations/ */
 typedef struct sqlite3_stmt sqlite3_stmt;
 extern const struct migration db_migrations[];
 extern const int db_nmigrations;
+struct db_bind {			/* one bind of db_query */
+	const char	*name;		/* ":name"; NULL ends the list */
+	int		 type;
+	int64_t		 i;
+	const void	*p;
+	size_t		 n;
+};
+enum { DB_BIND_NULL, DB_BIND_INT, DB_BIND_TEXT, DB_BIND_BLOB };
+#define DB_INT(name, v)		{ (name), DB_BIND_INT, (int64_t)(v), NULL, 0 }
+#define DB_ID(name, v)		{ (name), (v) > 0 ? DB_BIND_INT : DB_BIND_NULL, \
+				  (int64_t)(v), NULL, 0 }	/* NULL unless > 0 */
+#define DB_TEXT(name, s)	{ (name), DB_BIND_TEXT, 0, (s), 0 }
+#define DB_BLOB(name, p, len)	{ (name), DB_BIND_BLOB, 0, (p), (len) }
+/*
+ * How db_row and db_list read a row: one entry per column, in order, naming
+ * the field it goes to; db_clear frees (after wiping) the TEXT and BLOB ones.
+ */
+struct db_col {
+	int		 type;
+	size_t		 off;		/* of the field */
+	size_t		 aux;		/* BLOB: offset of its size_t length; CHARS: array size */
+	const struct db_col *sub;	/* NEST: the columns of the struct at OFF */
+};
+enum { DB_C_END, DB_C_INT, DB_C_I64, DB_C_TEXT, DB_C_BLOB, DB_C_CHARS, DB_C_NEST };
+#define DB_COL(type, st, f)	{ DB_C_##type, offsetof(st, f), 0, NULL }	/* INT, I64, TEXT */
+#define DB_COL_BLOB(st, f, len)	{ DB_C_BLOB, offsetof(st, f), offsetof(st, len), NULL }
+#define DB_COL_CHARS(st, f)	{ DB_C_CHARS, offsetof(st, f), sizeof(((st *)0)->f), NULL }
+#define DB_COL_NEST(st, f, c)	{ DB_C_NEST, offsetof(st, f), 0, (c) }
+#define DB_COL_END		{ DB_C_END, 0, 0, NULL }
+/* db_query(sql literal, DB_INT(":id", id), ...): the prepared, bound statement. */
+#define db_query(sql, ...)	db_prepare_bound((sql), (const struct db_bind[]){ \
+				  __VA_ARGS__ __VA_OPT__(,) { NULL, 0, 0, NULL, 0 } })
 int	 db_open(const char *path);
 void	 db_thread_done(void);
 int	 db_ping(void);
 sqlite3_stmt *db_prepare(const char *sql);
+sqlite3_stmt *db_prepare_bound(const char *sql, const struct db_bind *);
 void	 db_done(sqlite3_stmt *);
 void	 db_bind_int(sqlite3_stmt *, const char *, int64_t);
 void	 db_bind_text(sqlite3_stmt *, const char *, const char *);
@@ -207,36 +241,69 @@ void	 db_bind_blob(sqlite3_stmt *, const char *, const void *, size_t);
 void	 db_bind_null(sqlite3_stmt *, const char *);
 int	 db_step(sqlite3_stmt *);
 int	 db_run(sqlite3_stmt *);
-int	 db_changes(void);
-int64_t	 db_last_id(void);
+int	 db_changed(sqlite3_stmt *);
+int64_t	 db_insert(sqlite3_stmt *);
+int64_t	 db_value(sqlite3_stmt *, int64_t none);
+int	 db_row(sqlite3_stmt *, void *out, size_t, const struct db_col *);
+void	 db_clear(void *, size_t, const struct db_col *);
+int	 db_list(sqlite3_stmt *, void *listp, size_t, const struct db_col *);
+void	 db_list_free(void *, int n, size_t, const struct db_col *);
 char	*db_text(sqlite3_stmt *, int);
+int	 db_texts(sqlite3_stmt *, char ***);
+uint8_t	*db_blob(sqlite3_stmt *, int, size_t *);
+char	*db_like(const char *);
 int	 db_tx(int (*)(void *), void *);
 
-/* store.c */
-#define THROTTLE_FORGET	(24 * 3600)
-void	 user_clear(struct user *);
+/*
+ * store_*.c: the SQL, one file per table or aggregate. What a store_* call
+ * read into a struct is freed with store_clear(&x); a list it returned with
+ * store_free(list, n). The struct's type picks its columns (the
+ * store_*_fields table of the file that reads it).
+ */
+#define STORE_FIELDS(p)	_Generic((p), \
+	struct user *: store_user_fields, \
+	struct user_row *: store_user_row_fields, \
+	struct device *: store_device_fields, \
+	struct forgot_request *: store_reset_forgot_fields, \
+	struct reset_request *: store_reset_request_fields, \
+	struct audit_row *: store_audit_fields, \
+	struct queued_mail *: store_mail_fields, \
+	struct subject *: store_subject_fields, \
+	struct grantee *: store_grant_fields, \
+	struct pubfile *: store_file_fields, \
+	struct download_row *: store_download_fields)
+#define store_clear(p)		db_clear((p), sizeof *(p), STORE_FIELDS(p))
+#define store_free(list, n)	db_list_free((list), (n), sizeof *(list), \
+				    STORE_FIELDS(list))
+
+/* store_user.c */
+struct user_row {			/* an account in a list */
+	struct user	 u;		/* password_hash is not filled */
+	int		 devices;
+	int64_t		 created;
+};
+extern const struct db_col store_user_fields[], store_user_row_fields[];
 int	 store_user_by_email(const char *, struct user *);
 int	 store_user_by_id(int64_t, struct user *);
 int64_t	 store_user_create(const char *email, const char *name, int admin,
 	    const char *hash);
 int	 store_user_set_password(int64_t, const char *hash, int temp);
 int64_t	 store_user_count(void);
-void	 device_clear(struct device *);
-void	 devices_free(struct device *, int);
-int	 store_devices(int64_t user_id, struct device **);
+int64_t	 store_user_created(int64_t id);
+int	 store_user_set_disabled(int64_t id, int disabled);
+int	 store_user_set_lang(int64_t id, const char *lang);
+int	 store_user_list(const char *q, int limit, int offset,
+	    struct user_row **);
+
+/* store_device.c */
+extern const struct db_col store_device_fields[];
+int	 store_device_list(int64_t user_id, struct device **);
 int	 store_device_get(int64_t user_id, int64_t id, struct device *);
 int	 store_device_count(int64_t user_id);
 int64_t	 store_device_add(int64_t user_id, const char *name, const void *,
 	    size_t, int64_t step);
 int	 store_device_use(int64_t id, int64_t step);
-void	 store_audit(int64_t user_id, int64_t actor_id, const char *event,
-	    const char *addr, const char *detail);
-int	 store_throttle_get(const char *kind, const uint8_t key[32],
-	    int64_t *failures, int64_t *last, int64_t *blocked_until);
-int	 store_throttle_fail(const char *kind, const uint8_t key[32],
-	    int allowance, int64_t first, int64_t max);
-int	 store_throttle_clear(const char *kind, const uint8_t key[32]);
-void	 store_housekeeping(int64_t idle, int64_t max);
+int	 store_device_remove(int64_t user_id, int64_t id);
 
 /* store_session.c */
 int	 store_session_get(const uint8_t hash[32], struct session *);
@@ -245,7 +312,182 @@ int	 store_session_put(const uint8_t hash[32], const struct session *,
 int	 store_session_delete(const uint8_t hash[32]);
 int	 store_session_touch(const uint8_t hash[32], int64_t now);
 int	 store_session_set_pending(const uint8_t hash[32], const void *, size_t);
-int	 store_sessions_end_user(int64_t user_id, const uint8_t *keep);
+int	 store_session_end_user(int64_t user_id, const uint8_t *keep);
+int	 store_session_expire(int64_t idle, int64_t max);
+
+/* store_throttle.c */
+int64_t	 store_throttle_until(const char *kind, const uint8_t key[32]);
+int	 store_throttle_fail(const char *kind, const uint8_t key[32],
+	    int allowance, int64_t first, int64_t max);
+int	 store_throttle_clear(const char *kind, const uint8_t key[32]);
+int	 store_throttle_expire(void);
+
+/* store_recovery.c */
+int	 store_recovery_replace(int64_t user_id, uint8_t hashes[][32], int n);
+int	 store_recovery_use(int64_t user_id, const uint8_t hash[32]);
+int	 store_recovery_count(int64_t user_id);
+
+/* store_reset.c */
+struct forgot_request {
+	uint8_t	*sealed;		/* the email, sealed */
+	size_t	 sealed_len;
+	char	 addr[48];
+	int	 throttled;
+};
+struct reset_request {			/* for an authenticator reset */
+	int64_t	 user_id;
+	char	*email;
+	int64_t	 created;
+	char	*addr;
+};
+extern const struct db_col store_reset_forgot_fields[], store_reset_request_fields[];
+int	 store_reset_link_put(int64_t user_id, const uint8_t hash[32],
+	    int64_t expires, const char *addr);
+int64_t	 store_reset_link_take(const uint8_t hash[32]);
+int	 store_reset_forgot_add(const void *, size_t, const char *addr,
+	    int throttled);
+int	 store_reset_forgot_take(struct forgot_request *);
+int	 store_reset_request_put(int64_t user_id, const char *addr);
+int	 store_reset_request_list(struct reset_request **);
+int64_t	 store_reset_request_of(int64_t user_id);
+int	 store_reset_request_delete(int64_t user_id);
+int	 store_reset_otp(int64_t user_id);
+
+/* store_audit.c */
+struct audit_filter {
+	const char	*user;		/* substring of the account's or actor's email */
+	const char	*event;		/* exact, or a prefix ending in "." */
+	int64_t		 since;		/* 0, or from (inclusive) */
+	int64_t		 until;		/* 0, or before (exclusive) */
+	int64_t		 user_id;	/* 0, or events about or by this account */
+};
+struct audit_row {
+	int64_t	 id;
+	int64_t	 at;
+	int64_t	 user_id;
+	int64_t	 actor_id;
+	char	*user_email;		/* NULL when none */
+	char	*actor_email;
+	char	*event;
+	char	*addr;
+	char	*detail;
+};
+extern const struct db_col store_audit_fields[];
+void	 store_audit(int64_t user_id, int64_t actor_id, const char *event,
+	    const char *addr, const char *detail);
+int	 store_audit_list(const struct audit_filter *, int limit, int offset,
+	    struct audit_row **);
+int	 store_audit_events(char ***);
+
+/* store_mail.c */
+struct queued_mail {
+	int64_t	 id;
+	char	*rcpt;
+	uint8_t	*sealed;
+	size_t	 sealed_len;
+	int	 attempts;
+};
+extern const struct db_col store_mail_fields[];
+int	 store_mail_add(const char *rcpt, const void *sealed, size_t len);
+int	 store_mail_claim(struct queued_mail *, int64_t lease);
+int	 store_mail_sent(int64_t id);
+int	 store_mail_failed(int64_t id, int64_t next, const char *error);
+int	 store_mail_list(void (*)(int64_t, const char *, int, int64_t,
+	    const char *));
+int	 store_mail_retry_now(void);
+
+/* store_subject.c */
+struct subject {
+	int64_t	 id;
+	char	*code;
+	char	*title;
+	char	*description;
+	int64_t	 created;
+	int64_t	 nfiles;	/* live files (for a user: visible to them) */
+	int64_t	 ngrants;
+	int	 has_new;	/* for a user: a file newer than their last download */
+};
+extern const struct db_col store_subject_fields[];
+int64_t	 store_subject_add(const char *code, const char *title, const char *desc);
+int	 store_subject_get(const char *code, struct subject *);
+int	 store_subject_by_id(int64_t, struct subject *);
+int	 store_subject_update(int64_t id, const char *title, const char *desc);
+int	 store_subject_list(struct subject **);
+int	 store_subject_list_of_user(int64_t user_id, struct subject **);
+
+/* store_grant.c */
+struct grantee {
+	int64_t	 user_id;
+	char	*email;
+	char	*name;
+	int64_t	 created;
+	int64_t	 code_set;
+	int	 disabled;
+};
+extern const struct db_col store_grant_fields[];
+int	 store_grant_put(int64_t user_id, int64_t subject_id, const uint8_t mac[32]);
+int	 store_grant_mac(int64_t user_id, int64_t subject_id, uint8_t mac[32]);
+int	 store_grant_delete(int64_t user_id, int64_t subject_id);
+int	 store_grant_emails(int64_t subject_id, char ***emails);
+int	 store_grant_list(int64_t subject_id, struct grantee **);
+
+/* store_unlock.c */
+int	 store_unlock_put(const uint8_t session[32], int64_t subject_id,
+	    int64_t until);
+int64_t	 store_unlock_until(const uint8_t session[32], int64_t subject_id);
+int	 store_unlock_drop(int64_t user_id, int64_t subject_id);
+
+/* store_file.c */
+/*
+ * STORE_FILE_VISIBLE(f): SQL true when file F is visible to user :uid: live,
+ * not expired at :now, published to every grantee or to :uid by name. The
+ * grant itself is checked by the query's joins.
+ */
+#define STORE_FILE_VISIBLE(f) \
+	f ".unpublished IS NULL AND (" f ".expires IS NULL OR " f ".expires > :now) " \
+	"AND (" f ".all_grantees = 1 OR EXISTS (SELECT 1 FROM file_recipients rc " \
+	"WHERE rc.file_id = " f ".id AND rc.user_id = :uid))"
+struct pubfile {
+	int64_t	 id;
+	int64_t	 subject_id;
+	char	 sha256[65];
+	uint64_t size;
+	char	*name;
+	int64_t	 published;
+	int64_t	 expires;	/* 0: never */
+	int64_t	 unpublished;	/* 0: live */
+	int64_t	 last_download;	/* for a user; 0: never */
+	int64_t	 downloads;	/* count, for the admin */
+	int64_t	 unlocked_until;	/* for the download check; 0: locked */
+};
+extern const struct db_col store_file_fields[];
+int64_t	 store_file_add(int64_t subject_id, const char *sha, uint64_t size,
+	    const char *name, int all, int64_t expires, int64_t by);
+int	 store_file_recipient_add(int64_t file_id, int64_t user_id);
+int	 store_file_live_sha(const char *sha);
+int	 store_file_all_grantees(int64_t file_id);
+int	 store_file_list_of_subject(int64_t subject_id, struct pubfile **);
+int	 store_file_list_for_user(int64_t user_id, int64_t subject_id,
+	    int64_t now, struct pubfile **);
+int	 store_file_for_download(int64_t user_id, const uint8_t session[32],
+	    int64_t file_id, int64_t now, struct pubfile *);
+int	 store_file_get(int64_t file_id, struct pubfile *);
+int	 store_file_unpublish(int64_t file_id);
+
+/* store_download.c */
+struct download_row {
+	int64_t	 at;
+	int64_t	 user_id;
+	char	*email;
+	int	 status;
+	uint64_t first_byte;
+	uint64_t bytes;
+	char	*addr;
+};
+extern const struct db_col store_download_fields[];
+int	 store_download_add(int64_t user_id, int64_t file_id, unsigned status,
+	    uint64_t off, uint64_t bytes, const char *addr);
+int	 store_download_list(int64_t file_id, int limit, struct download_row **);
 
 /* session.c */
 void	 session_clear(struct session *);
@@ -261,23 +503,6 @@ int	 session_csrf_ok(const struct session *, const char *);
 int64_t	 throttle_wait(const char *kind, const char *account, const char *addr);
 void	 throttle_fail(const char *kind, const char *account, const char *addr);
 void	 throttle_ok(const char *kind, const char *account);
-
-/* store_mail.c */
-struct queued_mail {
-	int64_t	 id;
-	char	*rcpt;
-	uint8_t	*sealed;
-	size_t	 sealed_len;
-	int	 attempts;
-};
-int	 store_mail_add(const char *rcpt, const void *sealed, size_t len);
-int	 store_mail_claim(struct queued_mail *, int64_t lease);
-int	 store_mail_sent(int64_t id);
-int	 store_mail_failed(int64_t id, int64_t next, const char *error);
-int64_t	 store_mail_pending(void);
-int	 store_mail_list(void (*)(int64_t, const char *, int, int64_t,
-	    const char *));
-int	 store_mail_retry_now(void);
 
 /* cli_mail.c */
 int	 cli_mail(int, char **);
@@ -344,7 +569,7 @@ struct req {
 	struct MHD_PostProcessor *pp;
 	struct field		*fields;	/* the form, in memory */
 	int			 nfields;
-	int			 fields_cap;
+	size_t			 fields_cap;
 	uint64_t		 form_bytes;	/* names and values of fields */
 	uint64_t		 body;		/* bytes of body received */
 	uint64_t		 max_body;
@@ -454,35 +679,11 @@ void	 login_pending_clear(struct req *);
 const char *login_add_device(struct req *, unsigned *status, int64_t *wait,
 	    char **name);
 
-/* store_recovery.c */
-#define RECOVERY_CODES	10
-struct otp_request {
-	int64_t	 user_id;
-	char	*email;
-	int64_t	 created;
-	char	*addr;
-};
-int	 store_recovery_replace(int64_t user_id, uint8_t hashes[][32], int n);
-int	 store_recovery_use(int64_t user_id, const uint8_t hash[32]);
-int	 store_recovery_count(int64_t user_id);
-int	 store_reset_put(int64_t user_id, const uint8_t hash[32], int64_t expires,
-	    const char *addr);
-int64_t	 store_reset_take(const uint8_t hash[32]);
-int	 store_device_remove(int64_t user_id, int64_t id);
-int	 store_otp_reset(int64_t user_id);
-int	 store_otp_request_put(int64_t user_id, const char *addr);
-int	 store_otp_requests(struct otp_request **);
-void	 otp_requests_free(struct otp_request *, int);
-
-/* store_recovery.c: "forgot" requests */
-int	 store_forgot_add(const void *, size_t, const char *addr, int throttled);
-int	 store_forgot_take(uint8_t **, size_t *, char *addr, size_t,
-	    int *throttled);
-
 /* page_forgot.c, run by the background thread */
 void	 forgot_run(void);
 
 /* recovery.c */
+#define RECOVERY_CODES	10
 int	 recovery_new_codes(int64_t user_id, char codes[][16]);
 const char *recovery_check(struct req *, unsigned *status, int64_t *wait);
 void	 recovery_mail(const struct user *, const char *name, const char *addr,
@@ -531,60 +732,6 @@ int	 dl_range(const char *, uint64_t size, uint64_t *off, uint64_t *len);
 const char *dl_mime(const char *name);
 void	 dl_size_human(uint64_t, const char *lang, char *out, size_t outlen);
 
-/* store_subject.c: subjects, grants, files, publications, downloads, unlocks */
-struct subject {
-	int64_t	 id;
-	char	*code;
-	char	*title;
-	char	*description;
-	int64_t	 created;
-	int64_t	 nfiles;	/* live files (for a user: visible to them) */
-	int64_t	 ngrants;
-	int	 has_new;	/* for a user: a file newer than their last download */
-};
-struct pubfile {
-	int64_t	 id;
-	int64_t	 subject_id;
-	char	 sha256[65];
-	uint64_t size;
-	char	*name;
-	int64_t	 published;
-	int64_t	 expires;	/* 0: never */
-	int64_t	 unpublished;	/* 0: live */
-	int64_t	 last_download;	/* for a user; 0: never */
-	int64_t	 downloads;	/* count, for the admin */
-	int64_t	 unlocked_until;	/* for the download check; 0: locked */
-};
-void	 subject_clear(struct subject *);
-void	 subjects_free(struct subject *, int);
-void	 pubfile_clear(struct pubfile *);
-void	 pubfiles_free(struct pubfile *, int);
-int64_t	 store_subject_add(const char *code, const char *title, const char *desc);
-int	 store_subject_get(const char *code, struct subject *);
-int	 store_subjects(struct subject **);
-int	 store_subjects_of_user(int64_t user_id, struct subject **);
-int	 store_grant_put(int64_t user_id, int64_t subject_id, const uint8_t mac[32]);
-int	 store_grant_mac(int64_t user_id, int64_t subject_id, uint8_t mac[32]);
-int	 store_grant_delete(int64_t user_id, int64_t subject_id);
-int	 store_grantee_emails(int64_t subject_id, char ***emails);
-int	 store_unlock_put(const uint8_t session[32], int64_t subject_id, int64_t until);
-int64_t	 store_unlock_until(const uint8_t session[32], int64_t subject_id);
-int	 store_unlocks_drop(int64_t user_id, int64_t subject_id);
-int64_t	 store_file_add(int64_t subject_id, const char *sha, uint64_t size,
-	    const char *name, int all, int64_t expires, int64_t by);
-int	 store_file_recipient(int64_t file_id, int64_t user_id);
-int	 store_file_live_sha(const char *sha);
-int	 store_files_of_subject(int64_t subject_id, struct pubfile **);
-int	 store_files_for_user(int64_t user_id, int64_t subject_id, int64_t now,
-	    struct pubfile **);
-int	 store_file_for_download(int64_t user_id, const uint8_t session[32],
-	    int64_t file_id, int64_t now, struct pubfile *);
-int	 store_file_get(int64_t file_id, struct pubfile *);
-int	 store_file_unpublish(int64_t file_id);
-int	 store_download_add(int64_t user_id, int64_t file_id, unsigned status,
-	    uint64_t off, uint64_t bytes, const char *addr);
-void	 strv_free(char **, int);
-
 /* publish.c: content-addressed files under DATA/files/ */
 struct staged {
 	char	 tmp[4096];	/* the temporary file while staged */
@@ -629,41 +776,6 @@ int	 page_subject(struct req *);
 int	 page_subject_unlock(struct req *);
 int	 page_file(struct req *);
 /* --- issue 5: admin console, language per user ------------------------- */
-
-/* store_admin.c */
-struct admin_user {
-	struct user	 u;		/* password_hash is not filled */
-	int		 devices;
-	int64_t		 created;
-};
-struct audit_filter {
-	const char	*user;		/* substring of the account's or actor's email */
-	const char	*event;		/* exact, or a prefix ending in "." */
-	int64_t		 since;		/* 0, or from (inclusive) */
-	int64_t		 until;		/* 0, or before (exclusive) */
-	int64_t		 user_id;	/* 0, or events about or by this account */
-};
-struct audit_row {
-	int64_t	 id;
-	int64_t	 at;
-	int64_t	 user_id;
-	int64_t	 actor_id;
-	char	*user_email;		/* NULL when none */
-	char	*actor_email;
-	char	*event;
-	char	*addr;
-	char	*detail;
-};
-int	 store_admin_users(const char *q, int limit, int offset,
-	    struct admin_user **);
-void	 admin_users_free(struct admin_user *, int);
-int64_t	 store_user_created(int64_t id);
-int	 store_user_set_disabled(int64_t id, int disabled);
-int	 store_user_set_lang(int64_t id, const char *lang);
-int	 store_audit_query(const struct audit_filter *, int limit, int offset,
-	    struct audit_row **);
-void	 audit_rows_free(struct audit_row *, int);
-int	 store_audit_events(char ***);
 
 /* admin.c: account actions shared by the console and the CLI */
 int64_t	 user_invite(const char *email, const char *name, int admin,
@@ -732,35 +844,6 @@ int	 subjects_revoke(const struct user *, const struct subject *,
 	    int64_t actor, const char *addr);
 int	 subjects_publish(struct publication *);
 int	 subjects_unpublish(int64_t file_id, int64_t actor, const char *addr);
-
-/* store_console.c */
-struct grantee {
-	int64_t	 user_id;
-	char	*email;
-	char	*name;
-	int64_t	 created;
-	int64_t	 code_set;
-	int	 disabled;
-};
-struct download_row {
-	int64_t	 at;
-	int64_t	 user_id;
-	char	*email;
-	int	 status;
-	uint64_t first_byte;
-	uint64_t bytes;
-	char	*addr;
-};
-int	 store_subject_by_id(int64_t, struct subject *);
-int	 store_subject_update(int64_t id, const char *title, const char *desc);
-int	 store_grantees(int64_t subject_id, struct grantee **);
-void	 grantees_free(struct grantee *, int);
-int	 store_file_is_recipient(int64_t file_id, int64_t user_id);
-int	 store_file_all_grantees(int64_t file_id);
-int	 store_file_downloads(int64_t file_id, int limit, struct download_row **);
-void	 download_rows_free(struct download_row *, int);
-int64_t	 store_otp_request_of(int64_t user_id);
-int	 store_otp_request_delete(int64_t user_id);
 
 /* page_admin_subject.c: /admin/subjects, grants */
 int	 admin_confirmed(const struct req *);

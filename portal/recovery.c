@@ -155,9 +155,9 @@ recovery_reset_otp(const struct user *u, int64_t actor, const char *addr,
 	char hash[PASSWORD_HASH_MAX], *temp = NULL;
 	int rc = 0;
 
-	if (store_otp_reset(u->id) == -1)
+	if (store_reset_otp(u->id) == -1)
 		return -1;
-	store_sessions_end_user(u->id, NULL);
+	store_session_end_user(u->id, NULL);
 	if (new_temp == 1) {
 		temp = password_temporary();
 		if (password_hash(temp, hash) == -1 ||

@@ -1,41 +1,41 @@
 /* store_session.c: the SQL of sessions, keyed by the SHA-256 of their cookie value. */
 #include <stdlib.h>
-#include <string.h>
-
-#include <sqlite3.h>
 
 #include "portal.h"
+
+struct session_row {
+	int64_t	 user_id;
+	int	 stage;
+	int64_t	 created;
+	int64_t	 last_seen;
+	uint8_t	*pending;
+	size_t	 pending_len;
+};
+
+#define F(k, f)	DB_COL(k, struct session_row, f)
+static const struct db_col session_fields[] = { F(I64, user_id), F(INT, stage),
+    F(I64, created), F(I64, last_seen),
+    DB_COL_BLOB(struct session_row, pending, pending_len), DB_COL_END };
+#undef F
 
 /* store_session_get: fill S's row fields for HASH; 0, or -1 when unknown. */
 int
 store_session_get(const uint8_t hash[32], struct session *s)
 {
-	sqlite3_stmt *st = db_prepare("SELECT user_id, stage, created, "
-	    "last_seen, pending_secret FROM sessions WHERE id_hash = :h");
-	int rc = -1;
+	struct session_row r;
 
-	if (st == NULL)
+	if (db_row(db_query("SELECT user_id, stage, created, last_seen, "
+	    "pending_secret FROM sessions WHERE id_hash = :h",
+	    DB_BLOB(":h", hash, 32)), &r, sizeof r, session_fields) == -1)
 		return -1;
-	db_bind_blob(st, ":h", hash, 32);
-	if (db_step(st) == SQLITE_ROW) {
-		const void *p = sqlite3_column_blob(st, 4);
-
-		s->user_id = sqlite3_column_int64(st, 0);
-		s->stage = sqlite3_column_int(st, 1);
-		s->created = sqlite3_column_int64(st, 2);
-		s->last_seen = sqlite3_column_int64(st, 3);
-		free(s->pending);
-		s->pending = NULL;
-		s->pending_len = 0;
-		if (p != NULL) {
-			s->pending_len = (size_t)sqlite3_column_bytes(st, 4);
-			s->pending = xmalloc(s->pending_len);
-			memcpy(s->pending, p, s->pending_len);
-		}
-		rc = 0;
-	}
-	db_done(st);
-	return rc;
+	s->user_id = r.user_id;
+	s->stage = r.stage;
+	s->created = r.created;
+	s->last_seen = r.last_seen;
+	free(s->pending);
+	s->pending = r.pending;
+	s->pending_len = r.pending_len;
+	return 0;
 }
 
 /* store_session_put: insert the row of S under HASH. 0, or -1. */
@@ -43,72 +43,53 @@ int
 store_session_put(const uint8_t hash[32], const struct session *s,
     const char *addr)
 {
-	sqlite3_stmt *st = db_prepare("INSERT INTO sessions (id_hash, user_id, "
-	    "stage, created, last_seen, pending_secret, addr) VALUES (:h, :uid, "
-	    ":stage, :created, :seen, :pending, :addr)");
-
-	if (st == NULL)
-		return -1;
-	db_bind_blob(st, ":h", hash, 32);
-	if (s->user_id > 0)
-		db_bind_int(st, ":uid", s->user_id);
-	else
-		db_bind_null(st, ":uid");
-	db_bind_int(st, ":stage", s->stage);
-	db_bind_int(st, ":created", s->created);
-	db_bind_int(st, ":seen", s->last_seen);
-	db_bind_blob(st, ":pending", s->pending, s->pending_len);
-	db_bind_text(st, ":addr", addr ? addr : "");
-	return db_run(st);
+	return db_run(db_query("INSERT INTO sessions (id_hash, user_id, stage, "
+	    "created, last_seen, pending_secret, addr) VALUES (:h, :uid, "
+	    ":stage, :created, :seen, :pending, :addr)", DB_BLOB(":h", hash, 32),
+	    DB_ID(":uid", s->user_id), DB_INT(":stage", s->stage),
+	    DB_INT(":created", s->created), DB_INT(":seen", s->last_seen),
+	    DB_BLOB(":pending", s->pending, s->pending_len),
+	    DB_TEXT(":addr", addr ? addr : "")));
 }
 
 int
 store_session_delete(const uint8_t hash[32])
 {
-	sqlite3_stmt *st = db_prepare("DELETE FROM sessions WHERE id_hash = :h");
-
-	if (st == NULL)
-		return -1;
-	db_bind_blob(st, ":h", hash, 32);
-	return db_run(st);
+	return db_run(db_query("DELETE FROM sessions WHERE id_hash = :h",
+	    DB_BLOB(":h", hash, 32)));
 }
 
 int
 store_session_touch(const uint8_t hash[32], int64_t now)
 {
-	sqlite3_stmt *st = db_prepare("UPDATE sessions SET last_seen = :now "
-	    "WHERE id_hash = :h");
-
-	if (st == NULL)
-		return -1;
-	db_bind_int(st, ":now", now);
-	db_bind_blob(st, ":h", hash, 32);
-	return db_run(st);
+	return db_run(db_query("UPDATE sessions SET last_seen = :now WHERE "
+	    "id_hash = :h", DB_INT(":now", now), DB_BLOB(":h", hash, 32)));
 }
 
+/* store_session_set_pending: the sealed enrolment secret of session HASH (NULL: none). */
 int
 store_session_set_pending(const uint8_t hash[32], const void *p, size_t n)
 {
-	sqlite3_stmt *st = db_prepare("UPDATE sessions SET pending_secret = :p "
-	    "WHERE id_hash = :h");
-
-	if (st == NULL)
-		return -1;
-	db_bind_blob(st, ":p", p, n);
-	db_bind_blob(st, ":h", hash, 32);
-	return db_run(st);
+	return db_run(db_query("UPDATE sessions SET pending_secret = :p WHERE "
+	    "id_hash = :h", DB_BLOB(":p", p, n), DB_BLOB(":h", hash, 32)));
 }
 
-/* store_sessions_end_user: end every session of USER_ID except KEEP (may be NULL). */
+/* store_session_end_user: end every session of USER_ID except KEEP (may be NULL). */
 int
-store_sessions_end_user(int64_t user_id, const uint8_t *keep)
+store_session_end_user(int64_t user_id, const uint8_t *keep)
 {
-	sqlite3_stmt *st = db_prepare("DELETE FROM sessions WHERE "
-	    "user_id = :uid AND id_hash IS NOT :keep");
+	return db_run(db_query("DELETE FROM sessions WHERE user_id = :uid AND "
+	    "id_hash IS NOT :keep", DB_INT(":uid", user_id),
+	    DB_BLOB(":keep", keep, keep ? 32 : 0)));
+}
 
-	if (st == NULL)
-		return -1;
-	db_bind_int(st, ":uid", user_id);
-	db_bind_blob(st, ":keep", keep, keep ? 32 : 0);
-	return db_run(st);
+/* store_session_expire: drop sessions idle for IDLE or older than MAX seconds. */
+int
+store_session_expire(int64_t idle, int64_t max)
+{
+	int64_t now = now_unix();
+
+	return db_run(db_query("DELETE FROM sessions WHERE last_seen < :idle "
+	    "OR created < :max", DB_INT(":idle", now - idle),
+	    DB_INT(":max", now - max)));
 }

@@ -121,7 +121,7 @@ grant_tx(void *arg)
 
 	validation_mac(g->u->id, g->s->id, g->code, mac);
 	if (store_grant_put(g->u->id, g->s->id, mac) == -1 ||
-	    store_unlocks_drop(g->u->id, g->s->id) == -1)
+	    store_unlock_drop(g->u->id, g->s->id) == -1)
 		return -1;
 	store_audit(g->u->id, g->actor, g->resend ? "grant.resend" : "grant",
 	    g->addr, g->s->code);
@@ -169,7 +169,7 @@ subjects_revoke(const struct user *u, const struct subject *s, int64_t actor,
 {
 	int n;
 
-	store_unlocks_drop(u->id, s->id);
+	store_unlock_drop(u->id, s->id);
 	if ((n = store_grant_delete(u->id, s->id)) > 0)
 		store_audit(u->id, actor, "revoke", addr ? addr : "", s->code);
 	return n < 0 ? -1 : n > 0;
@@ -218,7 +218,7 @@ publish_tx(void *arg)
 	if (p->id < 0)
 		return -1;
 	for (i = 0; i < p->nto; i++) {
-		if (store_file_recipient(p->id, p->to[i].id) == -1)
+		if (store_file_recipient_add(p->id, p->to[i].id) == -1)
 			return -1;
 		new_file_mail(p, p->to[i].email, p->to[i].name, p->to[i].lang &&
 		    *p->to[i].lang ? p->to[i].lang : "nl");
@@ -228,7 +228,7 @@ publish_tx(void *arg)
 			continue;
 		new_file_mail(p, u.email, u.name, u.lang && *u.lang ? u.lang :
 		    "nl");
-		user_clear(&u);
+		store_clear(&u);
 	}
 	{
 		char *d = xasprintf("file %lld %s on %s, sha256 %s, %s",
@@ -256,7 +256,7 @@ subjects_publish(struct publication *p)
 	int rc;
 
 	if (p->nto == 0 &&
-	    (t.nmails = store_grantee_emails(p->s->id, &t.mails)) < 0)
+	    (t.nmails = store_grant_emails(p->s->id, &t.mails)) < 0)
 		return -1;
 	rc = db_tx(publish_tx, &t) == 0 ? 0 : -1;
 	if (rc == 0)
@@ -286,6 +286,6 @@ subjects_unpublish(int64_t file_id, int64_t actor, const char *addr)
 		free(d);
 		publish_drop_content(f.sha256);
 	}
-	pubfile_clear(&f);
+	store_clear(&f);
 	return n < 0 ? -1 : n;
 }

@@ -26,11 +26,10 @@ static int64_t
 wait_one(const char *kind, const char *who, const char *subject, int64_t now)
 {
 	uint8_t key[32];
-	int64_t n, last, until;
+	int64_t until;
 
 	throttle_key(kind, who, subject, key);
-	if (store_throttle_get(kind, key, &n, &last, &until) == -1)
-		return 0;
+	until = store_throttle_until(kind, key);
 	return until > now ? until - now : 0;
 }
 

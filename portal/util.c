@@ -81,11 +81,11 @@ xrealloc(void *p, size_t n)
  * room for one more (doubling). Returns the array, maybe moved.
  */
 void *
-xgrow(void *p, int n, int *cap, size_t size)
+xgrow(void *p, size_t n, size_t *cap, size_t size)
 {
 	if (n < *cap)
 		return p;
-	if (*cap > (1 << 28))
+	if (*cap > ((size_t)1 << 28))
 		fatal("xgrow: array too large");
 	*cap = *cap ? *cap * 2 : 8;
 	return xrealloc(p, (size_t)*cap * size);
@@ -203,6 +203,15 @@ buf_wipe(struct buf *b)
 	if (b->data)
 		OPENSSL_cleanse(b->data, b->cap);
 	buf_free(b);
+}
+
+/* strv_free: N strings of V, then V. */
+void
+strv_free(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 int

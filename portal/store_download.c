@@ -1,0 +1,33 @@
+/* store_download.c: the SQL of the download log (table downloads). */
+#include "portal.h"
+
+/* store_download_add: the log row of one download. 0, or -1. */
+int
+store_download_add(int64_t user_id, int64_t file_id, unsigned status,
+    uint64_t off, uint64_t bytes, const char *addr)
+{
+	return db_run(db_query("INSERT INTO downloads (at, user_id, file_id, "
+	    "status, first_byte, bytes, addr) VALUES (:now, :uid, :fid, "
+	    ":status, :off, :bytes, :addr)", DB_INT(":now", now_unix()),
+	    DB_INT(":uid", user_id), DB_INT(":fid", file_id),
+	    DB_INT(":status", status), DB_INT(":off", off),
+	    DB_INT(":bytes", bytes), DB_TEXT(":addr", addr ? addr : "")));
+}
+
+#define F(k, f)	DB_COL(k, struct download_row, f)
+const struct db_col store_download_fields[] = { F(I64, at), F(I64, user_id),
+    F(TEXT, email), F(INT, status), F(I64, first_byte), F(I64, bytes),
+    F(TEXT, addr), DB_COL_END };
+#undef F
+
+/* store_download_list: the newest LIMIT downloads of FILE_ID (caller store_free()s). The count, or -1. */
+int
+store_download_list(int64_t file_id, int limit, struct download_row **list)
+{
+	return db_list(db_query("SELECT d.at, d.user_id, coalesce(u.email, ''), "
+	    "d.status, d.first_byte, d.bytes, d.addr FROM downloads d LEFT JOIN "
+	    "users u ON u.id = d.user_id WHERE d.file_id = :fid ORDER BY d.at "
+	    "DESC, d.id DESC LIMIT :limit", DB_INT(":fid", file_id),
+	    DB_INT(":limit", limit)), list, sizeof **list,
+	    store_download_fields);
+}

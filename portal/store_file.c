@@ -1,0 +1,123 @@
+/* store_file.c: the SQL of published files (tables files and file_recipients). */
+#include "portal.h"
+
+#define FILE_COLS "f.id, f.subject_id, f.sha256, f.size, f.name, f.published, " \
+	"coalesce(f.expires, 0), coalesce(f.unpublished, 0)"
+
+/* The columns of FILE_COLS, then the last download, the downloads, the unlock. */
+#define F(k, f)	DB_COL(k, struct pubfile, f)
+const struct db_col store_file_fields[] = { F(I64, id), F(I64, subject_id),
+    DB_COL_CHARS(struct pubfile, sha256), F(I64, size), F(TEXT, name),
+    F(I64, published), F(I64, expires), F(I64, unpublished),
+    F(I64, last_download), F(I64, downloads), F(I64, unlocked_until),
+    DB_COL_END };
+#undef F
+
+/* store_file_add: a publication of content SHA by BY (0: the CLI); the id, or -1. */
+int64_t
+store_file_add(int64_t subject_id, const char *sha, uint64_t size,
+    const char *name, int all, int64_t expires, int64_t by)
+{
+	int64_t id = db_insert(db_query("INSERT INTO files (subject_id, sha256, "
+	    "size, name, all_grantees, published, published_by, expires) "
+	    "VALUES (:sid, :sha, :size, :name, :all, :now, :by, :expires)",
+	    DB_INT(":sid", subject_id), DB_TEXT(":sha", sha),
+	    DB_INT(":size", size), DB_TEXT(":name", name),
+	    DB_INT(":all", all != 0), DB_INT(":now", now_unix()),
+	    DB_ID(":by", by), DB_ID(":expires", expires)));
+
+	return id < 0 ? -1 : id;
+}
+
+/* store_file_recipient_add: USER_ID is a named recipient of FILE_ID. 0, or -1. */
+int
+store_file_recipient_add(int64_t file_id, int64_t user_id)
+{
+	return db_run(db_query("INSERT OR IGNORE INTO file_recipients (file_id, "
+	    "user_id) VALUES (:fid, :uid)", DB_INT(":fid", file_id),
+	    DB_INT(":uid", user_id)));
+}
+
+/* store_file_live_sha: 1 when a live publication has content SHA, 0, -1. */
+int
+store_file_live_sha(const char *sha)
+{
+	return (int)db_value(db_query("SELECT 1 FROM files WHERE sha256 = :sha "
+	    "AND unpublished IS NULL LIMIT 1", DB_TEXT(":sha", sha)), 0);
+}
+
+/* store_file_all_grantees: 1 when FILE_ID is for every grantee, 0 when for named recipients, -1. */
+int
+store_file_all_grantees(int64_t file_id)
+{
+	return (int)db_value(db_query("SELECT all_grantees != 0 FROM files "
+	    "WHERE id = :fid", DB_INT(":fid", file_id)), -1);
+}
+
+/* store_file_list_of_subject: every publication, newest first, with download counts. */
+int
+store_file_list_of_subject(int64_t subject_id, struct pubfile **list)
+{
+	return db_list(db_query("SELECT " FILE_COLS ", (SELECT max(at) FROM "
+	    "downloads d WHERE d.file_id = f.id), (SELECT count(*) FROM "
+	    "downloads d WHERE d.file_id = f.id), 0 FROM files f WHERE "
+	    "f.subject_id = :sid ORDER BY f.published DESC, f.id DESC",
+	    DB_INT(":sid", subject_id)), list, sizeof **list,
+	    store_file_fields);
+}
+
+/*
+ * store_file_list_for_user: the files of SUBJECT_ID that USER_ID (who must
+ * hold a grant) can download at NOW, newest first, with their last download.
+ */
+int
+store_file_list_for_user(int64_t user_id, int64_t subject_id, int64_t now,
+    struct pubfile **list)
+{
+	return db_list(db_query("SELECT " FILE_COLS ", (SELECT max(at) FROM "
+	    "downloads d WHERE d.file_id = f.id AND d.user_id = :uid), 0, 0 "
+	    "FROM files f JOIN grants g ON g.subject_id = f.subject_id AND "
+	    "g.user_id = :uid WHERE f.subject_id = :sid AND "
+	    STORE_FILE_VISIBLE("f") " ORDER BY f.published DESC, f.id DESC",
+	    DB_INT(":uid", user_id), DB_INT(":sid", subject_id),
+	    DB_INT(":now", now)), list, sizeof **list, store_file_fields);
+}
+
+/*
+ * store_file_for_download: file FILE_ID as USER_ID may download it at NOW
+ * in SESSION: granted, published to them, live and not expired, with
+ * F->unlocked_until the session's unlock of its subject (0: locked).
+ * Returns 0, or -1 when the user may not know the file.
+ */
+int
+store_file_for_download(int64_t user_id, const uint8_t session[32],
+    int64_t file_id, int64_t now, struct pubfile *f)
+{
+	return db_row(db_query("SELECT " FILE_COLS ", 0, 0, coalesce((SELECT "
+	    "u.until FROM unlocks u WHERE u.session_hash = :h AND u.subject_id = "
+	    "f.subject_id), 0) FROM files f JOIN grants g ON g.subject_id = "
+	    "f.subject_id AND g.user_id = :uid WHERE f.id = :id AND "
+	    STORE_FILE_VISIBLE("f"), DB_BLOB(":h", session, 32),
+	    DB_INT(":uid", user_id), DB_INT(":id", file_id),
+	    DB_INT(":now", now)), f, sizeof *f, store_file_fields);
+}
+
+/* store_file_get: publication FILE_ID whatever its state; 0, or -1. */
+int
+store_file_get(int64_t file_id, struct pubfile *f)
+{
+	return db_row(db_query("SELECT " FILE_COLS ", 0, 0, 0 FROM files f "
+	    "WHERE f.id = :id", DB_INT(":id", file_id)), f, sizeof *f,
+	    store_file_fields);
+}
+
+/* store_file_unpublish: 1 when FILE_ID was live and is now not, 0, -1. */
+int
+store_file_unpublish(int64_t file_id)
+{
+	int n = db_changed(db_query("UPDATE files SET unpublished = :now WHERE "
+	    "id = :id AND unpublished IS NULL", DB_INT(":now", now_unix()),
+	    DB_INT(":id", file_id)));
+
+	return n < 0 ? -1 : n > 0;
+}
