@@ -156,8 +156,14 @@ field_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 		r->status = MHD_HTTP_CONTENT_TOO_LARGE;
 		return MHD_NO;
 	}
-	if (r->nfields > 0 && off > 0 &&
-	    strcmp(r->fields[r->nfields - 1].name, key) == 0)
+	/*
+	 * A value may come in pieces, OFF being its bytes so far, and a piece
+	 * may be empty (libmicrohttpd holds back what could still be a
+	 * boundary): a piece goes on the last field while OFF is its length.
+	 */
+	if (r->nfields > 0 &&
+	    strcmp(r->fields[r->nfields - 1].name, key) == 0 &&
+	    off == r->fields[r->nfields - 1].value.len)
 		f = &r->fields[r->nfields - 1];
 	if (f == NULL) {
 		if (r->nfields == MAX_FIELDS) {

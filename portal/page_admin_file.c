@@ -45,6 +45,12 @@ admin_upload_chunk(struct req *r, const char *key, const char *filename,
 	if (u->refused || strcmp(key, "file") != 0 || filename == NULL ||
 	    *filename == '\0')
 		return 0;
+	/*
+	 * OFF counts the part's bytes so far, and libmicrohttpd may call
+	 * with none at all (bytes that could still be a boundary are held
+	 * back): the part goes on while OFF is what was written; OFF 0 after
+	 * bytes is a second file.
+	 */
 	if (off == 0 && !u->started) {
 		if (publish_begin(&u->st) == -1) {
 			logmsg("upload: cannot create a file in %s/files: %s",
@@ -54,7 +60,7 @@ admin_upload_chunk(struct req *r, const char *key, const char *filename,
 		}
 		u->started = 1;
 		u->filename = xstrdup(filename);
-	} else if (off == 0 || !u->started) {
+	} else if (!u->started || off != u->st.size) {
 		r->status = MHD_HTTP_BAD_REQUEST;	/* one file per upload */
 		return -1;
 	}

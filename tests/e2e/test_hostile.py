@@ -25,6 +25,14 @@ def main_server():
 	return state["srv"]
 
 
+def main_admin():
+	"""The first admin of main_server(), logged in once."""
+	if "admin" not in state:
+		srv = main_server()
+		state["admin"] = journey(srv, srv.admin_email)
+	return state["admin"]
+
+
 def alive(srv, label):
 	"""The server answers a plain GET after LABEL."""
 	r = Browser(srv, "probe").get("/login")
@@ -73,7 +81,7 @@ def nameless_multipart_parts():
 def nameless_parts_on_the_console_upload():
 	"""The console upload with nameless parts: 400, nothing stored"""
 	srv = main_server()
-	admin = journey(srv, srv.admin_email)
+	admin = main_admin()
 	cli_ok(srv, "subject", "add", "HOSTILE", "--title", "Hostile")
 	before = db_rows(srv, "SELECT count(*) FROM files")
 	for label, part in BAD_PARTS.items():
@@ -408,6 +416,97 @@ def hash_queue_is_bounded_and_fair():
 	    all(st == 401 for st, _ in other), other)
 	alive(srv, "a login rush")
 	srv.cleanup()
+
+
+def trickle_post(srv, browser, path, parts, chunked=False):
+	"""POST PARTS, (name, filename or None, value) tuples, as multipart
+	with the last value trickling in: the body up to that value, then its
+	first 3 bytes (fewer than a boundary), then the rest, each in its own
+	TCP segment or HTTP chunk. Returns (status, head of the answer)."""
+	b = b"----trickle"
+	body = b""
+	for name, filename, value in parts:
+		body += (b"--" + b + b'\r\nContent-Disposition: form-data; name="' +
+		    name.encode() + b'"')
+		if filename is not None:
+			body += (b'; filename="' + filename.encode() +
+			    b'"\r\nContent-Type: application/octet-stream')
+		body += b"\r\n\r\n" + value + b"\r\n"
+	body += b"--" + b + b"--\r\n"
+	cut = len(body) - len(b"\r\n--" + b + b"--\r\n") - len(parts[-1][2])
+	pieces = [body[:cut], body[cut:cut + 3], body[cut + 3:]]
+	cookie = "; ".join("%s=%s" % kv for kv in browser.cookies.items())
+	req = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: %s\r\n"
+	    "Content-Type: multipart/form-data; boundary=%s\r\n"
+	    "Connection: close\r\n" % (path, cookie, b.decode())).encode()
+	if chunked:
+		req += b"Transfer-Encoding: chunked\r\n\r\n"
+		pieces = [b"%x\r\n%s\r\n" % (len(p), p) for p in pieces]
+		pieces[-1] += b"0\r\n\r\n"
+	else:
+		req += b"Content-Length: %d\r\n\r\n" % len(body)
+	s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+	s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+	try:
+		s.sendall(req)
+		for p in pieces:
+			time.sleep(0.3)		# the server reads each piece alone
+			s.sendall(p)
+		got = b""
+		while True:
+			chunk = s.recv(65536)
+			if not chunk:
+				break
+			got += chunk
+	finally:
+		s.close()
+	head, _, body = got.partition(b"\r\n\r\n")
+	m = re.match(rb"HTTP/1\.[01] (\d{3})", head)
+	return (int(m.group(1)) if m else None), head.decode("latin-1"), body
+
+
+TRICKLE = (("a later TCP segment", False), ("a later chunk", True))
+
+
+@scenario
+def form_fields_that_trickle_in():
+	"""A multipart field whose value trickles in is read whole"""
+	srv = main_server()
+	for label, chunked in TRICKLE:
+		b = Browser(srv, "trickle")
+		b.get("/login")
+		status, head, body = trickle_post(srv, b, "/forgot",
+		    [("csrf", None, b.csrf.encode()),
+		    ("email", None, b"someone@example.org")], chunked)
+		check("/forgot, email in %s: the mail is on its way" % label,
+		    status == 200 and b'data-page="forgot_sent"' in body, head)
+		status, head, body = trickle_post(srv, b, "/login",
+		    [("email", None, b"nobody@example.org"),
+		    ("password", None, b"not the password"),
+		    ("csrf", None, b.csrf.encode())], chunked)
+		check("/login, csrf in %s: the form is accepted" % label,
+		    status == 401, head)
+
+
+@scenario
+def upload_that_trickles_in():
+	"""An upload whose file trickles in, a few bytes at a time, is stored whole"""
+	srv = main_server()
+	admin = main_admin()
+	cli_ok(srv, "subject", "add", "TRICKLE", "--title", "Trickle")
+	for label, chunked in TRICKLE:
+		data = os.urandom(3000) + label.encode()
+		name = "trickle-%d.bin" % chunked
+		status, head, _ = trickle_post(srv, admin.browser,
+		    "/admin/subjects/TRICKLE/upload",
+		    [("csrf", None, admin.browser.csrf.encode()),
+		    ("file", name, data)], chunked)
+		check("file in %s: published" % label,
+		    status == 303 and "done=published" in head, head)
+		rows = db_rows(srv, "SELECT sha256, size FROM files WHERE name = ?",
+		    (name,))
+		check("file in %s: stored whole" % label,
+		    rows == [(hashlib.sha256(data).hexdigest(), len(data))], rows)
 
 
 if __name__ == "__main__":
