@@ -3,7 +3,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build run test fuzz bench clean
+.PHONY: all deps test-deps build run test fuzz-build fuzz fuzz-ci bench clean
 
 all: build
 
@@ -24,17 +24,22 @@ run: build
 test: test-deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# A minute of libFuzzer on the parsers that see request bytes (not in CI).
-FUZZ_SRC = tests/fuzz/fuzz_parsers.c portal/dl.c portal/validation.c \
-	portal/password.c portal/totp.c portal/html.c portal/util.c portal/crypto.c
-fuzz: deps
+# libFuzzer with ASan/UBSan (tests/fuzz/): the request-facing parsers and
+# whole HTTP requests through the real daemon and handlers. `make fuzz`
+# runs the request fuzzer FUZZ_TIME seconds, `make fuzz-ci` two minutes.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 600
+fuzz-build: deps
 	@scripts/install-deps.sh fuzz
-	mkdir -p $(BUILD)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -I portal \
-		-DKLUIS_SHARE_DIR='"$(CURDIR)"' $(FUZZ_SRC) \
-		$$(pkg-config --cflags --libs liboath libargon2 openssl) \
-		-o $(BUILD)/fuzz_parsers
-	$(BUILD)/fuzz_parsers -max_total_time=60 -max_len=512 tests/fuzz/corpus
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DKLUIS_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_parsers fuzz_request
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME) 60
+
+fuzz-ci: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) 120 30
 
 # The benchmarks in tests/bench/ (figures from one run, not pass/fail; see
 # README "Benchmarks"). BENCH_ARGS=--quick for a smoke run. Run them on a
@@ -50,4 +55,4 @@ bench: build
 	done
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

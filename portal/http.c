@@ -973,6 +973,31 @@ http_quiesce(int64_t grace)
 	return conn_drain(grace);
 }
 
+/*
+ * http_start_fuzz: http_start without a listening socket, TLS or threads
+ * of the daemon's own, for the request fuzzer (tests/fuzz/fuzz_request.c):
+ * it hands the daemon connections with MHD_add_connection() and runs it
+ * with MHD_run(); one pool thread hashes. The daemon, or NULL.
+ */
+struct MHD_Daemon *
+http_start_fuzz(void)
+{
+	daemon_handle = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET |
+	    MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, access_cb,
+	    NULL,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
+	    MHD_OPTION_END);
+	if (daemon_handle == NULL || conn_start() == -1 ||
+	    pool_start(1, cfg.hash_queue, HASH_PER_ADDR) == -1) {
+		http_stop();
+		return NULL;
+	}
+	return daemon_handle;
+}
+
 void
 http_stop(void)
 {

@@ -531,6 +531,7 @@ int	 cli_user(int, char **);
 /* http.c */
 enum { HTTP_OTHER = 0, HTTP_GET, HTTP_HEAD, HTTP_POST };
 struct MHD_Connection;
+struct MHD_Daemon;
 struct MHD_PostProcessor;
 struct MHD_Response;
 struct req;
@@ -615,6 +616,7 @@ void	 http_end_session(struct req *);
 int	 http_start(void);
 void	 http_reload(void);
 int	 http_quiesce(int64_t grace);
+struct MHD_Daemon *http_start_fuzz(void);
 void	 http_stop(void);
 
 /* net.c: the listening socket */

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kluis needs: "build" for make run, "test" adds
 # what the tests use (oathtool, zbarimg, rsvg-convert, python3, an SMTP peer),
-# "fuzz" adds clang for make fuzz, "bench" adds what make bench uses (nginx,
-# wrk, perf, oathtool, libargon2 for the hash-rate reference).
+# "fuzz" adds clang, its libFuzzer and sanitizer runtimes and the LLVM tools
+# (llvm-symbolizer for readable reports, llvm-cov) for make fuzz, "bench" adds
+# what make bench uses (nginx, wrk, perf, oathtool, libargon2 for the
+# hash-rate reference).
 set -eu
 want="cmake make gcc pkg-config libmicrohttpd-dev liboath-dev libssl-dev
 libsqlite3-dev libqrencode-dev libargon2-dev libcurl4-openssl-dev
 libgnutls28-dev"
 if [ "${1:-build}" = fuzz ]; then
-	want="$want clang"
+	want="$want clang libclang-rt-dev llvm"
 fi
 if [ "${1:-build}" = bench ]; then
 	want="$want nginx wrk linux-perf oathtool python3 libargon2-1"
