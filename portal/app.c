@@ -1,8 +1,7 @@
-/* app.c: configuration defaults and the start-up shared by the server and the CLI. */
+/* app.c: the start-up shared by the server and the CLI. */
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,28 +9,6 @@
 #include <curl/curl.h>
 
 #include "portal.h"
-
-struct config cfg = {
-	.listen = "127.0.0.1:8080",
-	.data = "var",
-	.share = KLUIS_SHARE_DIR,
-	.public_url = NULL,
-	.admin_email = "admin@localhost",
-	.issuer = "kluis",
-	.mail_from = "kluis <noreply@localhost>",
-	.threads = 4,
-	.session_idle = 30 * 60,
-	.session_max = 10 * 3600,
-	.max_body = 64 * 1024,
-	.max_account_failures = 5,
-	.max_ip_failures = 50,
-	.header_timeout = 10,
-	.shutdown_grace = 30,
-	.max_conns = 10000,
-	.max_conns_per_addr = 256,
-	.hash_queue = 64,
-	.reset_ttl = 30 * 60,
-};
 
 static void app_public_url_load(void);
 
@@ -133,76 +110,4 @@ app_close(void)
 {
 	db_thread_done();
 	curl_global_cleanup();
-}
-
-/*
- * app_options: the options every command has, --data DIR and --help, plus
- * an optional on/off --FLAG (NULL: none) that sets *SET. Returns -1 to go
- * on (the arguments start at argv[optind]), else the exit status.
- */
-int
-app_options(int argc, char **argv, const char *cmd, const char *usage,
-    const char *flag, int *set)
-{
-	struct option opts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ flag, no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
-
-	if (flag == NULL)
-		opts[2].name = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			cfg.data = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case 'f':
-			*set = 1;
-			break;
-		default:
-			return app_usage_error(cmd, "unknown option");
-		}
-	}
-	return -1;
-}
-
-/*
- * app_user_arg: the account of the EMAIL argument ARG of command CMD:
- * 0 with U filled (caller store_clear()s), or 1 with the reason printed.
- */
-int
-app_user_arg(const char *cmd, const char *arg, struct user *u)
-{
-	char *email = xstrdup(arg);
-	int rc = 0;
-
-	str_trim(email);
-	str_lower(email);
-	if (store_user_by_email(email, u) == -1) {
-		fprintf(stderr, "kluis %s: no account %s\n", cmd, email);
-		rc = 1;
-	}
-	free(email);
-	return rc;
-}
-
-/* app_usage_error: print a usage error for CMD; returns the exit status 2. */
-int
-app_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "kluis %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'kluis %s --help'.\n", cmd);
-	return 2;
 }

@@ -30,8 +30,6 @@ cli_audit(int argc, char **argv)
 		{ "until", required_argument, NULL, 't' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "csv", no_argument, NULL, 'c' },
-		{ "data", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct audit_filter f = { 0 };
@@ -39,11 +37,14 @@ cli_audit(int argc, char **argv)
 	struct buf b = { 0 };
 	char when[32], *end;
 	long limit = 100;
-	int c, csv = 0, n, i;
+	int c, csv = 0, n, i, status;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "audit", audit_usage, opts, 0,
+	    &status)) != -1) {
 		switch (c) {
+		case CLI_EXIT:
+			return status;
 		case 'u':
 			f.user = optarg;
 			break;
@@ -52,36 +53,28 @@ cli_audit(int argc, char **argv)
 			break;
 		case 's':
 			if (admin_date(optarg, &f.since) == -1)
-				return app_usage_error("audit", "--since wants "
+				return cli_usage_error("audit", "--since wants "
 				    "YYYY-MM-DD, not %s", optarg);
 			break;
 		case 't':
 			if (admin_date(optarg, &f.until) == -1)
-				return app_usage_error("audit", "--until wants "
+				return cli_usage_error("audit", "--until wants "
 				    "YYYY-MM-DD, not %s", optarg);
 			f.until += 86400;
 			break;
 		case 'l':
 			limit = strtol(optarg, &end, 10);
 			if (*end != '\0' || limit < 1 || limit > 10000000)
-				return app_usage_error("audit", "--limit wants "
+				return cli_usage_error("audit", "--limit wants "
 				    "a number from 1");
 			break;
 		case 'c':
 			csv = 1;
 			break;
-		case 'd':
-			cfg.data = optarg;
-			break;
-		case 'h':
-			fputs(audit_usage, stdout);
-			return 0;
-		default:
-			return app_usage_error("audit", "unknown option");
 		}
 	}
 	if (optind != argc)
-		return app_usage_error("audit", "unexpected argument %s",
+		return cli_usage_error("audit", "unexpected argument %s",
 		    argv[optind]);
 	if (app_open() == -1)
 		return 1;

@@ -38,11 +38,11 @@ cli_mail(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	cmd = argv[1];
-	if ((n = app_options(argc - 1, argv + 1, "mail", mail_usage, NULL,
+	if ((n = cli_options(argc - 1, argv + 1, "mail", mail_usage, NULL,
 	    NULL)) != -1)
 		return n;
 	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "retry") != 0)
-		return app_usage_error("mail", "unknown subcommand %s", cmd);
+		return cli_usage_error("mail", "unknown subcommand %s", cmd);
 	if (app_open() == -1)
 		return 1;
 	if (strcmp(cmd, "list") == 0)

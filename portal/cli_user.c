@@ -1,4 +1,4 @@
-/* cli_user.c: "kluis user ...": accounts from the command line. */
+/* cli_user.c: "kluis user add|list|disable|enable|resend|reset-otp": accounts from the command line. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,8 @@
 static const char user_usage[] =
 "usage: kluis user add EMAIL [--name NAME] [--admin] [--data DIR]\n"
 "       kluis user reset-otp EMAIL [--keep-password] [--data DIR]\n"
+"       kluis user list [--search TEXT] [--data DIR]\n"
+"       kluis user disable|enable|resend EMAIL [--data DIR]\n"
 "\n"
 "  add EMAIL     create an account and email it a temporary password\n"
 "  --name NAME   the person's name, shown in the portal\n"
@@ -18,7 +20,21 @@ static const char user_usage[] =
 "  reset-otp EMAIL  remove the user's authenticators and recovery codes\n"
 "                and end their sessions; a new temporary password is\n"
 "                emailed (--keep-password: not), and the next login\n"
-"                enrols a phone again (see kluis user reset-otp --help)\n";
+"                enrols a phone again (see kluis user reset-otp --help)\n"
+"\n"
+"  list          accounts with their status (temporary password pending,\n"
+"                devices, disabled, locked); --search matches email or name\n"
+"  disable EMAIL the account can no longer log in; its sessions end\n"
+"  enable EMAIL  the account can log in again\n"
+"  resend EMAIL  email a new temporary password; the old password stops working\n";
+
+static const char reset_usage[] =
+"usage: kluis user reset-otp EMAIL [--keep-password] [--data DIR]\n"
+"\n"
+"Remove all authenticator devices and recovery codes of EMAIL, end their\n"
+"sessions and email them. By default a new temporary password is emailed\n"
+"too (the user may have forgotten theirs); --keep-password keeps the\n"
+"current one. The next login enrols a phone again.\n";
 
 static int
 user_add(int argc, char **argv)
@@ -26,44 +42,27 @@ user_add(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "admin", no_argument, NULL, 'a' },
-		{ "data", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *name = "";
 	char *email;
-	int admin = 0, c;
+	int admin = 0, c, status;
 	int64_t id;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
+	while ((c = cli_getopt(argc, argv, "user", user_usage, opts, 0,
+	    &status)) != -1) {
+		if (c == CLI_EXIT)
+			return status;
+		if (c == 'n')
 			name = optarg;
-			break;
-		case 'a':
+		else
 			admin = 1;
-			break;
-		case 'd':
-			cfg.data = optarg;
-			break;
-		case 'h':
-			fputs(user_usage, stdout);
-			return 0;
-		default:
-			return app_usage_error("user", "unknown option");
-		}
 	}
 	if (optind != argc - 1)
-		return app_usage_error("user", "add needs exactly one EMAIL");
-	email = xstrdup(argv[optind]);
-	str_trim(email);
-	str_lower(email);
-	if (strchr(email, '@') == NULL || strpbrk(email, " <>,;\"\r\n") != NULL) {
-		free(email);
-		return app_usage_error("user", "not an email address: %s",
-		    argv[optind]);
-	}
+		return cli_usage_error("user", "add needs exactly one EMAIL");
+	if ((email = cli_email("user", argv[optind])) == NULL)
+		return 2;
 	if (app_open() == -1) {
 		free(email);
 		return 1;
@@ -82,26 +81,114 @@ user_add(int argc, char **argv)
 	return id < 0 ? 1 : 0;
 }
 
+static int
+user_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "search", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct user_row *list;
+	const char *q = NULL;
+	int c, n, i, status;
+
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "user", user_usage, opts, 0,
+	    &status)) != -1) {
+		if (c == CLI_EXIT)
+			return status;
+		q = optarg;
+	}
+	if (optind != argc)
+		return cli_usage_error("user", "list takes no argument %s",
+		    argv[optind]);
+	if (app_open() == -1)
+		return 1;
+	if ((n = store_user_list(q, 1000000, 0, &list)) < 0) {
+		fprintf(stderr, "kluis user: cannot list the accounts\n");
+		app_close();
+		return 1;
+	}
+	printf("%-6s %-36s %-24s %-7s %s\n", "ID", "EMAIL", "NAME", "DEVICES",
+	    "STATUS");
+	for (i = 0; i < n; i++) {
+		struct user *u = &list[i].u;
+
+		printf("%-6lld %-36s %-24s %-7d %s%s%s%s\n", (long long)u->id,
+		    u->email, u->name, list[i].devices,
+		    u->is_admin ? "admin " : "",
+		    u->password_temp ? "temporary-password " : "",
+		    u->disabled ? "disabled " : "",
+		    admin_locked(u->email) ? "locked" : "");
+	}
+	store_free(list, n);
+	app_close();
+	return 0;
+}
+
+/* disable, enable, resend, reset-otp: one EMAIL. */
+static int
+user_action(const char *what, int argc, char **argv)
+{
+	const char *done;
+	struct user u;
+	int keep = 0, reset = strcmp(what, "reset-otp") == 0, rc;
+
+	if ((rc = cli_options(argc, argv, "user", reset ? reset_usage :
+	    user_usage, reset ? "keep-password" : NULL, &keep)) != -1)
+		return rc;
+	if (optind != argc - 1)
+		return cli_usage_error("user", "%s needs exactly one EMAIL", what);
+	if (app_open() == -1)
+		return 1;
+	if (cli_account("user", argv[optind], &u) != 0) {
+		app_close();
+		return 1;
+	}
+	if (reset) {
+		rc = recovery_reset_otp(&u, 0, "cli", keep ? 0 : 1, 1);
+		done = keep ? "they enrol a phone at their next login" :
+		    "a new temporary password is queued for mail";
+		what = "reset";
+	} else if (strcmp(what, "resend") == 0) {
+		rc = admin_resend(u.id, 0, "cli");
+		done = "a new temporary password is queued for mail";
+	} else {
+		rc = admin_set_disabled(u.id, strcmp(what, "disable") == 0, 0,
+		    "cli");
+		done = strcmp(what, "disable") == 0 ?
+		    "disabled, sessions ended" : "enabled";
+	}
+	if (rc == -1)
+		fprintf(stderr, "kluis user: could not %s %s\n", what, u.email);
+	else if (reset)
+		printf("reset the authenticators of %s; %s\n", u.email, done);
+	else
+		printf("%s: %s\n", u.email, done);
+	store_clear(&u);
+	app_close();
+	return rc == -1 ? 1 : 0;
+}
+
 /* cli_user: "kluis user SUBCOMMAND ...". Returns the exit status. */
 int
 cli_user(int argc, char **argv)
 {
+	static const char *const actions[] = { "disable", "enable", "resend",
+	    "reset-otp" };
+	size_t i;
+
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		fputs(user_usage, argc < 2 ? stderr : stdout);
-		fputs(cli_user_admin_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	if (strcmp(argv[1], "add") == 0)
 		return user_add(argc - 1, argv + 1);
-	if (strcmp(argv[1], "reset-otp") == 0)
-		return cli_user_reset_otp(argc - 1, argv + 1);
-	/* issue 5: list, disable, enable, resend (cli_user_admin.c) */
-	{
-		int rc = cli_user_admin(argc, argv);
-
-		if (rc != -1)
-			return rc;
-	}
-	return app_usage_error("user", "unknown subcommand %s", argv[1]);
+	if (strcmp(argv[1], "list") == 0)
+		return user_list(argc - 1, argv + 1);
+	for (i = 0; i < sizeof actions / sizeof actions[0]; i++)
+		if (strcmp(argv[1], actions[i]) == 0)
+			return user_action(argv[1], argc - 1, argv + 1);
+	return cli_usage_error("user", "unknown subcommand %s", argv[1]);
 }

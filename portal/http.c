@@ -767,7 +767,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		r->max_body = r->route->max_body ? r->route->max_body :
 		    cfg.max_body;
 		if (r->route->max_body == ROUTE_MAX_UPLOAD)	/* issue 5b */
-			r->max_body = admin_max_upload + 64 * 1024;
+			r->max_body = cfg.max_upload + 64 * 1024;
 		cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > r->max_body)
 			return http_error(r, MHD_HTTP_CONTENT_TOO_LARGE,

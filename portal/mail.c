@@ -73,6 +73,37 @@ put_subject(struct buf *b, const char *subject)
 	buf_puts(b, "?=\r\n");
 }
 
+/*
+ * mail_address: IN as an email address kluis accepts, trimmed and in lower
+ * case (caller frees), or NULL when it is none: at most 254 bytes, a local
+ * part, an "@" and a domain, no spaces, controls or the characters that
+ * would make it more than one address or not a bare one. The one rule for
+ * the console, the commands, the login forms and the To of a message.
+ */
+char *
+mail_address(const char *in)
+{
+	const unsigned char *p;
+	char *e, *at;
+
+	if (in == NULL || strlen(in) > MAIL_ADDRESS_MAX)
+		return NULL;
+	e = xstrdup(in);
+	str_trim(e);
+	str_lower(e);
+	at = strchr(e, '@');
+	if (at == NULL || at == e || at[1] == '\0' ||
+	    strpbrk(e, " <>,;:\"()[]\\") != NULL)
+		goto bad;
+	for (p = (const unsigned char *)e; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			goto bad;
+	return e;
+bad:
+	free(e);
+	return NULL;
+}
+
 /* The host of the public URL, for Message-IDs, into HOST (thread-safe). */
 static void
 mail_domain(char *host, size_t len)
@@ -90,9 +121,9 @@ mail_domain(char *host, size_t len)
 }
 
 /*
- * mail_compose: the whole RFC 5322 message for TO from TEXT, whose first
- * line is "Subject: ..." and whose body follows a blank line. Returns 0 and
- * fills OUT, or -1 for an unusable address or template.
+ * mail_compose: the whole RFC 5322 message for TO (from mail_address) from
+ * TEXT, whose first line is "Subject: ..." and whose body follows a blank
+ * line. Returns 0 and fills OUT, or -1 for an unusable template.
  */
 static int
 mail_compose(struct buf *out, const char *to, const char *text)
@@ -102,8 +133,7 @@ mail_compose(struct buf *out, const char *to, const char *text)
 	struct tm tm;
 	time_t t = time(NULL);
 
-	if (!header_safe(to) || strchr(to, '@') == NULL || strpbrk(to, "<>,;\" ")
-	    || !str_has_prefix(text, "Subject: ") ||
+	if (!str_has_prefix(text, "Subject: ") ||
 	    (nl = strchr(text, '\n')) == NULL)
 		return -1;
 	if ((size_t)(nl - text - 9) >= sizeof subject)
@@ -154,11 +184,15 @@ mail_queue(const char *to, const char *name, const struct tmpl_vars *v,
     const char *lang)
 {
 	struct buf text = { 0 }, msg = { 0 };
-	char tname[128];
+	char tname[128], *rcpt;
 	uint8_t *sealed = NULL;
 	size_t len;
 	int rc = -1;
 
+	if ((rcpt = mail_address(to)) == NULL) {
+		logmsg("mail: not an address, not queued: %s", name);
+		return -1;
+	}
 	/* templates/mail/NAME.LANG.txt, falling back to Dutch. */
 	snprintf(tname, sizeof tname, "mail/%s.%s.txt", name, lang);
 	if (tmpl_render_text(&text, tname, v, lang) == -1) {
@@ -169,14 +203,15 @@ mail_queue(const char *to, const char *name, const struct tmpl_vars *v,
 			goto done;
 		}
 	}
-	if (mail_compose(&msg, to, text.data ? text.data : "") == -1) {
+	if (mail_compose(&msg, rcpt, text.data ? text.data : "") == -1) {
 		logmsg("mail: cannot compose %s", tname);
 		goto done;
 	}
 	if ((sealed = crypto_seal(msg.data, msg.len, &len)) == NULL)
 		goto done;
-	rc = store_mail_add(to, sealed, len);
+	rc = store_mail_add(rcpt, sealed, len);
 done:
+	free(rcpt);
 	buf_wipe(&text);
 	buf_wipe(&msg);
 	free(sealed);

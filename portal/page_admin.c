@@ -10,7 +10,6 @@
 #define USERS_PAGE	50
 #define SEARCH_MAX	100
 #define NAME_MAX_LEN	100
-#define EMAIL_MAX_LEN	254
 #define RECENT_EVENTS	20
 
 /* The notices after an action on a user (?done=NAME). */
@@ -109,7 +108,7 @@ new_form(struct req *r, unsigned status, const char *error)
 	const char *lang = http_field(r, "lang");
 
 	tv_set(v, "admin_nav_users", "1");
-	if (email != NULL && strlen(email) <= EMAIL_MAX_LEN)
+	if (email != NULL && strlen(email) <= MAIL_ADDRESS_MAX)
 		tv_set(v, "email", email);
 	if (name != NULL && strlen(name) <= NAME_MAX_LEN)
 		tv_set(v, "name", name);
@@ -125,25 +124,6 @@ int
 page_admin_user_new(struct req *r)
 {
 	return new_form(r, MHD_HTTP_OK, NULL);
-}
-
-/* An email address as an admin typed it: trimmed, lowercased; NULL if unusable. */
-static char *
-email_clean(const char *in)
-{
-	char *e;
-
-	if (in == NULL || strlen(in) > EMAIL_MAX_LEN)
-		return NULL;
-	e = xstrdup(in);
-	str_trim(e);
-	str_lower(e);
-	if (*e == '@' || strchr(e, '@') == NULL || strchr(e, '@')[1] == '\0' ||
-	    strpbrk(e, " <>,;:\"()[]\\\t\r\n") != NULL) {
-		free(e);
-		return NULL;
-	}
-	return e;
 }
 
 /* A person's name: at most 100 bytes, no control characters; trimmed in place. */
@@ -169,7 +149,7 @@ page_admin_user_create(struct req *r)
 	char *email, *name, where[64];
 	int64_t id;
 
-	if ((email = email_clean(http_field(r, "email"))) == NULL)
+	if ((email = mail_address(http_field(r, "email"))) == NULL)
 		return new_form(r, MHD_HTTP_BAD_REQUEST, "admin.new.bad_email");
 	name = xstrdup(http_field(r, "name") ? http_field(r, "name") : "");
 	if (!name_ok(name)) {

@@ -10,9 +10,6 @@
 
 #define DOWNLOADS_SHOWN	500
 
-/* The largest file the console accepts (kluis serve --max-upload). */
-uint64_t admin_max_upload = 2ULL << 30;
-
 /* An upload in progress: the request's ctx from the first file byte on. */
 struct upload {
 	struct staged	 st;
@@ -64,7 +61,7 @@ admin_upload_chunk(struct req *r, const char *key, const char *filename,
 		r->status = MHD_HTTP_BAD_REQUEST;	/* one file per upload */
 		return -1;
 	}
-	if (u->st.size + size > admin_max_upload) {
+	if (u->st.size + size > cfg.max_upload) {
 		r->status = MHD_HTTP_CONTENT_TOO_LARGE;
 		return -1;
 	}
@@ -123,7 +120,7 @@ page_admin_upload(struct req *r)
 	char where[96];
 	int i, rc;
 
-	if (!subject_code_ok(code) || store_subject_get(code, &s) == -1)
+	if (!subjects_code_ok(code) || store_subject_get(code, &s) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (u == NULL || !u->started) {
 		store_clear(&s);
@@ -131,7 +128,7 @@ page_admin_upload(struct req *r)
 		    "admin.upload.no_file");
 	}
 	name = base_name(u->filename);
-	if (!subject_file_name_ok(name)) {
+	if (!subjects_file_name_ok(name)) {
 		store_clear(&s);
 		return refuse(r, code, MHD_HTTP_BAD_REQUEST,
 		    "admin.upload.bad_name");

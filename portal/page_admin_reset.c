@@ -153,7 +153,7 @@ page_admin_user_grant(struct req *r)
 
 	if (admin_target_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-	if (code == NULL || !subject_code_ok(code) ||
+	if (code == NULL || !subjects_code_ok(code) ||
 	    store_subject_get(code, &s) == -1) {
 		store_clear(&u);
 		return http_error(r, MHD_HTTP_BAD_REQUEST,

@@ -44,7 +44,7 @@ admin_confirm(struct req *r, const char *nav, const char *action,
 static int
 target(struct req *r, struct subject *s)
 {
-	if (r->args[0] == NULL || !subject_code_ok(r->args[0]))
+	if (r->args[0] == NULL || !subjects_code_ok(r->args[0]))
 		return -1;
 	return store_subject_get(r->args[0], s);
 }
@@ -107,17 +107,6 @@ description(const struct req *r)
 	return d;
 }
 
-/* Title and description of the form; NULL, or the catalogue key of the problem. */
-static const char *
-check_text(const char *title, const char *desc)
-{
-	if (title == NULL || !subject_text_ok(title, SUBJECT_TITLE_MAX, 0))
-		return "admin.subject.bad_title";
-	if (*desc != '\0' && !subject_text_ok(desc, SUBJECT_DESC_MAX, 1))
-		return "admin.subject.bad_description";
-	return NULL;
-}
-
 /* POST /admin/subjects: code, title, description */
 int
 page_admin_subject_create(struct req *r)
@@ -128,16 +117,12 @@ page_admin_subject_create(struct req *r)
 	int64_t id;
 
 	str_trim(title);
-	if (code == NULL || !subject_code_ok(code))
-		bad = "admin.subject.bad_code";
-	else
-		bad = check_text(title, desc);
-	if (bad != NULL) {
+	if ((bad = subjects_check(code, title, desc)) != NULL) {
 		free(title);
 		free(desc);
 		return subjects_page(r, MHD_HTTP_BAD_REQUEST, bad);
 	}
-	id = store_subject_add(code, title, desc);
+	id = subjects_create(code, title, desc, r->user.id, r->addr);
 	free(title);
 	free(desc);
 	if (id == -2)
@@ -145,7 +130,6 @@ page_admin_subject_create(struct req *r)
 	if (id < 0)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
-	store_audit(0, r->user.id, "subject.add", r->addr, code);
 	snprintf(where, sizeof where, "/admin/subjects/%s?done=created", code);
 	return http_redirect(r, where);
 }
@@ -231,7 +215,7 @@ admin_subject_page(struct req *r, const char *code, unsigned status,
 
 	if (v == NULL)
 		v = tv_new();
-	if (!subject_code_ok(code) || store_subject_get(code, &s) == -1) {
+	if (!subjects_code_ok(code) || store_subject_get(code, &s) == -1) {
 		tv_free(v);
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	}
@@ -241,7 +225,7 @@ admin_subject_page(struct req *r, const char *code, unsigned status,
 	tv_set(v, "description", s.description ? s.description : "");
 	time_utc(s.created, when, sizeof when);
 	tv_set(v, "created", when);
-	dl_size_human(admin_max_upload, r->lang, max, sizeof max);
+	dl_size_human(cfg.max_upload, r->lang, max, sizeof max);
 	tv_set(v, "max_upload", max);
 	tv_set(v, "upload_hint", "admin.upload.hint");
 	if (error != NULL)
@@ -288,7 +272,7 @@ page_admin_subject_edit(struct req *r)
 	title = xstrdup(http_field(r, "title") ? http_field(r, "title") : "");
 	str_trim(title);
 	desc = description(r);
-	if ((bad = check_text(title, desc)) != NULL) {
+	if ((bad = subjects_check(s.code, title, desc)) != NULL) {
 		free(title);
 		free(desc);
 		store_clear(&s);
@@ -352,8 +336,7 @@ page_admin_subject_grant(struct req *r)
 
 	if (target(r, &s) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-	email = login_email_normal(http_field(r, "email") ?
-	    http_field(r, "email") : "");
+	email = mail_address(http_field(r, "email"));
 	if (email == NULL || store_user_by_email(email, &u) == -1)
 		bad = "admin.grant.no_user";
 	else {

@@ -92,7 +92,7 @@ page_forgot_post(struct req *r)
 	char *email;
 	int throttled;
 
-	if ((email = login_email_normal(http_field(r, "email"))) == NULL)
+	if ((email = mail_address(http_field(r, "email"))) == NULL)
 		return forgot_form(r, MHD_HTTP_BAD_REQUEST, "forgot.missing");
 	/*
 	 * The same work whether or not the account exists: count, queue, and

@@ -6,33 +6,13 @@
 
 #include "portal.h"
 
-#define EMAIL_MAX	254
-
-/* login_email_normal: the email as typed, trimmed and lowercased (caller frees), or NULL when unusable. */
-char *
-login_email_normal(const char *in)
-{
-	char *e;
-
-	if (in == NULL || strlen(in) > EMAIL_MAX)
-		return NULL;
-	e = xstrdup(in);
-	str_trim(e);
-	str_lower(e);
-	if (*e == '\0' || strchr(e, '@') == NULL) {
-		free(e);
-		return NULL;
-	}
-	return e;
-}
-
 static int
 login_form(struct req *r, unsigned status, const char *error, int64_t wait)
 {
 	struct tmpl_vars *v = tv_new();
 	const char *email = http_field(r, "email");
 
-	if (email != NULL && strlen(email) <= EMAIL_MAX)
+	if (email != NULL && strlen(email) <= MAIL_ADDRESS_MAX)
 		tv_set(v, "email", email);
 	return http_form(r, status, "login", v, error, wait);
 }
@@ -57,7 +37,7 @@ page_login_post(struct req *r)
 	int64_t wait;
 	int found, ok, ndev, stage, ret;
 
-	if ((email = login_email_normal(http_field(r, "email"))) == NULL ||
+	if ((email = mail_address(http_field(r, "email"))) == NULL ||
 	    pw == NULL || *pw == '\0') {
 		free(email);
 		return login_form(r, MHD_HTTP_BAD_REQUEST, "login.missing", 0);

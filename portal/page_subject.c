@@ -15,8 +15,6 @@
 
 #define VALIDATION_INPUT_MAX	64
 
-int64_t subject_unlock_time = 30 * 60;
-
 static void
 fmt_time(int64_t t, const char *fmt, char *out, size_t n)
 {
@@ -65,7 +63,7 @@ granted_subject(struct req *r, struct subject *s)
 	uint8_t mac[32];
 
 	memset(s, 0, sizeof *s);
-	if (r->args[0] == NULL || !subject_code_ok(r->args[0]) ||
+	if (r->args[0] == NULL || !subjects_code_ok(r->args[0]) ||
 	    store_subject_get(r->args[0], s) == -1)
 		return -1;
 	if (store_grant_mac(r->user.id, s->id, mac) == -1) {
@@ -186,7 +184,7 @@ page_subject_unlock(struct req *r)
 	throttle_ok("validation", acct);
 	free(acct);
 	if (store_unlock_put(r->sess.hash, s.id, now_unix() +
-	    subject_unlock_time) == -1) {
+	    cfg.unlock_time) == -1) {
 		store_clear(&s);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -26,6 +27,7 @@ enum stage {
 };
 #define STAGE_BIT(s)	(1u << (s))
 
+/* config.c: the settings, their defaults and the table of options that set them */
 struct config {
 	const char	*listen;	/* ADDR:PORT */
 	const char	*data;		/* data directory */
@@ -43,20 +45,43 @@ struct config {
 	int		 threads;
 	int64_t		 session_idle;
 	int64_t		 session_max;
-	size_t		 max_body;
+	uint64_t	 max_body;	/* bytes of a form */
+	uint64_t	 max_upload;	/* bytes of a file uploaded in the console */
 	int		 max_account_failures;
 	int		 max_ip_failures;
+	int64_t		 unlock_time;	/* seconds a validation code unlocks a subject */
+	int64_t		 reset_ttl;	/* seconds a mailed reset link lives */
+	int		 reset_reenrols; /* the link alone removes the devices */
 	int64_t		 header_timeout; /* seconds for a request's headers */
 	int64_t		 shutdown_grace; /* seconds running requests get at exit */
 	int		 max_conns;
 	int		 max_conns_per_addr;
-	int		 hash_threads;	/* password hashing pool */
+	int		 hash_threads;	/* password hashing pool; 0: one per core */
 	int		 hash_queue;	/* requests waiting for it, at most */
-	/* issue 4: recovery */
-	int64_t		 reset_ttl;	/* seconds a mailed reset link lives */
-	int		 reset_reenrols; /* the link alone removes the devices */
 };
 extern struct config cfg;
+enum config_kind {
+	CONFIG_STRING,			/* const char *, a copy */
+	CONFIG_FLAG,			/* int: on/off */
+	CONFIG_NUMBER,			/* int, from min to max */
+	CONFIG_SECONDS,			/* int64_t: a number of UNIT seconds */
+	CONFIG_BYTES			/* uint64_t */
+};
+struct config_option {
+	const char	*name;		/* --NAME; a file's "NAME = value" */
+	enum config_kind kind;
+	int		 every;		/* every command has it, not only serve */
+	size_t		 off;		/* of its field in struct config */
+	int64_t		 min, max;	/* numbers, in UNIT */
+	int64_t		 unit;
+	const char	*arg;		/* what --help calls the value, or NULL */
+	const char	*help;		/* the --help text; \n starts a line */
+};
+extern const struct config_option config_options[];	/* ends with a NULL name */
+const struct config_option *config_find(const char *name);
+int	 config_set(const char *name, const char *value, char *err, size_t);
+int	 config_check(int serving, char *err, size_t);
+void	 config_usage(FILE *, int all);
 
 struct user {
 	int64_t	 id;
@@ -504,10 +529,10 @@ int64_t	 throttle_wait(const char *kind, const char *account, const char *addr);
 void	 throttle_fail(const char *kind, const char *account, const char *addr);
 void	 throttle_ok(const char *kind, const char *account);
 
-/* cli_mail.c */
-int	 cli_mail(int, char **);
 
 /* mail.c */
+#define MAIL_ADDRESS_MAX	254
+char	*mail_address(const char *);
 int	 mail_queue(const char *to, const char *name, const struct tmpl_vars *,
 	    const char *lang);
 int	 mail_deliver(void);
@@ -519,13 +544,41 @@ void	 mail_stop(void);
 int	 app_open(void);
 void	 app_public_url_save(void);
 void	 app_close(void);
-int	 app_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
-int	 app_user_arg(const char *cmd, const char *arg, struct user *);
-int	 app_options(int, char **, const char *cmd, const char *usage,
+
+/* cli.c: what the commands share */
+#define CLI_EXIT	(-2)	/* cli_getopt: exit with *status */
+struct option;
+int	 cli_getopt(int, char **, const char *cmd, const char *usage,
+	    const struct option *own, int all, int *status);
+int	 cli_options(int, char **, const char *cmd, const char *usage,
 	    const char *flag, int *set);
+char	*cli_email(const char *cmd, const char *arg);
+int	 cli_account(const char *cmd, const char *arg, struct user *);
+int	 cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* cli_user.c */
 int	 cli_user(int, char **);
+
+/* cli_subject.c */
+int	 cli_subject(int, char **);
+
+/* cli_grant.c */
+int	 cli_grant(int, char **);
+int	 cli_grant_revoke(int, char **);
+
+/* cli_file.c */
+int	 cli_file_publish(int, char **);
+int	 cli_file_list(int, char **);
+int	 cli_file_unpublish(int, char **);
+
+/* cli_requests.c */
+int	 cli_requests(int, char **);
+
+/* cli_audit.c */
+int	 cli_audit(int, char **);
+
+/* cli_mail.c */
+int	 cli_mail(int, char **);
 
 
 /* http.c */
@@ -671,7 +724,6 @@ const char *login_new_password(struct req *, const char *same,
 	    const char *event, const char *detail, unsigned *status);
 /* shared with page_account.c and page_forgot.c */
 #define DEVICE_NAME_MAX	64
-char	*login_email_normal(const char *);	/* caller frees; NULL: unusable */
 int	 login_device_name_ok(char *);
 int	 login_enrol_vars(struct req *, struct tmpl_vars *);
 void	 login_device_list(struct req *, struct tmpl_vars *);
@@ -715,9 +767,6 @@ int	 page_reset_password_post(struct req *);
 int	 page_otp_recovery(struct req *);
 int	 page_otp_recovery_post(struct req *);
 
-/* cli_recovery.c */
-int	 cli_requests(int, char **);
-int	 cli_user_reset_otp(int, char **);
 
 /* page_home.c */
 int	 page_home(struct req *);
@@ -762,17 +811,8 @@ int	 validation_normal(const char *, char *out, size_t outlen);
 void	 validation_mac(int64_t user_id, int64_t subject_id, const char *code,
 	    uint8_t out[32]);
 
-/* cli_subject.c */
-int	 cli_subject(int, char **);
-int	 cli_grant(int, char **);
-int	 cli_revoke(int, char **);
-int	 cli_publish(int, char **);
-int	 cli_files(int, char **);
-int	 cli_unpublish(int, char **);
-int	 subject_code_ok(const char *);
 
 /* page_subject.c */
-extern int64_t subject_unlock_time;	/* seconds an unlock lasts */
 int	 subject_home(struct req *, struct tmpl_vars *);
 int	 page_subject(struct req *);
 int	 page_subject_unlock(struct req *);
@@ -815,10 +855,6 @@ int	 audit_csv(struct buf *, const struct audit_filter *);
 int	 page_admin_audit(struct req *);
 int	 page_admin_audit_csv(struct req *);
 
-/* cli_user_admin.c, cli_audit.c */
-extern const char cli_user_admin_usage[];
-int	 cli_user_admin(int, char **);	/* -1: not one of its subcommands */
-int	 cli_audit(int, char **);
 
 /* --- issue 5b: console subjects, files, authenticator resets ------------ */
 
@@ -837,8 +873,13 @@ struct publication {
 	const char	*addr;
 	int64_t		 id;		/* out: the new file id */
 };
-int	 subject_text_ok(const char *, size_t max, int allow_newline);
-int	 subject_file_name_ok(const char *);
+int	 subjects_code_ok(const char *);
+int	 subjects_text_ok(const char *, size_t max, int allow_newline);
+int	 subjects_file_name_ok(const char *);
+const char *subjects_check(const char *code, const char *title,
+	    const char *desc);
+int64_t	 subjects_create(const char *code, const char *title, const char *desc,
+	    int64_t actor, const char *addr);
 int64_t	 subject_parse_date(const char *);
 int	 subjects_grant(const struct user *, const struct subject *, int resend,
 	    int64_t actor, const char *addr);
@@ -865,7 +906,6 @@ int	 admin_subject_page(struct req *, const char *code, unsigned status,
 
 /* page_admin_file.c: uploads, the file page, unpublish */
 #define ROUTE_MAX_UPLOAD	((size_t)-1)	/* .max_body: cfg.max_upload */
-extern uint64_t admin_max_upload;
 int	 admin_upload_chunk(struct req *, const char *key, const char *filename,
 	    const char *type, const char *data, uint64_t off, size_t size);
 void	 admin_upload_cleanup(struct req *);

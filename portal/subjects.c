@@ -7,9 +7,21 @@
 
 #include "portal.h"
 
-/* subject_text_ok: printable UTF-8 of 1..MAX bytes (no control characters but, when allowed, newlines). */
+/* subjects_code_ok: a subject's code: 1..32 of [A-Za-z0-9_-]. */
 int
-subject_text_ok(const char *s, size_t max, int allow_newline)
+subjects_code_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 32)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_-") == n;
+}
+
+/* subjects_text_ok: printable UTF-8 of 1..MAX bytes (no control characters but, when allowed, newlines). */
+int
+subjects_text_ok(const char *s, size_t max, int allow_newline)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
@@ -41,9 +53,9 @@ subject_text_ok(const char *s, size_t max, int allow_newline)
 	return more == 0;
 }
 
-/* subject_file_name_ok: valid UTF-8 of 1..255 bytes without NUL (control characters are served safely). */
+/* subjects_file_name_ok: valid UTF-8 of 1..255 bytes without NUL (control characters are served safely). */
 int
-subject_file_name_ok(const char *s)
+subjects_file_name_ok(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	int more = 0;
@@ -99,6 +111,41 @@ subject_parse_date(const char *s)
 		return -1;
 	tm.tm_isdst = -1;
 	return (int64_t)mktime(&tm);
+}
+
+/*
+ * subjects_check: NULL when CODE, TITLE and DESC (may be empty) make a
+ * subject, else the catalogue key of the first problem.
+ */
+const char *
+subjects_check(const char *code, const char *title, const char *desc)
+{
+	if (code == NULL || !subjects_code_ok(code))
+		return "admin.subject.bad_code";
+	if (title == NULL || !subjects_text_ok(title, SUBJECT_TITLE_MAX, 0))
+		return "admin.subject.bad_title";
+	if (desc != NULL && *desc != '\0' &&
+	    !subjects_text_ok(desc, SUBJECT_DESC_MAX, 1))
+		return "admin.subject.bad_description";
+	return NULL;
+}
+
+/*
+ * subjects_create: the subject CODE with TITLE and DESC, audited with
+ * ACTOR (0: the CLI) and ADDR. The new id, -2 when the code exists, -1 when
+ * subjects_check refuses the text or on an error.
+ */
+int64_t
+subjects_create(const char *code, const char *title, const char *desc,
+    int64_t actor, const char *addr)
+{
+	int64_t id;
+
+	if (subjects_check(code, title, desc) != NULL)
+		return -1;
+	if ((id = store_subject_add(code, title, desc)) >= 0)
+		store_audit(0, actor, "subject.add", addr ? addr : "", code);
+	return id;
 }
 
 struct grant_tx {

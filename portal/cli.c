@@ -1,0 +1,135 @@
+/* cli.c: what the commands share: their options, usage errors, the account an argument names. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portal.h"
+
+#define CLI_SETTING	0x10000		/* + the index in config_options */
+#define CLI_HELP	0x20000
+#define CLI_MAX_OPTS	64
+
+/*
+ * cli_getopt: the next option of command CMD in ARGV (set optind to 1
+ * before the first call): one of OWN (getopt_long's options, NULL-ended,
+ * each with a val from 1 to 0xffff; may be NULL), its argument in optarg.
+ * The settings (config_options: the COMMON ones, or all of them when ALL)
+ * are applied on the way; --help prints USAGE (and, with ALL, the settings).
+ * Returns the option's val, -1 after the last option, or CLI_EXIT with
+ * *STATUS the exit status (0 after --help, 2 after a usage error).
+ */
+int
+cli_getopt(int argc, char **argv, const char *cmd, const char *usage,
+    const struct option *own, int all, int *status)
+{
+	static struct option opts[CLI_MAX_OPTS];
+	const struct config_option *o;
+	char err[128];
+	int n = 0, c;
+
+	for (; own != NULL && own->name != NULL && n < CLI_MAX_OPTS - 2; own++)
+		opts[n++] = *own;
+	for (o = config_options; o->name != NULL && n < CLI_MAX_OPTS - 2; o++)
+		if (all || o->every)
+			opts[n++] = (struct option){ o->name, o->kind ==
+			    CONFIG_FLAG ? no_argument : required_argument, NULL,
+			    CLI_SETTING + (int)(o - config_options) };
+	opts[n++] = (struct option){ "help", no_argument, NULL, CLI_HELP };
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+	for (;;) {
+		switch (c = getopt_long(argc, argv, "", opts, NULL)) {
+		case CLI_HELP:
+			fputs(usage, stdout);
+			if (all)
+				config_usage(stdout, 1);
+			*status = 0;
+			return CLI_EXIT;
+		case '?':
+		case ':':
+			*status = cli_usage_error(cmd, "unknown option");
+			return CLI_EXIT;
+		default:
+			if (c < CLI_SETTING)
+				return c;
+			o = &config_options[c - CLI_SETTING];
+			if (config_set(o->name, optarg, err, sizeof err) == -1) {
+				*status = cli_usage_error(cmd, "--%s %s",
+				    o->name, err);
+				return CLI_EXIT;
+			}
+		}
+	}
+}
+
+/*
+ * cli_options: the options of a command that has only the common ones and
+ * at most one on/off --FLAG (NULL: none) setting *SET. Returns -1 to go on
+ * (the arguments start at argv[optind]), else the exit status.
+ */
+int
+cli_options(int argc, char **argv, const char *cmd, const char *usage,
+    const char *flag, int *set)
+{
+	const struct option own[] = {
+		{ flag, no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, status;
+
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, cmd, usage, flag ? own : NULL, 0,
+	    &status)) != -1) {
+		if (c == CLI_EXIT)
+			return status;
+		*set = 1;
+	}
+	return -1;
+}
+
+/*
+ * cli_email: the EMAIL argument ARG of command CMD as mail_address() reads
+ * it (caller frees), or NULL with a usage error printed.
+ */
+char *
+cli_email(const char *cmd, const char *arg)
+{
+	char *email = mail_address(arg);
+
+	if (email == NULL)
+		cli_usage_error(cmd, "not an email address: %s", arg);
+	return email;
+}
+
+/*
+ * cli_account: the account of the EMAIL argument ARG of command CMD: 0 with
+ * U filled (caller store_clear()s), or 1 with the reason printed.
+ */
+int
+cli_account(const char *cmd, const char *arg, struct user *u)
+{
+	char *email = mail_address(arg);
+	int rc = 0;
+
+	if (email == NULL || store_user_by_email(email, u) == -1) {
+		fprintf(stderr, "kluis %s: no account %s\n", cmd, email ? email :
+		    arg);
+		rc = 1;
+	}
+	free(email);
+	return rc;
+}
+
+/* cli_usage_error: print a usage error for CMD; returns the exit status 2. */
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "kluis %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'kluis %s --help'.\n", cmd);
+	return 2;
+}

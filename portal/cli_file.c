@@ -1,0 +1,248 @@
+/* cli_file.c: "kluis publish|files|unpublish": the files of a subject from the command line. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portal.h"
+
+#define MAX_TO		256
+
+static const char publish_usage[] =
+"usage: kluis publish CODE FILE [--to EMAIL ...] [--name NAME] [--expires DATE]\n"
+"                    [--data DIR]\n"
+"\n"
+"Publish FILE on subject CODE. The content is copied into DIR/files/ under\n"
+"its SHA-256, then published in one transaction. Every recipient gets a\n"
+"\"new file\" email (without the file or the validation code).\n"
+"\n"
+"  --to EMAIL    publish to this grantee only (repeatable); default: every\n"
+"                account the subject is granted to, now or later\n"
+"  --name NAME   the download name (default: FILE's own name)\n"
+"  --expires DATE  not downloadable from DATE on: YYYY-MM-DD (midnight,\n"
+"                local time), YYYY-MM-DDTHH:MM[:SS], or @UNIXSECONDS\n"
+"  --data DIR    the data directory (default ./var)\n";
+
+static const char files_usage[] =
+"usage: kluis files CODE [--data DIR]\n"
+"\n"
+"List the publications of subject CODE: id, date, size, downloads, state,\n"
+"SHA-256 and name. The id is what kluis unpublish takes.\n";
+
+static const char unpublish_usage[] =
+"usage: kluis unpublish FILE_ID [--data DIR]\n"
+"\n"
+"Withdraw publication FILE_ID (see kluis files): it is no longer listed or\n"
+"downloadable; its content is deleted once no publication uses it.\n";
+
+/* A file name on a terminal: control characters shown escaped. */
+static void
+print_name(const char *name)
+{
+	const unsigned char *q;
+
+	for (q = (const unsigned char *)name; *q; q++)
+		if (*q < 0x20 || *q == 0x7f)
+			printf("\\x%02x", *q);
+		else
+			putchar(*q);
+}
+
+/* cli_file_publish: "kluis publish CODE FILE [--to EMAIL ...] [--name] [--expires]". */
+int
+cli_file_publish(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct publication p = { 0 };
+	struct subject s = { 0 };
+	struct staged st = { .fd = -1 };
+	const char *to[MAX_TO], *file, *name = NULL, *slash;
+	uint8_t mac[32];
+	int nto = 0, c, i, rc = 1, status;
+
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "publish", publish_usage, opts, 0,
+	    &status)) != -1) {
+		switch (c) {
+		case CLI_EXIT:
+			return status;
+		case 't':
+			if (nto == MAX_TO)
+				return cli_usage_error("publish", "at most %d "
+				    "--to", MAX_TO);
+			to[nto++] = optarg;
+			break;
+		case 'n': name = optarg; break;
+		case 'e':
+			if ((p.expires = subject_parse_date(optarg)) == -1)
+				return cli_usage_error("publish", "--expires "
+				    "wants YYYY-MM-DD, YYYY-MM-DDTHH:MM or "
+				    "@SECONDS, not %s", optarg);
+			break;
+		}
+	}
+	if (optind != argc - 2)
+		return cli_usage_error("publish", "needs CODE and FILE");
+	file = argv[optind + 1];
+	if (name == NULL)
+		name = (slash = strrchr(file, '/')) ? slash + 1 : file;
+	if (!subjects_file_name_ok(name))
+		return cli_usage_error("publish", "the name must be 1-%d bytes "
+		    "of UTF-8 (use --name)", SUBJECT_FILE_NAME_MAX);
+	if (p.expires > 0 && p.expires <= now_unix())
+		return cli_usage_error("publish", "--expires is in the past");
+	if (app_open() == -1)
+		return 1;
+	if (store_subject_get(argv[optind], &s) == -1) {
+		fprintf(stderr, "kluis publish: no subject %s; see kluis subject "
+		    "list\n", argv[optind]);
+		goto done;
+	}
+	p.to = xcalloc((size_t)nto + 1, sizeof *p.to);
+	for (i = 0; i < nto; i++) {
+		char *e = cli_email("publish", to[i]);
+
+		if (e == NULL) {
+			rc = 2;
+			goto done;
+		}
+		if (store_user_by_email(e, &p.to[p.nto]) == -1 ||
+		    store_grant_mac(p.to[p.nto].id, s.id, mac) == -1) {
+			fprintf(stderr, "kluis publish: %s has no access to %s; "
+			    "grant it first with kluis grant %s %s\n", e, s.code,
+			    e, s.code);
+			free(e);
+			store_clear(&p.to[p.nto]);
+			goto done;
+		}
+		free(e);
+		p.nto++;
+	}
+	if (publish_stage(file, &st) == -1)
+		goto done;
+	p.s = &s;
+	p.st = &st;
+	p.name = name;
+	p.addr = "cli";
+	if (subjects_publish(&p) != 0) {
+		fprintf(stderr, "kluis publish: could not publish %s; nothing "
+		    "was published\n", file);
+		goto done;
+	}
+	publish_release(&st);
+	printf("published ");
+	print_name(name);
+	printf(" on %s as file %lld (%llu bytes, sha256 %s) for %s",
+	    s.code, (long long)p.id, (unsigned long long)st.size, st.sha,
+	    nto ? "" : "every grantee");
+	for (i = 0; i < p.nto; i++)
+		printf("%s%s", i ? ", " : "", p.to[i].email);
+	printf("\n");
+	rc = 0;
+done:
+	publish_release(&st);
+	for (i = 0; i < p.nto; i++)
+		store_clear(&p.to[i]);
+	free(p.to);
+	store_clear(&s);
+	app_close();
+	return rc;
+}
+
+/* cli_file_list: "kluis files CODE". */
+int
+cli_file_list(int argc, char **argv)
+{
+	struct subject s = { 0 };
+	struct pubfile *list;
+	char date[32], size[32];
+	const char *state;
+	int64_t now = now_unix();
+	struct tm tm;
+	time_t t;
+	int n, i, rc;
+
+	if ((rc = cli_options(argc, argv, "files", files_usage, NULL,
+	    NULL)) != -1)
+		return rc;
+	if (optind != argc - 1)
+		return cli_usage_error("files", "needs CODE");
+	if (app_open() == -1)
+		return 1;
+	if (store_subject_get(argv[optind], &s) == -1) {
+		fprintf(stderr, "kluis files: no subject %s; see kluis subject "
+		    "list\n", argv[optind]);
+		app_close();
+		return 1;
+	}
+	if ((n = store_file_list_of_subject(s.id, &list)) < 0) {
+		store_clear(&s);
+		app_close();
+		return 1;
+	}
+	printf("%-6s %-16s %9s %9s %-11s %-64s %s\n", "ID", "PUBLISHED", "SIZE",
+	    "DOWNLOADS", "STATE", "SHA256", "NAME");
+	for (i = 0; i < n; i++) {
+		t = (time_t)list[i].published;
+		localtime_r(&t, &tm);
+		strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
+		dl_size_human(list[i].size, "en", size, sizeof size);
+		state = list[i].unpublished ? "unpublished" : list[i].expires &&
+		    list[i].expires <= now ? "expired" : "live";
+		printf("%-6lld %-16s %9s %9lld %-11s %-64s ", (long long)list[i].id,
+		    date, size, (long long)list[i].downloads, state,
+		    list[i].sha256);
+		print_name(list[i].name);
+		putchar('\n');
+	}
+	store_free(list, n);
+	store_clear(&s);
+	app_close();
+	return 0;
+}
+
+/* cli_file_unpublish: "kluis unpublish FILE_ID". */
+int
+cli_file_unpublish(int argc, char **argv)
+{
+	struct pubfile f;
+	char *end;
+	long long id;
+	int rc, n;
+
+	if ((rc = cli_options(argc, argv, "unpublish", unpublish_usage,
+	    NULL, NULL)) != -1)
+		return rc;
+	if (optind != argc - 1)
+		return cli_usage_error("unpublish", "needs FILE_ID");
+	id = strtoll(argv[optind], &end, 10);
+	if (*argv[optind] == '\0' || *end != '\0' || id <= 0)
+		return cli_usage_error("unpublish", "FILE_ID is a number from "
+		    "kluis files");
+	if (app_open() == -1)
+		return 1;
+	rc = 1;
+	if (store_file_get(id, &f) == -1) {
+		fprintf(stderr, "kluis unpublish: no file %lld; see kluis files "
+		    "CODE\n", id);
+		goto done;
+	}
+	if ((n = subjects_unpublish(id, 0, "cli")) < 0)
+		fprintf(stderr, "kluis unpublish: could not unpublish %lld\n", id);
+	else if (n == 0)
+		fprintf(stderr, "kluis unpublish: file %lld was already "
+		    "unpublished\n", id);
+	else {
+		printf("unpublished file %lld\n", id);
+		rc = 0;
+	}
+	store_clear(&f);
+done:
+	app_close();
+	return rc;
+}

@@ -1,0 +1,51 @@
+/* cli_requests.c: "kluis requests": who asked for an authenticator reset. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portal.h"
+
+static const char requests_usage[] =
+"usage: kluis requests [--data DIR]\n"
+"\n"
+"List the users who asked for an authenticator reset (they have neither a\n"
+"working phone nor a recovery code). Approve one, after checking who is\n"
+"asking, with: kluis user reset-otp EMAIL\n";
+
+/* cli_requests: "kluis requests". Returns the exit status. */
+int
+cli_requests(int argc, char **argv)
+{
+	struct reset_request *list;
+	char when[32];
+	struct tm tm;
+	time_t t;
+	int n, i, rc;
+
+	if ((rc = cli_options(argc, argv, "requests", requests_usage, NULL,
+	    NULL)) != -1)
+		return rc;
+	if (optind != argc)
+		return cli_usage_error("requests", "unexpected argument %s",
+		    argv[optind]);
+	if (app_open() == -1)
+		return 1;
+	if ((n = store_reset_request_list(&list)) < 0) {
+		fprintf(stderr, "kluis requests: cannot read the requests\n");
+		app_close();
+		return 1;
+	}
+	if (n == 0)
+		printf("no pending requests\n");
+	for (i = 0; i < n; i++) {
+		t = (time_t)list[i].created;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+		printf("%s\t%s\tfrom %s\n", list[i].email, when,
+		    *list[i].addr ? list[i].addr : "-");
+	}
+	store_free(list, n);
+	app_close();
+	return 0;
+}

@@ -1,0 +1,248 @@
+/* config.c: the settings: their defaults in cfg, and the one table of every option that sets them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "portal.h"
+
+struct config cfg = {
+	.listen = "127.0.0.1:8080",
+	.data = "var",
+	.share = KLUIS_SHARE_DIR,
+	.public_url = NULL,
+	.admin_email = "admin@localhost",
+	.issuer = "kluis",
+	.mail_from = "kluis <noreply@localhost>",
+	.threads = 4,
+	.session_idle = 30 * 60,
+	.session_max = 10 * 3600,
+	.max_body = 64 * 1024,
+	.max_upload = 2ULL << 30,
+	.max_account_failures = 5,
+	.max_ip_failures = 50,
+	.unlock_time = 30 * 60,
+	.reset_ttl = 30 * 60,
+	.header_timeout = 10,
+	.shutdown_grace = 30,
+	.max_conns = 10000,
+	.max_conns_per_addr = 256,
+	.hash_queue = 64,
+};
+
+#define AT(f)	offsetof(struct config, f)
+#define STRING(name, f, arg, help) \
+	{ name, CONFIG_STRING, 0, AT(f), 0, 0, 1, arg, help }
+#define COMMON(name, f, arg, help) \
+	{ name, CONFIG_STRING, 1, AT(f), 0, 0, 1, arg, help }
+#define FLAG(name, f, help) \
+	{ name, CONFIG_FLAG, 0, AT(f), 0, 1, 1, NULL, help }
+#define NUMBER(name, f, min, max, help) \
+	{ name, CONFIG_NUMBER, 0, AT(f), min, max, 1, "N", help }
+#define SECONDS(name, f, min, max, unit, arg, help) \
+	{ name, CONFIG_SECONDS, 0, AT(f), min, max, unit, arg, help }
+#define BYTES(name, f, min, max, help) \
+	{ name, CONFIG_BYTES, 0, AT(f), min, max, 1, "BYTES", help }
+
+/*
+ * Every option of "kluis serve", in the order of its --help. The options
+ * every command has are COMMON. A name is also what a configuration file
+ * or the environment will call the setting.
+ */
+const struct config_option config_options[] = {
+	STRING("listen", listen, "ADDR:PORT", "where to listen (default "
+	    "127.0.0.1:8080; [::1]:8080 for IPv6)"),
+	COMMON("data", data, "DIR", "database, key, files and outbox "
+	    "(default ./var)"),
+	STRING("public-url", public_url, "URL", "the address users open, used "
+	    "in mailed links; an\nhttps:// URL also makes cookies Secure and "
+	    "sends HSTS\n(default http://LISTEN)"),
+	STRING("admin-email", admin_email, "EMAIL", "the first admin, created "
+	    "on an empty database\n(default admin@localhost)"),
+	STRING("issuer", issuer, "NAME", "the name authenticator apps show "
+	    "(default kluis)"),
+	STRING("smtp-url", smtp_url, "URL", "deliver mail by SMTP, e.g. "
+	    "smtp://mail.example:587 or\nsmtps://user:pass@host (default: "
+	    "write .eml files\ninto DIR/outbox/); smtp:// needs STARTTLS "
+	    "unless the\nserver is on this machine (localhost, 127.x, [::1])"),
+	STRING("mail-from", mail_from, "ADDR", "the From of every message\n"
+	    "(default \"kluis <noreply@localhost>\")"),
+	STRING("tls-cert", tls_cert, "FILE", "serve HTTPS with this PEM "
+	    "certificate (chain)"),
+	STRING("tls-key", tls_key, "FILE", "... and this PEM private key"),
+	FLAG("trust-proxy", trust_proxy, "take the client address from "
+	    "X-Forwarded-For (only\nbehind a reverse proxy that sets it)"),
+	COMMON("key", key_file, "FILE", "the key sealing secrets at rest "
+	    "(default DIR/kluis.key;\nkeep it out of database backups)"),
+	COMMON("share", share, "DIR", "where templates/, static/ and data/ "
+	    "live"),
+	NUMBER("threads", threads, 1, 256, "worker threads (default 4)"),
+	SECONDS("session-idle", session_idle, 1, 86400, 1, "SECS", "idle "
+	    "session timeout (default 1800)"),
+	SECONDS("session-max", session_max, 1, 7 * 86400, 1, "SECS",
+	    "absolute session timeout (default 36000)"),
+	BYTES("max-body", max_body, 1024, 1L << 30, "largest form body "
+	    "accepted (default 65536)"),
+	BYTES("max-upload", max_upload, 1, 1LL << 46, "largest file the admin "
+	    "console accepts for upload\n(default 2147483648, 2 GiB)"),
+	NUMBER("max-account-failures", max_account_failures, 1, 1000000,
+	    "free failures per account before delays (default 5)"),
+	NUMBER("max-ip-failures", max_ip_failures, 1, 1000000, "free failures "
+	    "per client address (default 50)"),
+	SECONDS("unlock-minutes", unlock_time, 1, 24 * 60, 60, "N", "how long "
+	    "a validation code unlocks a subject in a\nsession (default 30)"),
+	SECONDS("unlock-seconds", unlock_time, 1, 24 * 3600, 1, "N", "the same "
+	    "in seconds, for tests and demonstrations"),
+	SECONDS("reset-ttl", reset_ttl, 1, 7 * 86400, 1, "SECS", "how long a "
+	    "mailed password-reset link works\n(default 1800)"),
+	FLAG("reset-reenrols", reset_reenrols, "the reset link alone removes "
+	    "the user's devices and\nthey enrol again (the mailbox becomes a "
+	    "single\nfactor; off by default)"),
+	SECONDS("header-timeout", header_timeout, 1, 3600, 1, "SECS", "a "
+	    "request's headers must arrive within this time of\nits first "
+	    "byte (default 10)"),
+	SECONDS("shutdown-grace", shutdown_grace, 0, 3600, 1, "SECS", "on "
+	    "SIGTERM, how long running requests (downloads)\nmay finish before "
+	    "the server exits (default 30)"),
+	NUMBER("max-connections", max_conns, 16, 1000000, "open connections "
+	    "at most (default 10000; the open\nfile limit is raised to fit)"),
+	NUMBER("max-connections-per-address", max_conns_per_addr, 1, 1000000,
+	    "open connections of one client address,\nor with --trust-proxy "
+	    "its requests in flight\n(default 256)"),
+	NUMBER("hash-threads", hash_threads, 1, 256, "threads hashing "
+	    "passwords, off the threads that serve\npages and downloads "
+	    "(default: one per core)"),
+	NUMBER("hash-queue", hash_queue, 1, 100000, "logins waiting for a "
+	    "hashing thread, at most; more\nget 503 with Retry-After "
+	    "(default 64)"),
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* config_find: the option called NAME, or NULL. */
+const struct config_option *
+config_find(const char *name)
+{
+	const struct config_option *o;
+
+	for (o = config_options; name != NULL && o->name != NULL; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+/* A flag's value: 1 or 0, -1 when VALUE says neither. */
+static int
+flag_value(const char *value)
+{
+	static const char *const on[] = { "on", "yes", "true", "1" };
+	static const char *const off[] = { "off", "no", "false", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof on / sizeof on[0]; i++) {
+		if (strcasecmp(value, on[i]) == 0)
+			return 1;
+		if (strcasecmp(value, off[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * config_set: option NAME takes VALUE (a copy; NULL for a flag given
+ * without one: on). A number is decimal, from the option's min to its
+ * max, in its unit. 0, or -1 with ERR saying what is wrong (to follow the
+ * option's name: "must be a number from 1 to 256").
+ */
+int
+config_set(const char *name, const char *value, char *err, size_t errlen)
+{
+	const struct config_option *o = config_find(name);
+	char *f, *end;
+	long long v;
+	int b;
+
+	if (o == NULL) {
+		snprintf(err, errlen, "is not a setting");
+		return -1;
+	}
+	f = (char *)&cfg + o->off;
+	if (o->kind == CONFIG_FLAG) {
+		if ((b = value == NULL ? 1 : flag_value(value)) == -1) {
+			snprintf(err, errlen, "must be on or off");
+			return -1;
+		}
+		*(int *)f = b;
+		return 0;
+	}
+	if (value == NULL) {
+		snprintf(err, errlen, "needs a value");
+		return -1;
+	}
+	if (o->kind == CONFIG_STRING) {
+		*(const char **)f = xstrdup(value);
+		return 0;
+	}
+	v = strtoll(value, &end, 10);
+	if (*value == '\0' || *end != '\0' || v < o->min || v > o->max) {
+		snprintf(err, errlen, "must be a number from %lld to %lld",
+		    (long long)o->min, (long long)o->max);
+		return -1;
+	}
+	if (o->kind == CONFIG_NUMBER)
+		*(int *)f = (int)v;
+	else if (o->kind == CONFIG_SECONDS)
+		*(int64_t *)f = (int64_t)v * o->unit;
+	else
+		*(uint64_t *)f = (uint64_t)v;
+	return 0;
+}
+
+/*
+ * config_check: the settings together, once every source was applied:
+ * TLS certificate and key go together, the public URL is http(s)://; a
+ * server (SERVING) without one derives it from --listen. Sets cfg.https.
+ * 0, or -1 with ERR.
+ */
+int
+config_check(int serving, char *err, size_t errlen)
+{
+	if ((cfg.tls_cert == NULL) != (cfg.tls_key == NULL)) {
+		snprintf(err, errlen, "--tls-cert and --tls-key go together");
+		return -1;
+	}
+	if (cfg.public_url == NULL && serving)
+		cfg.public_url = xasprintf("%s://%s", cfg.tls_cert ? "https" :
+		    "http", cfg.listen);
+	if (cfg.public_url != NULL && !str_has_prefix(cfg.public_url,
+	    "http://") && !str_has_prefix(cfg.public_url, "https://")) {
+		snprintf(err, errlen, "--public-url must start with http:// or "
+		    "https://");
+		return -1;
+	}
+	cfg.https = cfg.public_url != NULL &&
+	    str_has_prefix(cfg.public_url, "https://");
+	return 0;
+}
+
+/* config_usage: the --help lines of the options (only the COMMON ones unless ALL) to F. */
+void
+config_usage(FILE *f, int all)
+{
+	const struct config_option *o;
+	const char *p;
+	char opt[64];
+
+	for (o = config_options; o->name != NULL; o++) {
+		if (!all && !o->every)
+			continue;
+		snprintf(opt, sizeof opt, "--%s%s%s", o->name, o->arg ? " " : "",
+		    o->arg ? o->arg : "");
+		fprintf(f, "  %-22s%s", opt, strlen(opt) < 22 ? " " : "  ");
+		for (p = o->help; *p; p++) {
+			fputc(*p, f);
+			if (*p == '\n')
+				fprintf(f, "%25s", "");
+		}
+		fputc('\n', f);
+	}
+}
