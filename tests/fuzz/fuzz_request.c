@@ -205,7 +205,7 @@ refresh_tx(void *arg)
 	store_unlock_put(sessions[4].s.hash, alpha_id, now_unix() + 3600);
 	store_unlock_put(sessions[5].s.hash, alpha_id, now_unix() + 3600);
 	crypto_mac("reset", reset_token, strlen(reset_token), h);
-	store_reset_put(user_id, h, now_unix() + cfg.reset_ttl, "127.0.0.1");
+	store_reset_link_put(user_id, h, now_unix() + cfg.reset_ttl, "127.0.0.1");
 	/* Test-only SQL: codes may be used again, throttles start afresh. */
 	if ((st = db_prepare("UPDATE devices SET last_step = 0 WHERE "
 	    "last_step != 0")) != NULL)
@@ -253,7 +253,7 @@ publish_one(const char *code)
 	if (subjects_publish(&p) != 0)
 		die("cannot publish a file");
 	publish_release(&st);
-	subject_clear(&s);
+	store_clear(&s);
 	unlink(src);
 }
 
@@ -307,7 +307,7 @@ seed(void)
 	store_grant_put(admin_id, alpha, mac);
 	publish_one("ALPHA");	/* file 1 */
 	publish_one("BETA");	/* file 2: the content outlives file 1 */
-	store_otp_request_put(fresh_id, "192.0.2.7");
+	store_reset_request_put(fresh_id, "192.0.2.7");
 	store_audit(user_id, admin_id, "fuzz.seed", "127.0.0.1", "seeded");
 
 	for (i = 0; i < NSESSIONS; i++)
