@@ -39,3 +39,17 @@ if(NODE)
 			TIMEOUT 600)
 	endforeach()
 endif()
+
+# The fuzz targets (tests/fuzz/) without libFuzzer: every build compiles
+# them and replays their corpus once (make fuzz does the fuzzing).
+if(NOT KLUIS_FUZZ)
+	foreach(name parsers request)
+		add_executable(replay_${name} ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${name}.c
+			${CMAKE_SOURCE_DIR}/tests/fuzz/replay.c)
+		target_link_libraries(replay_${name} PRIVATE kluiscore)
+		add_test(NAME fuzz_corpus_${name} COMMAND replay_${name}
+			${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${name})
+		set_tests_properties(fuzz_corpus_${name} PROPERTIES
+			ENVIRONMENT "KLUIS_SHARE=${CMAKE_SOURCE_DIR}" TIMEOUT 600)
+	endforeach()
+endif()

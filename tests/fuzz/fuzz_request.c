@@ -176,7 +176,6 @@ session_fixed(int i)
 static int
 refresh_tx(void *arg)
 {
-	sqlite3_stmt *st;
 	uint8_t h[32], mac[32];
 	int i;
 
@@ -207,14 +206,10 @@ refresh_tx(void *arg)
 	crypto_mac("reset", reset_token, strlen(reset_token), h);
 	store_reset_link_put(user_id, h, now_unix() + cfg.reset_ttl, "127.0.0.1");
 	/* Test-only SQL: codes may be used again, throttles start afresh. */
-	if ((st = db_prepare("UPDATE devices SET last_step = 0 WHERE "
-	    "last_step != 0")) != NULL)
-		db_run(st);
-	if ((st = db_prepare("DELETE FROM throttle")) != NULL)
-		db_run(st);
-	if ((st = db_prepare("UPDATE files SET unpublished = NULL WHERE "
-	    "id = 1 AND unpublished IS NOT NULL")) != NULL)
-		db_run(st);
+	db_run(db_query("UPDATE devices SET last_step = 0 WHERE last_step != 0"));
+	db_run(db_query("DELETE FROM throttle"));
+	db_run(db_query("UPDATE files SET unpublished = NULL WHERE id = 1 AND "
+	    "unpublished IS NOT NULL"));
 	return 0;
 }
 
@@ -534,8 +529,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
 	verbose = getenv("KLUIS_FUZZ_VERBOSE") != NULL;
-	snprintf(datadir, sizeof datadir, "%s/kluis-fuzz-XXXXXX",
-	    tmp ? tmp : "/tmp");
+	/* tmpfs when there is one: fsync costs nothing there. */
+	if (tmp == NULL)
+		tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(datadir, sizeof datadir, "%s/kluis-fuzz-XXXXXX", tmp);
 	if (mkdtemp(datadir) == NULL)
 		die("cannot make a temporary directory");
 	atexit(rm_datadir);
