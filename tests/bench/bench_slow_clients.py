@@ -144,8 +144,9 @@ def main():
 		srv = kt.temp_server()
 	pid = srv.proc.pid
 	ours = bl.raise_nofile(n + 512)
-	print("# kluis pid %d: open-files limit %s at start; bench's own %d"
-	    % (pid, bl.proc_nofile(pid), ours))
+	print("# kluis pid %d: open-files soft limit %s when started, %s once "
+	    "running; the bench's own %d" % (pid, args.server_nofile or "ours",
+	    bl.proc_nofile(pid), ours))
 	print("# %d attack connections from %s-%s, a header byte every 5-15 s;"
 	    " probe GET /login every 0.5 s (timeout %.0f s)" % (n, addrs[0],
 	    addrs[-1].rsplit(".", 1)[1], bl.PROBE_TIMEOUT), flush=True)
@@ -199,9 +200,9 @@ def main():
 		rows = prober.results
 		bl.probe_summary("before", [r for r in rows if r[0] < t_attack], bload)
 		a = bl.probe_summary("attack", [r for r in rows
-		    if t_attack <= r[0] < t_after], aload)
+		    if t_attack <= r[0] < t_after], aload, t_attack)
 		b = bl.probe_summary("after", [r for r in rows if r[0] >= t_after
-		    and r[0] < t_end], bl.load())
+		    and r[0] < t_end], bl.load(), t_attack)
 		ok = a[0] == a[1] and b[0] == b[1]
 		print("RESULT normal client served within 1 s throughout: %s "
 		    "(attack %d/%d, after %d/%d probes)" % ("yes" if ok else "NO",

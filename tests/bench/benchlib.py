@@ -8,7 +8,9 @@ do (tests/e2e/kluis_test.py), measures, and prints figures from one run.
 import contextlib
 import http.client
 import io
+import multiprocessing
 import os
+import queue
 import re
 import resource
 import shutil
@@ -247,16 +249,28 @@ PROBE_TIMEOUT = 5.0
 
 
 class Prober:
-	"""GET /login from 127.0.0.1 every INTERVAL s, each on its own thread."""
+	"""GET /login from 127.0.0.1 every INTERVAL s, each on its own thread,
+	in a child process of its own, so that the bench's own work (thousands
+	of sockets) cannot delay the probes or their clocks (CLOCK_MONOTONIC
+	is the same in both processes)."""
 
 	def __init__(self, port, interval=0.5):
 		self.port = port
 		self.interval = interval
-		self.results = []	# (start, seconds when served or None, what,
-					#  seconds until answer or failure)
-		self.stop = threading.Event()
-		self.thread = threading.Thread(target=self._run, daemon=True)
-		self.threads = []
+		self._results = []	# (start, seconds when served or None,
+					#  what, seconds until answer or failure)
+		self._queue = multiprocessing.Queue()
+		self._stop = multiprocessing.Event()
+		self._proc = multiprocessing.Process(target=self._main, daemon=True)
+
+	@property
+	def results(self):
+		"""The probes that ended so far."""
+		while True:
+			try:
+				self._results.append(self._queue.get_nowait())
+			except queue.Empty:
+				return self._results
 
 	def _one(self, start):
 		c = http.client.HTTPConnection("127.0.0.1", self.port,
@@ -268,39 +282,47 @@ class Prober:
 			r.read()
 			dt = time.monotonic() - t0
 			what = "ok" if r.status == 200 else "status %d" % r.status
-			self.results.append((start, dt if r.status == 200 else None,
-			    what, dt))
+			res = (start, dt if r.status == 200 else None, what, dt)
 		except socket.timeout:
-			self.results.append((start, None, "timeout", time.monotonic()
-			    - t0))
+			res = (start, None, "timeout", time.monotonic() - t0)
 		except (OSError, http.client.HTTPException) as e:
-			self.results.append((start, None, e.__class__.__name__,
-			    time.monotonic() - t0))
+			res = (start, None, e.__class__.__name__, time.monotonic()
+			    - t0)
 		finally:
 			c.close()
+		self._queue.put(res)
 
-	def _run(self):
+	def _main(self):
+		threads = []
 		nxt = time.monotonic()
-		while not self.stop.is_set():
+		while not self._stop.is_set():
 			t = threading.Thread(target=self._one, args=(nxt,), daemon=True)
 			t.start()
-			self.threads.append(t)
+			threads.append(t)
 			nxt += self.interval
-			self.stop.wait(max(0, nxt - time.monotonic()))
+			self._stop.wait(max(0, nxt - time.monotonic()))
+		for t in threads:
+			t.join(PROBE_TIMEOUT + 1)
+		self._queue.close()
+		self._queue.join_thread()
 
 	def start(self):
-		self.thread.start()
+		self._proc.start()
 
 	def finish(self):
-		self.stop.set()
-		self.thread.join()
-		for t in self.threads:
-			t.join(PROBE_TIMEOUT + 1)
+		self._stop.set()
+		deadline = time.monotonic() + PROBE_TIMEOUT + 5
+		while self._proc.is_alive() and time.monotonic() < deadline:
+			self.results	# drain, or the child cannot flush its queue
+			time.sleep(0.05)
+		self._proc.join(1)
+		return self.results
 
 
-def probe_summary(label, rows, load):
+def probe_summary(label, rows, load, t0=None):
 	"""Print one line about Prober results ROWS; returns (probes, served
-	within 1 s)."""
+	within 1 s). With T0, also when (seconds after T0) the probes that were
+	not served within 1 s started."""
 	n = len(rows)
 	lat = [d for _, d, _, _ in rows if d is not None]
 	fails = {}
@@ -317,6 +339,12 @@ def probe_summary(label, rows, load):
 	    if fails else ""), fmt_ms(pct_ms(lat, 50)),
 	    fmt_ms(pct_ms(lat, 99)), fmt_ms(worst * 1e3)
 	    + (" (timeout)" if fails.get("timeout") else ""), load), flush=True)
+	late = sorted(r[0] - t0 for r in rows if r[1] is None or r[1] > 1.0) \
+	    if t0 is not None else []
+	if late:
+		print("        not served within 1 s: probes started at t=%s s" %
+		    ", ".join("%.1f" % t for t in late[:16]) +
+		    (" ..." if len(late) > 16 else ""), flush=True)
 	return n, within
 
 
