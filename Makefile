@@ -3,7 +3,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build run test fuzz-build fuzz fuzz-ci bench clean
+.PHONY: all deps test-deps build run test fuzz-build fuzz fuzz-ci bench deb deb-check clean
 
 all: build
 
@@ -23,6 +23,19 @@ run: build
 
 test: test-deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The Debian package: $(BUILD)/kluis_VERSION_ARCH.deb, built with debhelper
+# from a copy of the tree (scripts/make-deb.sh). It is never installed here.
+deb:
+	@scripts/install-deps.sh deb
+	scripts/make-deb.sh $(BUILD)
+
+# The package checked: lintian, systemd-analyze verify and security, its
+# contents run from an extracted root (tests/package/test_deb.py; a whole
+# package build, so not part of make test, where it shows as skipped).
+deb-check: build
+	@scripts/install-deps.sh deb
+	cd $(BUILD) && KLUIS_DEB_CHECK=1 ctest -R '^package_deb$$' --output-on-failure
 
 # libFuzzer with ASan/UBSan (tests/fuzz/): the request-facing parsers and
 # whole HTTP requests through the real daemon and handlers. `make fuzz`

@@ -2,15 +2,42 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "portal.h"
 
 static void app_public_url_load(void);
+
+/*
+ * app_share_default: where templates/, static/ and data/ are when neither
+ * --share nor KLUIS_SHARE says: the source tree for a binary that runs from
+ * its own build tree (make run, the tests), else the directory it was
+ * installed with (PREFIX/share/kluis). Both paths are fixed at build time, so
+ * an installed binary never depends on where it was copied or on what lies
+ * beside it.
+ */
+static const char *
+app_share_default(void)
+{
+	char exe[PATH_MAX], build[PATH_MAX];
+	ssize_t n;
+	size_t len;
+
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0 || realpath(KLUIS_BUILD_DIR, build) == NULL)
+		return KLUIS_INSTALL_SHARE;
+	exe[n] = '\0';
+	len = strlen(build);
+	if (strncmp(exe, build, len) == 0 && exe[len] == '/')
+		return KLUIS_TREE_SHARE;
+	return KLUIS_INSTALL_SHARE;
+}
 
 /*
  * app_open: create the data directory, load the key, templates, password
@@ -21,8 +48,10 @@ app_open(void)
 {
 	char path[4096];
 
-	if (getenv("KLUIS_SHARE") != NULL && strcmp(cfg.share, KLUIS_SHARE_DIR) == 0)
+	if (cfg.share == NULL)
 		cfg.share = getenv("KLUIS_SHARE");
+	if (cfg.share == NULL || *cfg.share == '\0')
+		cfg.share = app_share_default();
 	if (mkdir_p(cfg.data, 0700) == -1) {
 		fprintf(stderr, "kluis: cannot create %s: %s\n", cfg.data,
 		    strerror(errno));

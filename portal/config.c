@@ -9,7 +9,7 @@
 struct config cfg = {
 	.listen = "127.0.0.1:8080",
 	.data = "var",
-	.share = KLUIS_SHARE_DIR,
+	.share = NULL,		/* --share, KLUIS_SHARE, else app_share_default() */
 	.public_url = NULL,
 	.admin_email = "admin@localhost",
 	.issuer = "kluis",

@@ -4,11 +4,12 @@
 # "fuzz" adds clang, its libFuzzer and sanitizer runtimes and the LLVM tools
 # (llvm-symbolizer for readable reports, llvm-cov) for make fuzz, "bench" adds
 # what make bench uses (nginx, wrk, perf, oathtool, libargon2 for the
-# hash-rate reference).
+# hash-rate reference), "deb" adds what make deb and make deb-check use
+# (debhelper, lintian, systemd-analyze).
 set -eu
 want="cmake make gcc pkg-config libmicrohttpd-dev liboath-dev libssl-dev
 libsqlite3-dev libqrencode-dev libargon2-dev libcurl4-openssl-dev
-libgnutls28-dev"
+libgnutls28-dev scdoc"
 if [ "${1:-build}" = fuzz ]; then
 	want="$want clang libclang-rt-dev llvm"
 fi
@@ -16,15 +17,19 @@ if [ "${1:-build}" = bench ]; then
 	want="$want nginx wrk linux-perf oathtool python3 libargon2-1"
 fi
 if [ "${1:-build}" = test ]; then
-	want="$want oathtool zbar-tools librsvg2-bin python3 python3-aiosmtpd sqlite3 curl openssl"
+	want="$want oathtool zbar-tools librsvg2-bin python3 python3-aiosmtpd sqlite3 curl openssl git"
+fi
+if [ "${1:-build}" = deb ]; then
+	want="$want python3 debhelper dpkg-dev lintian systemd git"
 fi
 missing=""
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
-# python3 may come from elsewhere (pyenv); accept any python3 on PATH.
-if command -v python3 >/dev/null 2>&1; then
+# python3 may come from elsewhere (pyenv); accept any python3 on PATH, except
+# for the package build, whose build dependencies dpkg checks.
+if [ "${1:-build}" != deb ] && command -v python3 >/dev/null 2>&1; then
 	missing=$(printf '%s\n' $missing | grep -vx python3 | tr '\n' ' ' || true)
 fi
 missing=$(echo $missing)

@@ -53,3 +53,18 @@ if(NOT KLUIS_FUZZ)
 			ENVIRONMENT "KLUIS_SHARE=${CMAKE_SOURCE_DIR}" TIMEOUT 600)
 	endforeach()
 endif()
+
+# Package tests (tests/package/): an install from a clone into a temporary
+# prefix, run without KLUIS_SHARE (every make test); the Debian package
+# built, linted, its unit verified and rated, its contents run from an
+# extracted root (only with KLUIS_DEB_CHECK=1: make deb-check, .ci/run;
+# otherwise skipped, exit 77).
+add_test(NAME package_install
+	COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/package/test_install.py)
+add_test(NAME package_deb
+	COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/package/test_deb.py)
+set_tests_properties(package_install package_deb PROPERTIES
+	ENVIRONMENT "KLUIS_BIN=$<TARGET_FILE:kluis>;KLUIS_DEB_OUT=${CMAKE_BINARY_DIR}/deb-check;PYTHONDONTWRITEBYTECODE=1"
+	SKIP_RETURN_CODE 77
+	RUN_SERIAL TRUE	# their builds would starve the timing-sensitive e2e tests
+	TIMEOUT 1800)
