@@ -100,11 +100,13 @@ def unit_checks():
 	unit = os.path.join(root, "lib/systemd/system/kluis.service")
 	require("the package has lib/systemd/system/kluis.service",
 	    os.path.isfile(unit))
-	# verify --root loads the unit from the root and wants the targets it
-	# names; the host's targets stand in for the rest of a system.
-	for t in glob.glob("/lib/systemd/system/*.target"):
-		dst = os.path.join(root, "lib/systemd/system", os.path.basename(t))
+	# verify --root loads the unit from the root and wants the targets and
+	# the commands it names; the host's targets and kill stand in for the
+	# rest of a system.
+	for t in glob.glob("/lib/systemd/system/*.target") + ["/bin/kill"]:
+		dst = os.path.join(root, t.lstrip("/"))
 		if not os.path.exists(dst):
+			os.makedirs(os.path.dirname(dst), exist_ok=True)
 			shutil.copy(t, dst)
 	env = dict(os.environ, MANPATH=os.path.join(root, "usr/share/man"),
 	    SYSTEMD_LOG_COLOR="0")
@@ -151,10 +153,11 @@ def contents():
 	    not l.lstrip().startswith("#")]
 	check("kluis.conf: every option commented but data = /var/lib/kluis",
 	    active == ["data = /var/lib/kluis"], active)
-	for name in ("postinst", "postrm", "prerm"):
+	for name in ("preinst", "postinst", "prerm", "postrm"):
 		path = os.path.join(ctl, name)
-		status, out = run(["sh", "-n", path])
-		check("%s is valid sh" % name, status == 0, out)
+		if name != "preinst" or os.path.exists(path):
+			status, out = run(["sh", "-n", path])
+			check("%s is valid sh" % name, status == 0, out)
 	with open(os.path.join(ctl, "postinst")) as f:
 		postinst = f.read()
 	check("postinst creates the kluis system user",
@@ -162,7 +165,16 @@ def contents():
 	check("postinst makes /var/lib/kluis 0700 owned by kluis",
 	    "install -d -o kluis -g kluis -m 0700 /var/lib/kluis" in postinst)
 	check("postinst enables the unit (dh_installsystemd)",
-	    "deb-systemd-helper" in postinst and "kluis.service" in postinst)
+	    "deb-systemd-helper enable 'kluis.service'" in postinst, postinst)
+	check("postinst does not start the unit but restarts it on upgrade when "
+	    "it runs", "deb-systemd-invoke try-restart 'kluis.service'" in
+	    postinst and "deb-systemd-invoke start" not in postinst and
+	    "deb-systemd-invoke restart" not in postinst, postinst)
+	with open(os.path.join(ctl, "prerm")) as f:
+		prerm = f.read()
+	check("prerm stops the unit on removal",
+	    re.search(r'"\$1" = remove .*\n\s*deb-systemd-invoke stop '
+	    r'kluis.service', prerm), prerm)
 	with open(os.path.join(ctl, "postrm")) as f:
 		postrm = f.read()
 	m = re.search(r'if \[ "\$1" = purge \]; then\n(.*?)\nfi', postrm, re.S)
