@@ -39,11 +39,11 @@ def run(cmd, cwd=None, timeout=600, env=None):
 
 
 class Program:
-	"""One kluis binary; ARGS_BEFORE go between it and every command."""
+	"""One kluis binary; COMMON (e.g. --share DIR) follow every command."""
 
-	def __init__(self, binary, *args_before):
+	def __init__(self, binary, *common):
 		self.binary = binary
-		self.before = list(args_before)
+		self.common = list(common)
 		self.work = tempfile.mkdtemp(prefix="kluis-pkg-")
 		self.data = os.path.join(self.work, "data")
 		self.proc = None
@@ -52,16 +52,17 @@ class Program:
 
 	def cli(self, *args):
 		"""`kluis ARGS --data DATA`: (exit status, output)."""
-		return run([self.binary] + self.before + list(args) +
+		return run([self.binary] + list(args) + self.common +
 		    ["--data", self.data], cwd=self.work, timeout=60,
 		    env=operator_env())
 
 	def serve(self, *extra):
 		"""Start `kluis serve`; True once /healthz answers 200."""
 		self.port = free_port()
-		cmd = [self.binary] + self.before + ["serve",
+		cmd = [self.binary, "serve",
 		    "--listen", "127.0.0.1:%d" % self.port, "--data", self.data,
-		    "--public-url", "http://127.0.0.1:%d" % self.port] + list(extra)
+		    "--public-url", "http://127.0.0.1:%d" % self.port] + \
+		    self.common + list(extra)
 		note("start: %s" % " ".join(cmd))
 		self.proc = subprocess.Popen(cmd, cwd=self.work, env=operator_env(),
 		    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
