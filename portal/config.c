@@ -25,7 +25,7 @@ struct config cfg = {
 	.reset_ttl = 30 * 60,
 	.header_timeout = 10,
 	.shutdown_grace = 30,
-	.max_conns = 10000,
+	.max_conns = 16384,
 	.max_conns_per_addr = 256,
 	.hash_queue = 64,
 };
@@ -99,13 +99,13 @@ const struct config_option config_options[] = {
 	    "the user's devices and\nthey enrol again (the mailbox becomes a "
 	    "single\nfactor; off by default)"),
 	SECONDS("header-timeout", header_timeout, 1, 3600, 1, "SECS", "a "
-	    "request's headers must arrive within this time of\nits first "
-	    "byte (default 10)"),
+	    "request's headers must arrive within this time of\nthe "
+	    "connection's start or the previous answer (default 10)"),
 	SECONDS("shutdown-grace", shutdown_grace, 0, 3600, 1, "SECS", "on "
 	    "SIGTERM, how long running requests (downloads)\nmay finish before "
 	    "the server exits (default 30)"),
 	NUMBER("max-connections", max_conns, 16, 1000000, "open connections "
-	    "at most (default 10000; the open\nfile limit is raised to fit)"),
+	    "at most (default 16384; the open\nfile limit is raised to fit)"),
 	NUMBER("max-connections-per-address", max_conns_per_addr, 1, 1000000,
 	    "open connections of one client address,\nor with --trust-proxy "
 	    "its requests in flight\n(default 256)"),

@@ -29,7 +29,8 @@ struct addr_count {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t tick = PTHREAD_COND_INITIALIZER;	/* wakes the reaper */
+static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;	/* no request in flight */
 static struct conn *conns;
 static struct addr_count *addrs[ADDR_BUCKETS];
 static int inflight;
@@ -49,7 +50,8 @@ mono_ms(void)
 
 /*
  * conn_open: a new connection on FD: it must send its first request's
- * headers before the header deadline. Freed by conn_close.
+ * headers within the header deadline, counted from now (a connection that
+ * sends nothing is no better than one that trickles). Freed by conn_close.
  */
 struct conn *
 conn_open(int fd)
@@ -118,7 +120,7 @@ conn_end(struct conn *c)
 	conn_deadline(c, cfg.header_timeout);
 	pthread_mutex_lock(&lock);
 	if (--inflight == 0)
-		pthread_cond_broadcast(&changed);
+		pthread_cond_broadcast(&idle);
 	pthread_mutex_unlock(&lock);
 }
 
@@ -203,7 +205,7 @@ reap(void *arg)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
-		pthread_cond_timedwait(&changed, &lock, &ts);
+		pthread_cond_timedwait(&tick, &lock, &ts);
 	}
 	pthread_mutex_unlock(&lock);
 	return NULL;
@@ -234,7 +236,7 @@ conn_drain(int64_t grace)
 	ts.tv_sec += grace;
 	pthread_mutex_lock(&lock);
 	while (inflight > 0 &&
-	    pthread_cond_timedwait(&changed, &lock, &ts) != ETIMEDOUT)
+	    pthread_cond_timedwait(&idle, &lock, &ts) != ETIMEDOUT)
 		;
 	n = inflight;
 	pthread_mutex_unlock(&lock);
@@ -249,7 +251,7 @@ conn_stop(void)
 		return;
 	pthread_mutex_lock(&lock);
 	stopping = 1;
-	pthread_cond_broadcast(&changed);
+	pthread_cond_broadcast(&tick);
 	pthread_mutex_unlock(&lock);
 	pthread_join(reaper, NULL);
 	reaper_started = 0;
