@@ -52,12 +52,12 @@ cli_audit(int argc, char **argv)
 			f.event = optarg;
 			break;
 		case 's':
-			if (admin_date(optarg, &f.since) == -1)
+			if (time_parse_day(optarg, &f.since) == -1)
 				return cli_usage_error("audit", "--since wants "
 				    "YYYY-MM-DD, not %s", optarg);
 			break;
 		case 't':
-			if (admin_date(optarg, &f.until) == -1)
+			if (time_parse_day(optarg, &f.until) == -1)
 				return cli_usage_error("audit", "--until wants "
 				    "YYYY-MM-DD, not %s", optarg);
 			f.until += 86400;
@@ -85,7 +85,7 @@ cli_audit(int argc, char **argv)
 		buf_free(&b);
 	} else if ((n = store_audit_list(&f, (int)limit, 0, &rows)) >= 0) {
 		for (i = 0; i < n; i++) {
-			time_utc(rows[i].at, when, sizeof when);
+			time_format(rows[i].at, TIME_MINUTE, when, sizeof when);
 			printf("%s  %-28s %-22s %-28s %-15s %s\n", when,
 			    rows[i].user_email ? rows[i].user_email : "-",
 			    rows[i].event,

@@ -20,7 +20,7 @@ static const char publish_usage[] =
 "                account the subject is granted to, now or later\n"
 "  --name NAME   the download name (default: FILE's own name)\n"
 "  --expires DATE  not downloadable from DATE on: YYYY-MM-DD (midnight,\n"
-"                local time), YYYY-MM-DDTHH:MM[:SS], or @UNIXSECONDS\n"
+"                UTC), YYYY-MM-DDTHH:MM[:SS] (UTC), or @UNIXSECONDS\n"
 "  --data DIR    the data directory (default ./var)\n";
 
 static const char files_usage[] =
@@ -79,7 +79,7 @@ cli_file_publish(int argc, char **argv)
 			break;
 		case 'n': name = optarg; break;
 		case 'e':
-			if ((p.expires = subject_parse_date(optarg)) == -1)
+			if ((p.expires = time_parse(optarg)) == -1)
 				return cli_usage_error("publish", "--expires "
 				    "wants YYYY-MM-DD, YYYY-MM-DDTHH:MM or "
 				    "@SECONDS, not %s", optarg);
@@ -163,8 +163,6 @@ cli_file_list(int argc, char **argv)
 	char date[32], size[32];
 	const char *state;
 	int64_t now = now_unix();
-	struct tm tm;
-	time_t t;
 	int n, i, rc;
 
 	if ((rc = cli_options(argc, argv, "files", files_usage, NULL,
@@ -188,10 +186,8 @@ cli_file_list(int argc, char **argv)
 	printf("%-6s %-16s %9s %9s %-11s %-64s %s\n", "ID", "PUBLISHED", "SIZE",
 	    "DOWNLOADS", "STATE", "SHA256", "NAME");
 	for (i = 0; i < n; i++) {
-		t = (time_t)list[i].published;
-		localtime_r(&t, &tm);
-		strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
-		dl_size_human(list[i].size, "en", size, sizeof size);
+		time_format(list[i].published, TIME_MINUTE, date, sizeof date);
+		dl_size_human(list[i].size, '.', size, sizeof size);
 		state = list[i].unpublished ? "unpublished" : list[i].expires &&
 		    list[i].expires <= now ? "expired" : "live";
 		printf("%-6lld %-16s %9s %9lld %-11s %-64s ", (long long)list[i].id,

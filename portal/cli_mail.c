@@ -17,11 +17,8 @@ print_row(int64_t id, const char *rcpt, int attempts, int64_t next,
     const char *err)
 {
 	char when[32];
-	time_t t = (time_t)next;
-	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
+	time_format(next, TIME_ISO, when, sizeof when);
 	printf("%lld\t%s\tattempts=%d\tnext=%s\t%s\n", (long long)id, rcpt,
 	    attempts, when, err ? err : "");
 }

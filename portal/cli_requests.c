@@ -19,8 +19,6 @@ cli_requests(int argc, char **argv)
 {
 	struct reset_request *list;
 	char when[32];
-	struct tm tm;
-	time_t t;
 	int n, i, rc;
 
 	if ((rc = cli_options(argc, argv, "requests", requests_usage, NULL,
@@ -39,9 +37,7 @@ cli_requests(int argc, char **argv)
 	if (n == 0)
 		printf("no pending requests\n");
 	for (i = 0; i < n; i++) {
-		t = (time_t)list[i].created;
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+		time_format(list[i].created, TIME_ZONED, when, sizeof when);
 		printf("%s\t%s\tfrom %s\n", list[i].email, when,
 		    *list[i].addr ? list[i].addr : "-");
 	}

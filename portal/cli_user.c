@@ -67,7 +67,7 @@ user_add(int argc, char **argv)
 		free(email);
 		return 1;
 	}
-	id = user_invite(email, name, admin, 0, "", NULL);
+	id = account_invite(email, name, admin, NULL, 0, "", NULL);
 	if (id == -2)
 		fprintf(stderr, "kluis user: %s already has an account\n", email);
 	else if (id < 0)
@@ -119,7 +119,7 @@ user_list(int argc, char **argv)
 		    u->is_admin ? "admin " : "",
 		    u->password_temp ? "temporary-password " : "",
 		    u->disabled ? "disabled " : "",
-		    admin_locked(u->email) ? "locked" : "");
+		    account_locked(u->email) ? "locked" : "");
 	}
 	store_free(list, n);
 	app_close();
@@ -146,15 +146,15 @@ user_action(const char *what, int argc, char **argv)
 		return 1;
 	}
 	if (reset) {
-		rc = recovery_reset_otp(&u, 0, "cli", keep ? 0 : 1, 1);
+		rc = reset_otp(&u, 0, "cli", keep ? 0 : 1, 1);
 		done = keep ? "they enrol a phone at their next login" :
 		    "a new temporary password is queued for mail";
 		what = "reset";
 	} else if (strcmp(what, "resend") == 0) {
-		rc = admin_resend(u.id, 0, "cli");
+		rc = account_resend(u.id, 0, "cli");
 		done = "a new temporary password is queued for mail";
 	} else {
-		rc = admin_set_disabled(u.id, strcmp(what, "disable") == 0, 0,
+		rc = account_set_disabled(u.id, strcmp(what, "disable") == 0, 0,
 		    "cli");
 		done = strcmp(what, "disable") == 0 ?
 		    "disabled, sessions ended" : "enabled";

@@ -234,16 +234,15 @@ dl_mime(const char *name)
 
 /*
  * dl_size_human: SIZE in bytes as people read it, in decimal units with
- * one decimal below 100 ("999 B", "1,5 kB", "268 MB"); the decimal mark
- * is a comma for LANG "nl". OUT holds at least 32 bytes.
+ * one decimal below 100 ("999 B", "1,5 kB", "268 MB") written with the
+ * decimal MARK. OUT holds at least 32 bytes.
  */
 void
-dl_size_human(uint64_t size, const char *lang, char *out, size_t outlen)
+dl_size_human(uint64_t size, char mark, char *out, size_t outlen)
 {
 	static const char *units[] = { "kB", "MB", "GB", "TB", "PB", "EB" };
 	uint64_t div = 1000, tenths;
 	int u = 0;
-	char mark = lang != NULL && strcmp(lang, "nl") == 0 ? ',' : '.';
 
 	if (size < 1000) {
 		snprintf(out, outlen, "%llu B", (unsigned long long)size);

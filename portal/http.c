@@ -211,30 +211,6 @@ client_addr(struct req *r)
 		    r->addr, sizeof r->addr);
 }
 
-/* The language: the user's cookie choice, else Accept-Language, else Dutch. */
-static void
-choose_lang(struct req *r)
-{
-	const char *c = http_cookie(r, LANG_COOKIE), *al, *p;
-
-	r->lang = "nl";
-	if (c != NULL && tmpl_lang_known(c)) {
-		r->lang = strcmp(c, "en") == 0 ? "en" : "nl";
-		return;
-	}
-	if ((al = http_header(r, "Accept-Language")) == NULL)
-		return;
-	/* The first of nl or en in the header wins; quality values are rare. */
-	for (p = al; *p; p++) {
-		if ((p == al || p[-1] == ',' || p[-1] == ' ') &&
-		    (strncasecmp(p, "nl", 2) == 0 || strncasecmp(p, "en", 2) == 0) &&
-		    (p[2] == '\0' || p[2] == '-' || p[2] == ',' || p[2] == ';')) {
-			r->lang = strncasecmp(p, "en", 2) == 0 ? "en" : "nl";
-			return;
-		}
-	}
-}
-
 static void
 add_security_headers(struct MHD_Response *resp, int private)
 {
@@ -365,7 +341,7 @@ http_page(struct req *r, unsigned status, const char *page,
 		tv_set(v, "title_key", key);
 	}
 	tv_set(v, "lang", r->lang);
-	tv_set(v, "other_lang", strcmp(r->lang, "nl") == 0 ? "en" : "nl");
+	tv_set(v, "other_lang", tmpl_lang_next(r->lang));
 	tv_set(v, "path", r->path);
 	if (r->sess.stage != STAGE_NONE)
 		tv_set(v, "csrf", r->sess.csrf);
@@ -530,11 +506,9 @@ gate(struct req *r, int *ret)
 			*ret = http_redirect(r, "/login");
 			return -1;
 		}
-		/* issue 5: a language the user chose wins over the browser's. */
-		if (r->user.lang != NULL && strcmp(r->user.lang, "en") == 0)
-			r->lang = "en";
-		else if (r->user.lang != NULL && strcmp(r->user.lang, "nl") == 0)
-			r->lang = "nl";
+		/* A language the user chose wins over the browser's. */
+		if (tmpl_lang_known(r->user.lang))
+			r->lang = tmpl_lang(r->user.lang);
 	}
 	if ((rt->stages & STAGE_BIT(r->sess.stage)) == 0) {
 		*ret = http_stage_redirect(r);
@@ -736,7 +710,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		conn_begin(conn_of(conn));
 		r->counted = 1;
 		client_addr(r);
-		choose_lang(r);
+		lang_request(r);
 		if (framing_bad(r)) {
 			/* Which length is meant is unknowable: read nothing more. */
 			http_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");

@@ -1,4 +1,4 @@
-/* lang.c: the language of a person: remembered per account, used for pages and mails. */
+/* lang.c: the language of a request: the account's, the cookie's, the browser's, else the default; remembered in a cookie and the account. */
 #include <stdio.h>
 #include <string.h>
 
@@ -6,24 +6,42 @@
 
 #include "portal.h"
 
-
-/* lang_user: the language mails to U use: U's choice, else Dutch. */
-const char *
-lang_user(const struct user *u)
+/*
+ * lang_request: the language R is answered in, before its session is
+ * known: the cookie's choice, else the first language of Accept-Language
+ * that has a catalogue (quality values are rare), else the default.
+ */
+void
+lang_request(struct req *r)
 {
-	return u != NULL && u->lang != NULL && strcmp(u->lang, "en") == 0 ?
-	    "en" : "nl";
+	const char *c, *al, *p;
+	size_t n;
+
+	c = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, LANG_COOKIE);
+	r->lang = tmpl_lang(c);
+	if (tmpl_lang_known(c) || (al = http_header(r, "Accept-Language")) == NULL)
+		return;
+	for (p = al; *p; p++) {
+		if (p != al && p[-1] != ',' && p[-1] != ' ')
+			continue;
+		n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+		if (n > 0 && strchr("-,;", p[n]) != NULL &&
+		    tmpl_lang_match(p, n) != NULL) {
+			r->lang = tmpl_lang_match(p, n);
+			return;
+		}
+	}
 }
 
-/* lang_cookie: ask the browser to remember LANG ("nl" or "en"). */
+/* lang_cookie: ask the browser to remember LANG. */
 void
 lang_cookie(struct req *r, const char *lang)
 {
 	char cookie[128];
 
 	snprintf(cookie, sizeof cookie, LANG_COOKIE "=%s; Path=/; "
-	    "Max-Age=31536000; SameSite=Lax%s", strcmp(lang, "en") == 0 ?
-	    "en" : "nl", cfg.https ? "; Secure" : "");
+	    "Max-Age=31536000; SameSite=Lax%s", tmpl_lang(lang),
+	    cfg.https ? "; Secure" : "");
 	http_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 }
 
@@ -37,12 +55,12 @@ lang_login(struct req *r, const struct user *u)
 {
 	const char *c;
 
-	if (u->lang != NULL && tmpl_lang_known(u->lang) && *u->lang != '\0') {
-		r->lang = strcmp(u->lang, "en") == 0 ? "en" : "nl";
+	if (tmpl_lang_known(u->lang)) {
+		r->lang = tmpl_lang(u->lang);
 		lang_cookie(r, r->lang);
 		return;
 	}
 	c = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, LANG_COOKIE);
-	if (c != NULL && tmpl_lang_known(c))
-		store_user_set_lang(u->id, strcmp(c, "en") == 0 ? "en" : "nl");
+	if (tmpl_lang_known(c))
+		store_user_set_lang(u->id, tmpl_lang(c));
 }

@@ -1,6 +1,5 @@
-/* mail.c: RFC 5322 messages from templates, a durable queue, delivery to outbox/ or SMTP. */
+/* mail.c: addresses, RFC 5322 messages from templates, a durable queue, delivery to outbox/ or SMTP. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +10,6 @@
 
 #define LEASE		120	/* seconds a claimed message is ours */
 #define RETRY_MAX	3600
-
-static pthread_t	mail_thread;
-static pthread_mutex_t	mail_mtx = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	mail_cond = PTHREAD_COND_INITIALIZER;
-static int		mail_running, mail_stopping, mail_kick;
 
 /* header_safe: no CR, LF or other control characters (header injection). */
 static int
@@ -130,8 +124,6 @@ mail_compose(struct buf *out, const char *to, const char *text)
 {
 	const char *nl, *body, *p;
 	char date[64], subject[512], id[33], host[256];
-	struct tm tm;
-	time_t t = time(NULL);
 
 	if (!str_has_prefix(text, "Subject: ") ||
 	    (nl = strchr(text, '\n')) == NULL)
@@ -144,8 +136,7 @@ mail_compose(struct buf *out, const char *to, const char *text)
 	body = nl + 1;
 	while (*body == '\n')
 		body++;
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	time_format(now_unix(), TIME_MAIL, date, sizeof date);
 	{
 		uint8_t rnd[16];
 
@@ -175,9 +166,10 @@ mail_compose(struct buf *out, const char *to, const char *text)
 }
 
 /*
- * mail_queue: render templates/mail/NAME.LANG.txt with V in LANG into a message
+ * mail_queue: render templates/mail/NAME.LANG.txt with V in LANG (a
+ * language with a catalogue, else the default) into a message
  * for TO and queue it, sealed (it may hold a secret). Delivery happens later,
- * by the mail thread or mail_deliver(). Returns 0, or -1.
+ * by the worker (mail_deliver). Returns 0, or -1.
  */
 int
 mail_queue(const char *to, const char *name, const struct tmpl_vars *v,
@@ -193,11 +185,13 @@ mail_queue(const char *to, const char *name, const struct tmpl_vars *v,
 		logmsg("mail: not an address, not queued: %s", name);
 		return -1;
 	}
-	/* templates/mail/NAME.LANG.txt, falling back to Dutch. */
+	/* templates/mail/NAME.LANG.txt, falling back to the default language. */
+	lang = tmpl_lang(lang);
 	snprintf(tname, sizeof tname, "mail/%s.%s.txt", name, lang);
 	if (tmpl_render_text(&text, tname, v, lang) == -1) {
 		buf_wipe(&text);
-		snprintf(tname, sizeof tname, "mail/%s.nl.txt", name);
+		snprintf(tname, sizeof tname, "mail/%s." LANG_DEFAULT ".txt",
+		    name);
 		if (tmpl_render_text(&text, tname, v, lang) == -1) {
 			logmsg("mail: no template %s", tname);
 			goto done;
@@ -216,18 +210,8 @@ done:
 	buf_wipe(&msg);
 	free(sealed);
 	if (rc == 0)
-		mail_wake();
+		wake_up();
 	return rc;
-}
-
-/* mail_wake: have the background thread look at its queues now. */
-void
-mail_wake(void)
-{
-	pthread_mutex_lock(&mail_mtx);
-	mail_kick = 1;
-	pthread_cond_signal(&mail_cond);
-	pthread_mutex_unlock(&mail_mtx);
 }
 
 static int
@@ -368,59 +352,4 @@ mail_deliver(void)
 		store_clear(&m);
 	}
 	return sent;
-}
-
-static void *
-mail_loop(void *arg)
-{
-	struct timespec ts;
-	int64_t last_house = 0;
-
-	(void)arg;
-	pthread_mutex_lock(&mail_mtx);
-	while (!mail_stopping) {
-		pthread_mutex_unlock(&mail_mtx);
-		forgot_run();	/* may queue reset links: before delivery */
-		mail_deliver();
-		if (now_unix() - last_house >= 60) {
-			store_session_expire(cfg.session_idle, cfg.session_max);
-			store_throttle_expire();
-			last_house = now_unix();
-		}
-		pthread_mutex_lock(&mail_mtx);
-		if (mail_stopping)
-			break;
-		if (!mail_kick) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&mail_cond, &mail_mtx, &ts);
-		}
-		mail_kick = 0;
-	}
-	pthread_mutex_unlock(&mail_mtx);
-	db_thread_done();
-	return NULL;
-}
-
-/* mail_start: the background thread delivering mail and doing housekeeping. */
-int
-mail_start(void)
-{
-	if (pthread_create(&mail_thread, NULL, mail_loop, NULL) != 0)
-		return -1;
-	mail_running = 1;
-	return 0;
-}
-
-void
-mail_stop(void)
-{
-	if (!mail_running)
-		return;
-	pthread_mutex_lock(&mail_mtx);
-	mail_stopping = 1;
-	pthread_cond_signal(&mail_cond);
-	pthread_mutex_unlock(&mail_mtx);
-	pthread_join(mail_thread, NULL);
-	mail_running = 0;
 }

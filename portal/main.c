@@ -46,7 +46,8 @@ first_admin(void)
 
 	if (store_user_count() != 0)
 		return 0;
-	if ((id = user_invite(cfg.admin_email, "", 1, 0, "", &temp)) < 0) {
+	if ((id = account_invite(cfg.admin_email, "", 1, NULL, 0, "",
+	    &temp)) < 0) {
 		fprintf(stderr, "kluis: cannot create the first admin %s\n",
 		    cfg.admin_email);
 		return -1;
@@ -91,7 +92,7 @@ serve(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (http_start() == -1 || mail_start() == -1) {
+	if (http_start() == -1 || worker_start() == -1) {
 		http_stop();
 		return 1;
 	}
@@ -110,7 +111,7 @@ serve(int argc, char **argv)
 	if ((left = http_quiesce(cfg.shutdown_grace)) > 0)
 		logmsg("stopping with %d requests still running", left);
 	http_stop();
-	mail_stop();
+	worker_stop();
 	app_close();
 	return 0;
 }

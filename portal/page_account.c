@@ -14,8 +14,8 @@ set_date(struct tmpl_vars *v, const char *name, int64_t t)
 
 	if (t <= 0)
 		return;
-	time_utc(t, s, sizeof s);
-	tv_setf(v, name, "%s UTC", s);
+	time_format(t, TIME_ZONED, s, sizeof s);
+	tv_set(v, name, s);
 }
 
 /* The notice after a redirect back to /account; only known ones are shown. */
@@ -136,7 +136,7 @@ page_account_add_post(struct req *r)
 	if (err != NULL)
 		return add_form(r, status, err, wait);
 	login_pending_clear(r);
-	recovery_mail(&r->user, "device_added", r->addr, name, NULL);
+	account_notice(&r->user, "device_added", r->addr, name, NULL);
 	free(name);
 	return http_redirect(r, "/account?done=added");
 }
@@ -219,7 +219,7 @@ page_account_remove_post(struct req *r)
 		return ret;
 	}
 	store_audit(r->user.id, 0, "device.remove", r->addr, d.name);
-	recovery_mail(&r->user, "device_removed", r->addr, d.name, NULL);
+	account_notice(&r->user, "device_removed", r->addr, d.name, NULL);
 	store_clear(&d);
 	return http_redirect(r, "/account?done=removed");
 }
@@ -241,7 +241,7 @@ page_account_password_post(struct req *r)
 		return status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
 		    http_error(r, status, problem) :
 		    account_form(r, status, problem, wait);
-	recovery_mail(&r->user, "password_changed", r->addr, NULL, NULL);
+	account_notice(&r->user, "password_changed", r->addr, NULL, NULL);
 	/* A new session id after a change of credentials. */
 	if (session_advance(&r->sess, r->user.id, STAGE_IN, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
@@ -264,7 +264,7 @@ page_account_recovery_post(struct req *r)
 	if (recovery_new_codes(r->user.id, codes) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	store_audit(r->user.id, 0, "recovery.create", r->addr, "");
-	recovery_mail(&r->user, "recovery_created", r->addr, NULL, NULL);
+	account_notice(&r->user, "recovery_created", r->addr, NULL, NULL);
 	v = tv_new();
 	for (i = 0; i < RECOVERY_CODES; i++) {
 		item = tv_add(v, "codes");

@@ -56,7 +56,7 @@ set_status(struct tmpl_vars *v, const struct user *u, int devices)
 		tv_set(v, "temp", "1");
 	if (u->disabled)
 		tv_set(v, "disabled", "1");
-	if (admin_locked(u->email))
+	if (account_locked(u->email))
 		tv_set(v, "locked", "1");
 	if (devices == 0)
 		tv_set(v, "no_devices", "1");
@@ -99,6 +99,23 @@ page_admin_users(struct req *r)
 	return http_page(r, MHD_HTTP_OK, "admin/users", v);
 }
 
+/* The list "langs" of V: every language (code, its own name), CHOSEN (else the default) checked. */
+static void
+lang_choices(struct tmpl_vars *v, const char *chosen)
+{
+	struct tmpl_vars *item;
+	const char *l;
+	size_t i;
+
+	for (i = 0; (l = tmpl_langs(i)) != NULL; i++) {
+		item = tv_add(v, "langs");
+		tv_set(item, "code", l);
+		tv_set(item, "name", tmpl_msg(l, "lang.self"));
+		if (strcmp(l, tmpl_lang(chosen)) == 0)
+			tv_set(item, "checked", "1");
+	}
+}
+
 static int
 new_form(struct req *r, unsigned status, const char *error)
 {
@@ -112,8 +129,7 @@ new_form(struct req *r, unsigned status, const char *error)
 		tv_set(v, "email", email);
 	if (name != NULL && strlen(name) <= NAME_MAX_LEN)
 		tv_set(v, "name", name);
-	if (lang != NULL && strcmp(lang, "en") == 0)
-		tv_set(v, "lang_en", "1");
+	lang_choices(v, lang);
 	if (http_field(r, "admin") != NULL)
 		tv_set(v, "admin_checked", "1");
 	return http_form(r, status, "admin/user_new", v, error, 0);
@@ -157,10 +173,9 @@ page_admin_user_create(struct req *r)
 		free(name);
 		return new_form(r, MHD_HTTP_BAD_REQUEST, "admin.new.bad_name");
 	}
-	if (lang == NULL || !tmpl_lang_known(lang))
-		lang = "nl";
-	id = admin_create(email, name, http_field(r, "admin") != NULL, lang,
-	    r->user.id, r->addr);
+	lang = tmpl_lang(lang);
+	id = account_invite(email, name, http_field(r, "admin") != NULL, lang,
+	    r->user.id, r->addr, NULL);
 	free(email);
 	free(name);
 	if (id == -2)
@@ -187,7 +202,7 @@ add_events(struct tmpl_vars *v, int64_t id)
 		return -1;
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "events");
-		time_utc(rows[i].at, when, sizeof when);
+		time_format(rows[i].at, TIME_MINUTE, when, sizeof when);
 		tv_set(item, "at", when);
 		tv_set(item, "event", rows[i].event);
 		tv_set(item, "actor", rows[i].actor_email ?
@@ -219,9 +234,8 @@ page_admin_user(struct req *r)
 	v = tv_new();
 	tv_set(v, "admin_nav_users", "1");
 	set_status(v, &u, n);
-	tv_set(v, "user_lang", strcmp(lang_user(&u), "en") == 0 ?
-	    "lang.en" : "lang.nl");
-	time_utc(store_user_created(u.id), when, sizeof when);
+	tv_setf(v, "user_lang", "lang.%s", tmpl_lang(u.lang));
+	time_format(store_user_created(u.id), TIME_MINUTE, when, sizeof when);
 	tv_set(v, "created", when);
 	if (u.id == r->user.id)
 		tv_set(v, "self", "1");
@@ -229,9 +243,9 @@ page_admin_user(struct req *r)
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "devs");
 		tv_set(item, "name", devs[i].name);
-		time_utc(devs[i].created, when, sizeof when);
+		time_format(devs[i].created, TIME_MINUTE, when, sizeof when);
 		tv_set(item, "created", when);
-		time_utc(devs[i].last_used, when, sizeof when);
+		time_format(devs[i].last_used, TIME_MINUTE, when, sizeof when);
 		tv_set(item, "last_used", when);
 	}
 	store_free(devs, n);
@@ -295,7 +309,7 @@ page_admin_user_resend(struct req *r)
 	}
 	id = u.id;
 	store_clear(&u);
-	if (admin_resend(id, r->user.id, r->addr) == -1)
+	if (account_resend(id, r->user.id, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	return admin_back_user(r, id, "resent");
@@ -322,7 +336,7 @@ page_admin_user_disable(struct req *r)
 	}
 	id = u.id;
 	store_clear(&u);
-	if (admin_set_disabled(id, 1, r->user.id, r->addr) == -1)
+	if (account_set_disabled(id, 1, r->user.id, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	return admin_back_user(r, id, "disabled");
@@ -339,7 +353,7 @@ page_admin_user_enable(struct req *r)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	id = u.id;
 	store_clear(&u);
-	if (admin_set_disabled(id, 0, r->user.id, r->addr) == -1)
+	if (account_set_disabled(id, 0, r->user.id, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	return admin_back_user(r, id, "enabled");

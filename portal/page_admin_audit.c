@@ -8,7 +8,6 @@
 #include "portal.h"
 
 #define AUDIT_PAGE	50
-#define AUDIT_CSV_MAX	1000000		/* rows in one export */
 #define FILTER_MAX	100
 
 struct audit_form {
@@ -42,12 +41,12 @@ read_form(const struct req *r, struct audit_form *a)
 	a->event = a->f.event = arg(r, "event");
 	a->since = arg(r, "since");
 	a->until = arg(r, "until");
-	if (a->since != NULL && admin_date(a->since, &a->f.since) == -1) {
+	if (a->since != NULL && time_parse_day(a->since, &a->f.since) == -1) {
 		a->error = "admin.audit.bad_date";
 		a->f.since = 0;
 	}
 	if (a->until != NULL) {
-		if (admin_date(a->until, &a->f.until) == -1) {
+		if (time_parse_day(a->until, &a->f.until) == -1) {
 			a->error = "admin.audit.bad_date";
 			a->f.until = 0;
 		} else
@@ -116,7 +115,7 @@ page_admin_audit(struct req *r)
 	free(events);
 	for (i = 0; i < n && i < AUDIT_PAGE; i++) {
 		item = tv_add(v, "rows");
-		time_utc(rows[i].at, when, sizeof when);
+		time_format(rows[i].at, TIME_MINUTE, when, sizeof when);
 		tv_set(item, "at", when);
 		tv_set(item, "user", rows[i].user_email ? rows[i].user_email : "");
 		if (rows[i].user_id > 0)
@@ -139,50 +138,6 @@ page_admin_audit(struct req *r)
 	buf_free(&qs);
 	return http_page(r, a.error ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_OK,
 	    "admin/audit", v);
-}
-
-/*
- * audit_csv: the rows matching F as CSV into B, header first; at most
- * AUDIT_CSV_MAX rows. Shared by the console and `kluis audit --csv`.
- * Returns the number of rows, or -1.
- */
-int
-audit_csv(struct buf *b, const struct audit_filter *f)
-{
-	struct audit_row *rows;
-	char when[32], num[24];
-	int n, i;
-	time_t t;
-	struct tm tm;
-
-	if ((n = store_audit_list(f, AUDIT_CSV_MAX, 0, &rows)) < 0)
-		return -1;
-	csv_cell(b, "time_utc", 1);
-	csv_cell(b, "user", 0);
-	csv_cell(b, "actor", 0);
-	csv_cell(b, "event", 0);
-	csv_cell(b, "address", 0);
-	csv_cell(b, "detail", 0);
-	csv_cell(b, "id", 0);
-	csv_end(b);
-	for (i = 0; i < n; i++) {
-		t = (time_t)rows[i].at;
-		if (gmtime_r(&t, &tm) == NULL)
-			snprintf(when, sizeof when, "%lld", (long long)rows[i].at);
-		else
-			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		csv_cell(b, when, 1);
-		csv_cell(b, rows[i].user_email, 0);
-		csv_cell(b, rows[i].actor_email, 0);
-		csv_cell(b, rows[i].event, 0);
-		csv_cell(b, rows[i].addr, 0);
-		csv_cell(b, rows[i].detail, 0);
-		snprintf(num, sizeof num, "%lld", (long long)rows[i].id);
-		csv_cell(b, num, 0);
-		csv_end(b);
-	}
-	store_free(rows, n);
-	return n;
 }
 
 /* GET /admin/audit.csv with the filters of the view: an attachment. */

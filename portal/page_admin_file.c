@@ -134,7 +134,7 @@ page_admin_upload(struct req *r)
 		    "admin.upload.bad_name");
 	}
 	if ((exp = http_field(r, "expires")) != NULL && *exp != '\0') {
-		p.expires = subject_parse_date(exp);
+		p.expires = time_parse(exp);
 		if (p.expires <= now_unix()) {
 			store_clear(&s);
 			return refuse(r, code, MHD_HTTP_BAD_REQUEST,
@@ -234,24 +234,24 @@ page_admin_file(struct req *r)
 	tv_set(v, "name", f.name);
 	tv_set(v, "code", s.code);
 	tv_set(v, "title", s.title);
-	dl_size_human(f.size, r->lang, size, sizeof size);
+	tmpl_size(f.size, r->lang, size, sizeof size);
 	tv_set(v, "size", size);
 	tv_setf(v, "bytes", "%llu", (unsigned long long)f.size);
 	tv_set(v, "sha", f.sha256);
-	time_utc(f.published, when, sizeof when);
+	time_format(f.published, TIME_MINUTE, when, sizeof when);
 	tv_set(v, "published", when);
-	time_utc(f.expires, when, sizeof when);
+	time_format(f.expires, TIME_MINUTE, when, sizeof when);
 	tv_set(v, "expires", when);
 	if (store_file_all_grantees(f.id) == 1)
 		tv_set(v, "all", "1");
 	if (f.unpublished) {
-		time_utc(f.unpublished, when, sizeof when);
+		time_format(f.unpublished, TIME_MINUTE, when, sizeof when);
 		tv_set(v, "unpublished", when);
 	} else
 		tv_set(v, "live", "1");
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "downloads");
-		time_utc(dl[i].at, when, sizeof when);
+		time_format(dl[i].at, TIME_MINUTE, when, sizeof when);
 		tv_set(item, "at", when);
 		tv_setf(item, "uid", "%lld", (long long)dl[i].user_id);
 		tv_set(item, "email", dl[i].email);

@@ -22,7 +22,7 @@ admin_requests_vars(struct tmpl_vars *v)
 		item = tv_add(v, "requests");
 		tv_setf(item, "uid", "%lld", (long long)list[i].user_id);
 		tv_set(item, "email", list[i].email);
-		time_utc(list[i].created, when, sizeof when);
+		time_format(list[i].created, TIME_MINUTE, when, sizeof when);
 		tv_set(item, "at", when);
 		tv_set(item, "addr", *list[i].addr ? list[i].addr : "-");
 	}
@@ -47,7 +47,7 @@ admin_user_vars(struct tmpl_vars *v, const struct user *u)
 	if ((at = store_reset_request_of(u->id)) < 0)
 		return -1;
 	if (at > 0) {
-		time_utc(at, when, sizeof when);
+		time_format(at, TIME_MINUTE, when, sizeof when);
 		tv_set(v, "request_at", when);
 	}
 	if ((n = store_subject_list_of_user(u->id, &mine)) < 0)
@@ -112,7 +112,7 @@ page_admin_user_reset_otp(struct req *r)
 		    "admin.confirm.reset_otp", v);
 	}
 	keep = http_field(r, "keep_password") != NULL;
-	rc = recovery_reset_otp(&u, r->user.id, r->addr, keep ? 0 : 1, 1);
+	rc = reset_otp(&u, r->user.id, r->addr, keep ? 0 : 1, 1);
 	rc = rc == 0 ? admin_back_user(r, u.id, "reset") : http_error(r,
 	    MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	store_clear(&u);
@@ -135,7 +135,7 @@ page_admin_user_refuse(struct req *r)
 		    "admin.request.none" : "err.internal");
 	}
 	store_audit(u.id, r->user.id, "otp.request.refuse", r->addr, "");
-	recovery_mail(&u, "otp_reset_refused", NULL, NULL, NULL);
+	account_notice(&u, "otp_reset_refused", NULL, NULL, NULL);
 	rc = admin_back_user(r, u.id, "refused");
 	store_clear(&u);
 	return rc;

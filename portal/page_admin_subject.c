@@ -151,9 +151,9 @@ add_grantees(struct tmpl_vars *v, const struct subject *s)
 		tv_set(item, "email", g[i].email);
 		tv_set(item, "name", g[i].name ? g[i].name : "");
 		tv_set(item, "code", s->code);
-		time_utc(g[i].created, when, sizeof when);
+		time_format(g[i].created, TIME_MINUTE, when, sizeof when);
 		tv_set(item, "granted", when);
-		time_utc(g[i].code_set, when, sizeof when);
+		time_format(g[i].code_set, TIME_MINUTE, when, sizeof when);
 		tv_set(item, "code_set", when);
 		if (g[i].disabled)
 			tv_set(item, "disabled", "1");
@@ -181,11 +181,11 @@ add_files(struct tmpl_vars *v, const struct subject *s, const char *lang)
 		item = tv_add(v, "files");
 		tv_setf(item, "id", "%lld", (long long)f[i].id);
 		tv_set(item, "name", f[i].name);
-		dl_size_human(f[i].size, lang, size, sizeof size);
+		tmpl_size(f[i].size, lang, size, sizeof size);
 		tv_set(item, "size", size);
-		time_utc(f[i].published, when, sizeof when);
+		time_format(f[i].published, TIME_MINUTE, when, sizeof when);
 		tv_set(item, "published", when);
-		time_utc(f[i].expires, when, sizeof when);
+		time_format(f[i].expires, TIME_MINUTE, when, sizeof when);
 		tv_set(item, "expires", when);
 		tv_setf(item, "downloads", "%lld", (long long)f[i].downloads);
 		tv_set(item, "sha", f[i].sha256);
@@ -223,9 +223,9 @@ admin_subject_page(struct req *r, const char *code, unsigned status,
 	tv_set(v, "code", s.code);
 	tv_set(v, "title", s.title);
 	tv_set(v, "description", s.description ? s.description : "");
-	time_utc(s.created, when, sizeof when);
+	time_format(s.created, TIME_MINUTE, when, sizeof when);
 	tv_set(v, "created", when);
-	dl_size_human(cfg.max_upload, r->lang, max, sizeof max);
+	tmpl_size(cfg.max_upload, r->lang, max, sizeof max);
 	tv_set(v, "max_upload", max);
 	tv_set(v, "upload_hint", "admin.upload.hint");
 	if (error != NULL)

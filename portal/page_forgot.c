@@ -6,8 +6,6 @@
 
 #include "portal.h"
 
-#define TOKEN_BYTES	32
-
 static int
 forgot_form(struct req *r, unsigned status, const char *error)
 {
@@ -23,60 +21,6 @@ page_forgot(struct req *r)
 	return forgot_form(r, MHD_HTTP_OK, NULL);
 }
 
-/* Mail U a fresh reset link; the one mailed before dies. */
-static void
-send_link(const struct user *u, const char *addr)
-{
-	char *token, *link;
-	uint8_t h[32];
-
-	if ((token = crypto_token(TOKEN_BYTES)) == NULL)
-		return;
-	crypto_mac("reset", token, strlen(token), h);
-	if (store_reset_link_put(u->id, h, now_unix() + cfg.reset_ttl, addr) == 0) {
-		link = xasprintf("%s/reset?token=%s", cfg.public_url, token);
-		recovery_mail(u, "reset_link", addr, NULL, link);
-		store_audit(u->id, 0, "reset.mail", addr, "");
-		explicit_bzero(link, strlen(link));
-		free(link);
-	}
-	explicit_bzero(token, strlen(token));
-	free(token);
-}
-
-/*
- * forgot_run: handle the queued "forgot" requests (background thread): a
- * reset link for an active account, an audit line for every request.
- */
-void
-forgot_run(void)
-{
-	struct forgot_request f;
-	struct user u;
-	uint8_t *email;
-	size_t elen;
-
-	while (store_reset_forgot_take(&f) == 1) {
-		email = crypto_open(f.sealed, f.sealed_len, &elen);
-		store_clear(&f);
-		if (email == NULL)
-			continue;
-		if (store_user_by_email((const char *)email, &u) == 0) {
-			if (f.throttled)
-				store_audit(u.id, 0, "reset.throttled", f.addr, "");
-			else if (u.disabled)
-				store_audit(u.id, 0, "reset.refused", f.addr,
-				    "disabled");
-			else
-				send_link(&u, f.addr);
-			store_clear(&u);
-		} else
-			store_audit(0, 0, "reset.unknown", f.addr, "");
-		explicit_bzero(email, elen);
-		free(email);
-	}
-}
-
 /*
  * POST /forgot: the same answer, status and body for a known, unknown or
  * disabled email and when throttled; only an active account gets a link.
@@ -87,29 +31,11 @@ int
 page_forgot_post(struct req *r)
 {
 	struct tmpl_vars *v;
-	uint8_t *sealed;
-	size_t len;
 	char *email;
-	int throttled;
 
 	if ((email = mail_address(http_field(r, "email"))) == NULL)
 		return forgot_form(r, MHD_HTTP_BAD_REQUEST, "forgot.missing");
-	/*
-	 * The same work whether or not the account exists: count, queue, and
-	 * answer. The background thread looks the account up (forgot_run).
-	 */
-	if (throttle_wait("forgot", NULL, r->addr) > 0)
-		goto answer;	/* an address spraying requests writes nothing */
-	throttled = throttle_wait("forgot", email, NULL) > 0;
-	throttle_fail("forgot", email, r->addr);
-	sealed = crypto_seal(email, strlen(email), &len);
-	if (sealed == NULL || store_reset_forgot_add(sealed, len, r->addr,
-	    throttled) == -1)
-		logmsg("forgot: could not queue a request");
-	else
-		mail_wake();
-	free(sealed);
-answer:
+	reset_forgot(email, r->addr);
 	free(email);
 	v = tv_new();
 	tv_setf(v, "ttl", "%lld", (long long)((cfg.reset_ttl + 59) / 60));
@@ -127,19 +53,6 @@ reset_form(struct req *r, unsigned status, const char *token,
 	return http_form(r, status, "reset", v, error, wait);
 }
 
-static int
-token_wellformed(const char *t)
-{
-	size_t i;
-
-	if (t == NULL || strlen(t) != 2 * TOKEN_BYTES)
-		return 0;
-	for (i = 0; t[i] != '\0'; i++)
-		if (strchr("0123456789abcdef", t[i]) == NULL)
-			return 0;
-	return 1;
-}
-
 /*
  * GET /reset?token=... or /reset/{token}: only a page with a button. The
  * token is not looked at here: mail scanners open links.
@@ -151,7 +64,7 @@ page_reset(struct req *r)
 
 	if (t == NULL)
 		t = http_query(r, "token");
-	if (!token_wellformed(t))
+	if (!reset_token_wellformed(t))
 		return reset_form(r, MHD_HTTP_BAD_REQUEST, NULL, "reset.bad", 0);
 	return reset_form(r, MHD_HTTP_OK, t, NULL, 0);
 }
@@ -164,9 +77,7 @@ page_reset(struct req *r)
 int
 page_reset_post(struct req *r)
 {
-	const char *t = http_field(r, "token");
 	struct user u = { 0 };
-	uint8_t h[32];
 	int64_t uid, wait;
 	int ret;
 
@@ -175,12 +86,7 @@ page_reset_post(struct req *r)
 		return reset_form(r, MHD_HTTP_TOO_MANY_REQUESTS, NULL,
 		    "reset.throttled", wait);
 	}
-	if (!token_wellformed(t))
-		uid = -1;
-	else {
-		crypto_mac("reset", t, strlen(t), h);
-		uid = store_reset_link_take(h);
-	}
+	uid = reset_link_take(http_field(r, "token"));
 	if (uid <= 0 || store_user_by_id(uid, &u) == -1 || u.disabled) {
 		throttle_fail("reset", NULL, r->addr);
 		store_audit(uid > 0 ? uid : 0, 0, "reset.bad_token", r->addr, "");
@@ -189,7 +95,7 @@ page_reset_post(struct req *r)
 	}
 	store_audit(u.id, 0, "reset.link", r->addr, "");
 	if (cfg.reset_reenrols) {
-		if (recovery_reset_otp(&u, 0, r->addr, 2, 1) == -1) {
+		if (reset_otp(&u, 0, r->addr, 2, 1) == -1) {
 			store_clear(&u);
 			return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			    "err.internal");
@@ -229,7 +135,7 @@ page_reset_verify_post(struct req *r)
 	unsigned status;
 
 	if (rc != NULL && *rc != '\0') {
-		err = recovery_check(r, &status, &wait);
+		err = login_recovery_code(r, &status, &wait);
 		if (err != NULL)
 			return verify_form(r, status, err, wait);
 		store_audit(r->user.id, 0, "reset.verified", r->addr,
@@ -251,17 +157,9 @@ int
 page_reset_request_post(struct req *r)
 {
 	struct tmpl_vars *v;
-	struct user admin = { 0 };
 
-	if (store_reset_request_put(r->user.id, r->addr) == -1)
+	if (reset_request(&r->user, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
-	store_audit(r->user.id, 0, "otp.reset_request", r->addr, "");
-	recovery_mail(&r->user, "otp_reset_requested", r->addr, NULL, NULL);
-	/* Tell the first admin; others see it with "kluis requests". */
-	if (store_user_by_email(cfg.admin_email, &admin) == 0 && !admin.disabled)
-		recovery_mail(&admin, "otp_reset_request_admin", r->addr,
-		    r->user.email, NULL);
-	store_clear(&admin);
 	http_end_session(r);
 	v = tv_new();
 	return http_page(r, MHD_HTTP_OK, "reset_requested", v);
@@ -292,7 +190,7 @@ page_reset_password_post(struct req *r)
 		    http_error(r, status, problem) :
 		    newpw_form(r, status, problem);
 	throttle_ok("pw", r->user.email);
-	recovery_mail(&r->user, "password_changed", r->addr, NULL, NULL);
+	account_notice(&r->user, "password_changed", r->addr, NULL, NULL);
 	return http_advance(r, r->user.id, STAGE_IN);
 }
 
@@ -320,7 +218,7 @@ page_otp_recovery_post(struct req *r)
 	int64_t wait;
 	unsigned status;
 
-	if ((err = recovery_check(r, &status, &wait)) != NULL)
+	if ((err = login_recovery_code(r, &status, &wait)) != NULL)
 		return otp_recovery_form(r, status, err, wait);
 	store_audit(r->user.id, 0, "login.ok", r->addr, "recovery code");
 	return login_second_factor_done(r);

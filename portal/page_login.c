@@ -515,6 +515,38 @@ page_otp_post(struct req *r)
 }
 
 /*
+ * login_recovery_code: spend the field "recovery_code" of the session's
+ * user. NULL when it was an unused code of theirs (audited, mailed), or
+ * the message key of the failure with *STATUS (and *WAIT when throttled).
+ */
+const char *
+login_recovery_code(struct req *r, unsigned *status, int64_t *wait)
+{
+	const char *code = http_field(r, "recovery_code");
+
+	*wait = 0;
+	if (!recovery_wellformed(code)) {
+		*status = MHD_HTTP_BAD_REQUEST;
+		return "recovery.malformed";
+	}
+	if ((*wait = throttle_wait("recovery", r->user.email, r->addr)) > 0) {
+		store_audit(r->user.id, 0, "recovery.throttled", r->addr, "");
+		*status = MHD_HTTP_TOO_MANY_REQUESTS;
+		return "recovery.throttled";
+	}
+	if (recovery_use(r->user.id, code) == -1) {
+		throttle_fail("recovery", r->user.email, r->addr);
+		store_audit(r->user.id, 0, "recovery.fail", r->addr, "");
+		*status = MHD_HTTP_UNAUTHORIZED;
+		return "recovery.bad";
+	}
+	throttle_ok("recovery", r->user.email);
+	store_audit(r->user.id, 0, "recovery.use", r->addr, "");
+	account_notice(&r->user, "recovery_used", r->addr, NULL, NULL);
+	return NULL;
+}
+
+/*
  * login_second_factor_done: a code (or recovery code) was accepted at /otp:
  * in, or first the forced change of a temporary password.
  */

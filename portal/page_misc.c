@@ -107,7 +107,7 @@ page_lang(struct req *r)
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "err.badrequest");
 	if (!local_path(back))
 		back = "/";
-	to = strcmp(to, "en") == 0 ? "en" : "nl";
+	to = tmpl_lang(to);
 	lang_cookie(r, to);
 	/*
 	 * The account remembers it only when the click came from this site:

@@ -15,16 +15,6 @@
 
 #define VALIDATION_INPUT_MAX	64
 
-static void
-fmt_time(int64_t t, const char *fmt, char *out, size_t n)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	localtime_r(&tt, &tm);
-	strftime(out, n, fmt, &tm);
-}
-
 /*
  * subject_home: the user's granted subjects as the list "subjects" in V
  * (code, title, description, files, new). 0, or -1.
@@ -92,7 +82,7 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 		return http_form(r, status, "subject", v, error, wait);
 	}
 	tv_set(v, "unlocked", "1");
-	fmt_time(until, "%H:%M", buf, sizeof buf);
+	time_format(until, TIME_CLOCK, buf, sizeof buf);
 	tv_set(v, "until", buf);
 	if ((n = store_file_list_for_user(r->user.id, s->id, now, &files)) < 0) {
 		tv_free(v);
@@ -103,20 +93,20 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 		item = tv_add(v, "files");
 		tv_setf(item, "id", "%lld", (long long)files[i].id);
 		tv_set(item, "name", files[i].name);
-		dl_size_human(files[i].size, r->lang, buf, sizeof buf);
+		tmpl_size(files[i].size, r->lang, buf, sizeof buf);
 		tv_set(item, "size", buf);
 		tv_setf(item, "bytes", "%llu", (unsigned long long)files[i].size);
-		fmt_time(files[i].published, "%Y-%m-%d", buf, sizeof buf);
+		time_format(files[i].published, TIME_DATE, buf, sizeof buf);
 		tv_set(item, "date", buf);
 		tv_set(item, "sha256", files[i].sha256);
 		if (files[i].last_download > 0) {
-			fmt_time(files[i].last_download, "%Y-%m-%d %H:%M", buf,
+			time_format(files[i].last_download, TIME_MINUTE, buf,
 			    sizeof buf);
 			tv_set(item, "last", buf);
 		} else
 			tv_set(item, "last", "");
 		if (files[i].expires > 0) {
-			fmt_time(files[i].expires, "%Y-%m-%d %H:%M", buf,
+			time_format(files[i].expires, TIME_MINUTE, buf,
 			    sizeof buf);
 			tv_set(item, "expires", buf);
 		} else

@@ -125,6 +125,19 @@ struct migration {
 	const char	*sql;
 };
 
+/* time.c: the one formatter of instants, and its parsers */
+enum time_style {
+	TIME_DATE,		/* 2026-12-01 (people: the portal's time zone) */
+	TIME_CLOCK,		/* 14:03 */
+	TIME_MINUTE,		/* 2026-12-01 14:03 */
+	TIME_ZONED,		/* 2026-12-01 14:03 UTC, with the zone's name */
+	TIME_ISO,		/* 2026-12-01T14:03:00Z (machines: always UTC) */
+	TIME_MAIL		/* Tue, 01 Dec 2026 14:03:00 +0000 (RFC 5322) */
+};
+void	 time_format(int64_t, enum time_style, char *out, size_t);
+int	 time_parse_day(const char *, int64_t *);
+int64_t	 time_parse(const char *);
+
 /* util.c */
 struct buf {
 	char	*data;		/* always NUL-terminated once anything was added */
@@ -153,7 +166,6 @@ void	 str_trim(char *);
 int	 write_file_atomic(const char *path, const void *, size_t, int mode);
 int	 mkdir_p(const char *path, int mode);
 int64_t	 now_unix(void);
-void	 time_utc(int64_t, char *out, size_t);
 
 /* crypto.c: OpenSSL random, hashes, constant-time compare, sealed secrets. */
 int	 crypto_random(void *, size_t);			/* 0, or -1 */
@@ -213,7 +225,13 @@ int	 tmpl_render(struct buf *, const char *name, const struct tmpl_vars *,
 int	 tmpl_render_text(struct buf *, const char *name,
 	    const struct tmpl_vars *, const char *lang);
 const char *tmpl_msg(const char *lang, const char *key);
+#define LANG_DEFAULT	"nl"	/* Dutch: its catalogue must exist, the fallback */
+const char *tmpl_langs(size_t);
+const char *tmpl_lang_match(const char *, size_t);
 int	 tmpl_lang_known(const char *lang);
+const char *tmpl_lang(const char *lang);
+const char *tmpl_lang_next(const char *lang);
+void	 tmpl_size(uint64_t, const char *lang, char *out, size_t);
 
 /* qr.c */
 char	*qr_svg(const char *text);	/* SVG markup; caller frees */
@@ -536,9 +554,6 @@ char	*mail_address(const char *);
 int	 mail_queue(const char *to, const char *name, const struct tmpl_vars *,
 	    const char *lang);
 int	 mail_deliver(void);
-void	 mail_wake(void);
-int	 mail_start(void);
-void	 mail_stop(void);
 
 /* app.c: start-up shared by the server and the CLI */
 int	 app_open(void);
@@ -718,6 +733,7 @@ int	 page_otp(struct req *);
 int	 page_otp_post(struct req *);
 int	 page_logout_post(struct req *);
 int	 login_second_factor_done(struct req *);
+const char *login_recovery_code(struct req *, unsigned *status, int64_t *wait);
 int	 login_password_form(struct req *, unsigned, const char *page,
 	    const char *error);
 const char *login_new_password(struct req *, const char *same,
@@ -733,17 +749,43 @@ void	 login_pending_clear(struct req *);
 const char *login_add_device(struct req *, unsigned *status, int64_t *wait,
 	    char **name);
 
-/* page_forgot.c, run by the background thread */
-void	 forgot_run(void);
 
 /* recovery.c */
 #define RECOVERY_CODES	10
 int	 recovery_new_codes(int64_t user_id, char codes[][16]);
-const char *recovery_check(struct req *, unsigned *status, int64_t *wait);
-void	 recovery_mail(const struct user *, const char *name, const char *addr,
+int	 recovery_wellformed(const char *);
+int	 recovery_use(int64_t user_id, const char *);
+
+/* account.c: accounts and the notices users get about theirs */
+int64_t	 account_invite(const char *email, const char *name, int admin,
+	    const char *lang, int64_t actor, const char *addr, char **temp_out);
+char	*account_temp_password(const struct user *);
+int	 account_resend(int64_t id, int64_t actor, const char *addr);
+int	 account_set_disabled(int64_t id, int disabled, int64_t actor,
+	    const char *addr);
+int	 account_locked(const char *email);
+void	 account_notice(const struct user *, const char *name, const char *addr,
 	    const char *device, const char *secret);
-int	 recovery_reset_otp(const struct user *, int64_t actor, const char *addr,
+
+/* reset.c: "forgot" requests, reset links, authenticator resets */
+void	 reset_forgot(const char *email, const char *addr);
+void	 reset_run(void);
+int	 reset_token_wellformed(const char *);
+int64_t	 reset_link_take(const char *token);
+int	 reset_request(const struct user *, const char *addr);
+int	 reset_otp(const struct user *, int64_t actor, const char *addr,
 	    int new_temp, int mail);
+
+/* audit.c */
+int	 audit_csv(struct buf *, const struct audit_filter *);
+
+/* wake.c: the worker's doorbell */
+void	 wake_up(void);
+void	 wake_wait(int seconds);
+
+/* worker.c: the background thread */
+int	 worker_start(void);
+void	 worker_stop(void);
 
 /* page_account.c */
 int	 page_account(struct req *);
@@ -781,7 +823,7 @@ enum { DL_RANGE_NONE = 0, DL_RANGE_ONE = 1, DL_RANGE_UNSATISFIABLE = -1 };
 void	 dl_disposition(struct buf *, const char *name);
 int	 dl_range(const char *, uint64_t size, uint64_t *off, uint64_t *len);
 const char *dl_mime(const char *name);
-void	 dl_size_human(uint64_t, const char *lang, char *out, size_t outlen);
+void	 dl_size_human(uint64_t, char mark, char *out, size_t outlen);
 
 /* publish.c: content-addressed files under DATA/files/ */
 struct staged {
@@ -819,25 +861,13 @@ int	 page_subject_unlock(struct req *);
 int	 page_file(struct req *);
 /* --- issue 5: admin console, language per user ------------------------- */
 
-/* admin.c: account actions shared by the console and the CLI */
-int64_t	 user_invite(const char *email, const char *name, int admin,
-	    int64_t actor, const char *addr, char **temp_out);
-int	 admin_mail_temp(const struct user *, const char *temp);
-int64_t	 admin_create(const char *email, const char *name, int admin,
-	    const char *lang, int64_t actor, const char *addr);
-int	 admin_resend(int64_t id, int64_t actor, const char *addr);
-int	 admin_set_disabled(int64_t id, int disabled, int64_t actor,
-	    const char *addr);
-int	 admin_locked(const char *email);
-int	 admin_date(const char *, int64_t *);
-
 /* csv.c */
 void	 csv_cell(struct buf *, const char *, int first);
 void	 csv_end(struct buf *);
 
 /* lang.c */
 #define LANG_COOKIE	"kluis_lang"
-const char *lang_user(const struct user *);
+void	 lang_request(struct req *);
 void	 lang_cookie(struct req *, const char *lang);
 void	 lang_login(struct req *, const struct user *);
 
@@ -851,7 +881,6 @@ int	 page_admin_user_disable(struct req *);
 int	 page_admin_user_enable(struct req *);
 
 /* page_admin_audit.c */
-int	 audit_csv(struct buf *, const struct audit_filter *);
 int	 page_admin_audit(struct req *);
 int	 page_admin_audit_csv(struct req *);
 
@@ -880,7 +909,6 @@ const char *subjects_check(const char *code, const char *title,
 	    const char *desc);
 int64_t	 subjects_create(const char *code, const char *title, const char *desc,
 	    int64_t actor, const char *addr);
-int64_t	 subject_parse_date(const char *);
 int	 subjects_grant(const struct user *, const struct subject *, int resend,
 	    int64_t actor, const char *addr);
 int	 subjects_revoke(const struct user *, const struct subject *,

@@ -1,5 +1,4 @@
 /* subjects.c: the actions on subjects and files shared by the console and the CLI: grant, revoke, publish, unpublish. */
-#define _GNU_SOURCE	/* strptime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,40 +79,6 @@ subjects_file_name_ok(const char *s)
 }
 
 /*
- * subject_parse_date: an expiry as YYYY-MM-DD (midnight, local time),
- * YYYY-MM-DDTHH:MM[:SS] or @UNIXSECONDS; -1 when unreadable.
- */
-int64_t
-subject_parse_date(const char *s)
-{
-	struct tm tm;
-	const char *end;
-	char *e;
-	long long v;
-
-	if (s[0] == '@') {
-		v = strtoll(s + 1, &e, 10);
-		return s[1] != '\0' && *e == '\0' && v > 0 ? (int64_t)v : -1;
-	}
-	memset(&tm, 0, sizeof tm);
-	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
-		return -1;
-	if (*end == 'T' || *end == ' ') {
-		const char *t = strptime(end + 1, "%H:%M", &tm);
-
-		if (t == NULL)
-			return -1;
-		if (*t == ':' && (t = strptime(t + 1, "%S", &tm)) == NULL)
-			return -1;
-		end = t;
-	}
-	if (*end != '\0')
-		return -1;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
-}
-
-/*
  * subjects_check: NULL when CODE, TITLE and DESC (may be empty) make a
  * subject, else the catalogue key of the first problem.
  */
@@ -180,8 +145,7 @@ grant_tx(void *arg)
 	tv_set(v, "site", cfg.public_url ? cfg.public_url : "");
 	tv_setf(v, "link", "%s/subjects/%s", cfg.public_url ? cfg.public_url :
 	    "", g->s->code);
-	rc = mail_queue(g->u->email, "validation_code", v,
-	    g->u->lang && *g->u->lang ? g->u->lang : "nl");
+	rc = mail_queue(g->u->email, "validation_code", v, g->u->lang);
 	tv_free(v);
 	return rc;
 }
@@ -222,15 +186,15 @@ subjects_revoke(const struct user *u, const struct subject *s, int64_t actor,
 	return n < 0 ? -1 : n > 0;
 }
 
+/* The "new file" mail of P to U, in U's language. */
 static void
-new_file_mail(struct publication *p, const char *email, const char *name,
-    const char *lang)
+new_file_mail(struct publication *p, const struct user *u)
 {
 	struct tmpl_vars *v = tv_new();
 	char size[32];
 
-	dl_size_human(p->st->size, lang, size, sizeof size);
-	tv_set(v, "name", name && *name ? name : email);
+	tmpl_size(p->st->size, tmpl_lang(u->lang), size, sizeof size);
+	tv_set(v, "name", u->name && *u->name ? u->name : u->email);
 	tv_set(v, "subject", p->s->code);
 	tv_set(v, "title", p->s->title);
 	tv_set(v, "file", p->name);
@@ -238,8 +202,8 @@ new_file_mail(struct publication *p, const char *email, const char *name,
 	tv_set(v, "site", cfg.public_url ? cfg.public_url : "");
 	tv_setf(v, "link", "%s/subjects/%s", cfg.public_url ? cfg.public_url :
 	    "", p->s->code);
-	if (mail_queue(email, "new_file", v, lang) == -1)
-		logmsg("publish: could not queue the mail to %s", email);
+	if (mail_queue(u->email, "new_file", v, u->lang) == -1)
+		logmsg("publish: could not queue the mail to %s", u->email);
 	tv_free(v);
 }
 
@@ -267,14 +231,12 @@ publish_tx(void *arg)
 	for (i = 0; i < p->nto; i++) {
 		if (store_file_recipient_add(p->id, p->to[i].id) == -1)
 			return -1;
-		new_file_mail(p, p->to[i].email, p->to[i].name, p->to[i].lang &&
-		    *p->to[i].lang ? p->to[i].lang : "nl");
+		new_file_mail(p, &p->to[i]);
 	}
 	for (i = 0; i < t->nmails; i++) {
 		if (store_user_by_email(t->mails[i], &u) == -1)
 			continue;
-		new_file_mail(p, u.email, u.name, u.lang && *u.lang ? u.lang :
-		    "nl");
+		new_file_mail(p, &u);
 		store_clear(&u);
 	}
 	{

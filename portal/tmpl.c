@@ -1,4 +1,4 @@
-/* kluis: templates parsed once at start-up, escaped by default, with message catalogues. */
+/* tmpl.c: templates parsed once at start-up, escaped by default, with message catalogues and their languages. */
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "portal.h"
 
@@ -535,12 +536,8 @@ load_dir(struct tstate *st, const char *dir, const char *rel, int depth)
 				if (root == NULL)
 					rc = -1;
 				else {
-					if (st->nt == st->capt) {
-						st->capt = st->capt ?
-						    st->capt * 2 : 32;
-						st->t = xrealloc(st->t,
-						    st->capt * sizeof(*st->t));
-					}
+					st->t = xgrow(st->t, st->nt,
+					    &st->capt, sizeof(*st->t));
 					st->t[st->nt].name = sub;
 					st->t[st->nt].root = root;
 					st->nt++;
@@ -553,6 +550,19 @@ load_dir(struct tstate *st, const char *dir, const char *rel, int depth)
 	closedir(d);
 	free(path);
 	return rc;
+}
+
+/* The default language first, then by name. */
+static int
+catalog_cmp(const void *a, const void *b)
+{
+	const char *x = ((const struct catalog *)a)->lang;
+	const char *y = ((const struct catalog *)b)->lang;
+
+	if (strcmp(x, y) != 0 && (strcmp(x, LANG_DEFAULT) == 0 ||
+	    strcmp(y, LANG_DEFAULT) == 0))
+		return strcmp(x, LANG_DEFAULT) == 0 ? -1 : 1;
+	return strcmp(x, y);
 }
 
 static int
@@ -636,10 +646,7 @@ load_catalog(struct catalog *c, const char *path, const char *file)
 			logmsg("tmpl: %s:%d: bad key \"%s\"", file, lineno, key);
 			goto done;
 		}
-		if (c->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			c->msgs = xrealloc(c->msgs, cap * sizeof(*c->msgs));
-		}
+		c->msgs = xgrow(c->msgs, c->n, &cap, sizeof(*c->msgs));
 		c->msgs[c->n].key = xstrdup(key);
 		c->msgs[c->n].text = msg_unescape(text);
 		c->n++;
@@ -687,10 +694,7 @@ load_catalogs(struct tstate *st, const char *dir)
 		lang = xmalloc(n + 1);
 		memcpy(lang, de->d_name, n);
 		lang[n] = '\0';
-		if (st->nc == st->capc) {
-			st->capc = st->capc ? st->capc * 2 : 4;
-			st->c = xrealloc(st->c, st->capc * sizeof(*st->c));
-		}
+		st->c = xgrow(st->c, st->nc, &st->capc, sizeof(*st->c));
 		memset(&st->c[st->nc], 0, sizeof(st->c[st->nc]));
 		st->c[st->nc].lang = lang;
 		st->nc++;
@@ -725,8 +729,8 @@ check_includes(const struct tstate *st, const char *file,
 
 /*
  * Load and parse every .html/.txt template under dir (names are paths
- * relative to dir) and the catalogues dir/i18n/<lang>.msg (nl.msg is
- * required: it is the fallback).  Syntax errors
+ * relative to dir) and the catalogues dir/i18n/<lang>.msg (that of
+ * LANG_DEFAULT is required: it is the fallback).  Syntax errors
  * are logged with file:line.  On success replaces what an earlier call
  * loaded (call before rendering starts); 0, or -1.
  */
@@ -740,13 +744,15 @@ tmpl_init(const char *dir)
 	if (load_dir(st, dir, "", 0) == -1 || load_catalogs(st, dir) == -1)
 		goto fail;
 	for (i = 0; i < st->nc; i++)
-		if (strcmp(st->c[i].lang, "nl") == 0)
+		if (strcmp(st->c[i].lang, LANG_DEFAULT) == 0)
 			break;
 	if (i == st->nc) {
-		logmsg("tmpl: %s/i18n/nl.msg: missing (the fallback language)",
-		    dir);
+		logmsg("tmpl: %s/i18n/" LANG_DEFAULT ".msg: missing (the "
+		    "default language)", dir);
 		goto fail;
 	}
+	if (st->nc > 0)
+		qsort(st->c, st->nc, sizeof(*st->c), catalog_cmp);
 	if (st->nt > 0)
 		qsort(st->t, st->nt, sizeof(*st->t), tmpl_cmp);
 	for (i = 0; i < st->nt; i++)
@@ -788,7 +794,8 @@ catalog_get(const struct catalog *c, const char *key)
 }
 
 /*
- * The raw catalogue text of key in lang, else in nl, else key itself.
+ * The raw catalogue text of key in lang, else in the default language,
+ * else key itself.
  * Points into the loaded catalogues (or is key); do not free.
  */
 const char *
@@ -800,16 +807,70 @@ tmpl_msg(const char *lang, const char *key)
 		return "";
 	if ((s = catalog_get(find_catalog(lang), key)) != NULL)
 		return s;
-	if ((s = catalog_get(find_catalog("nl"), key)) != NULL)
+	if ((s = catalog_get(find_catalog(LANG_DEFAULT), key)) != NULL)
 		return s;
 	return key;
 }
 
-/* 1 when a catalogue for lang was loaded, else 0. */
+/*
+ * The languages are the catalogues loaded: the default first, then by
+ * name. tmpl_langs: the I-th, or NULL after the last.
+ */
+const char *
+tmpl_langs(size_t i)
+{
+	return state != NULL && i < state->nc ? state->c[i].lang : NULL;
+}
+
+/* tmpl_lang_match: the language named S[0..N) in any case, or NULL. */
+const char *
+tmpl_lang_match(const char *s, size_t n)
+{
+	const char *l;
+	size_t i;
+
+	for (i = 0; s != NULL && (l = tmpl_langs(i)) != NULL; i++)
+		if (strlen(l) == n && strncasecmp(l, s, n) == 0)
+			return l;
+	return NULL;
+}
+
+/* tmpl_lang_known: 1 when LANG (may be NULL) names a language, else 0. */
 int
 tmpl_lang_known(const char *lang)
 {
-	return find_catalog(lang) != NULL;
+	return lang != NULL && tmpl_lang_match(lang, strlen(lang)) != NULL;
+}
+
+/* tmpl_lang: the language LANG names (may be NULL), else the default. */
+const char *
+tmpl_lang(const char *lang)
+{
+	const char *l = lang ? tmpl_lang_match(lang, strlen(lang)) : NULL;
+
+	return l ? l : LANG_DEFAULT;
+}
+
+/* tmpl_lang_next: the language after LANG, the first after the last. */
+const char *
+tmpl_lang_next(const char *lang)
+{
+	const char *l;
+	size_t i;
+
+	for (i = 0; (l = tmpl_langs(i)) != NULL; i++)
+		if (strcmp(l, tmpl_lang(lang)) == 0)
+			break;
+	if (l == NULL || (l = tmpl_langs(i + 1)) == NULL)
+		l = tmpl_langs(0);
+	return l ? l : LANG_DEFAULT;
+}
+
+/* tmpl_size: SIZE in bytes as people of LANG read it ("1,5 MB"): the catalogue's decimal mark. */
+void
+tmpl_size(uint64_t size, const char *lang, char *out, size_t n)
+{
+	dl_size_human(size, *tmpl_msg(lang, "number.decimal_mark"), out, n);
 }
 
 /* --- rendering ---------------------------------------------------------- */
@@ -1083,10 +1144,7 @@ entry_get(struct tmpl_vars *v, const char *name)
 	for (i = 0; i < v->n; i++)
 		if (strcmp(v->e[i].name, name) == 0)
 			return &v->e[i];
-	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 8;
-		v->e = xrealloc(v->e, v->cap * sizeof(*v->e));
-	}
+	v->e = xgrow(v->e, v->n, &v->cap, sizeof(*v->e));
 	memset(&v->e[v->n], 0, sizeof(v->e[v->n]));
 	v->e[v->n].name = xstrdup(name);
 	return &v->e[v->n++];
@@ -1139,10 +1197,7 @@ tv_add(struct tmpl_vars *v, const char *list)
 		free(e->value);
 		e->value = NULL;
 	}
-	if (e->nitems == e->capitems) {
-		e->capitems = e->capitems ? e->capitems * 2 : 8;
-		e->items = xrealloc(e->items, e->capitems * sizeof(*e->items));
-	}
+	e->items = xgrow(e->items, e->nitems, &e->capitems, sizeof(*e->items));
 	item = tv_new();
 	e->items[e->nitems++] = item;
 	return item;

@@ -32,12 +32,9 @@ void
 logmsg(const char *fmt, ...)
 {
 	char ts[32];
-	struct tm tm;
-	time_t t = time(NULL);
 	va_list ap;
 
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	time_format(now_unix(), TIME_ISO, ts, sizeof ts);
 	va_start(ap, fmt);
 	flockfile(stderr);
 	fprintf(stderr, "%s ", ts);
@@ -317,20 +314,6 @@ mkdir_p(const char *path, int mode)
 	if (mkdir(tmp, (mode_t)mode) == -1 && errno != EEXIST)
 		return -1;
 	return 0;
-}
-
-/* time_utc: T as "YYYY-MM-DD HH:MM" in UTC into OUT; "-" for no time. */
-void
-time_utc(int64_t t, char *out, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
-		snprintf(out, n, "-");
-		return;
-	}
-	strftime(out, n, "%Y-%m-%d %H:%M", &tm);
 }
 
 int64_t

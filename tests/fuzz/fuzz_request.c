@@ -573,7 +573,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_free(&req);
 	/* Now and then, what the server's background thread does. */
 	if (inputs % BACKGROUND_EVERY == 0) {
-		forgot_run();
+		reset_run();
 		mail_deliver();
 	}
 	return 0;

@@ -1,4 +1,4 @@
-/* kluis: unit test for csv.c (RFC 4180 quoting, formula neutralisation) and admin_date. */
+/* kluis: unit test for csv.c (RFC 4180 quoting, formula neutralisation) and time_parse_day. */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,10 +24,10 @@ static void
 date(const char *in, int ok, int64_t want)
 {
 	int64_t t = -1;
-	int rc = admin_date(in, &t);
+	int rc = time_parse_day(in, &t);
 
 	if ((rc == 0) != ok || (ok && t != want)) {
-		printf("FAIL admin_date(\"%s\") = %d/%lld, want %s/%lld\n", in,
+		printf("FAIL time_parse_day(\"%s\") = %d/%lld, want %s/%lld\n", in,
 		    rc, (long long)t, ok ? "ok" : "error", (long long)want);
 		failures++;
 	}

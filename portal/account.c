@@ -1,0 +1,171 @@
+/* account.c: accounts: create, temporary passwords, disable, and the notices a user gets about their account. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "portal.h"
+
+/* Mail U its temporary password TEMP, in LANG. 0, or -1. */
+static int
+mail_temp(const struct user *u, const char *temp, const char *lang)
+{
+	struct tmpl_vars *v = tv_new();
+	int rc;
+
+	tv_set(v, "email", u->email);
+	tv_set(v, "name", u->name && *u->name ? u->name : u->email);
+	tv_set(v, "password", temp);
+	tv_set(v, "site", cfg.public_url);
+	rc = mail_queue(u->email, "temp_password", v, lang);
+	tv_free(v);
+	if (rc == -1)
+		logmsg("account: could not queue the mail for user %lld",
+		    (long long)u->id);
+	return rc;
+}
+
+static void
+temp_free(char *temp)
+{
+	if (temp != NULL) {
+		explicit_bzero(temp, strlen(temp));
+		free(temp);
+	}
+}
+
+/*
+ * account_invite: an account for EMAIL (from mail_address) with a fresh
+ * temporary password, in language LANG when a catalogue has it (NULL: the
+ * default), audited with ACTOR (0: the CLI or the server) and ADDR. When
+ * TEMP_OUT is NULL the password is mailed, else handed to the caller (who
+ * wipes and frees it) and not mailed. The id, -2 when the email exists, -1.
+ */
+int64_t
+account_invite(const char *email, const char *name, int admin,
+    const char *lang, int64_t actor, const char *addr, char **temp_out)
+{
+	char hash[PASSWORD_HASH_MAX], *temp;
+	struct user u;
+	int64_t id;
+
+	/* Known already: refused before the work of hashing. */
+	if (store_user_by_email(email, &u) == 0) {
+		store_clear(&u);
+		return -2;
+	}
+	temp = password_temporary();
+	if (password_hash(temp, hash) == -1)
+		id = -1;
+	else if ((id = store_user_create(email, name, admin, hash)) >= 0) {
+		store_audit(id, actor, "user.create", addr, admin ? "admin" : "");
+		if (tmpl_lang_known(lang))
+			store_user_set_lang(id, tmpl_lang(lang));
+		if (temp_out != NULL) {
+			*temp_out = temp;
+			temp = NULL;
+		} else if (store_user_by_id(id, &u) == 0) {
+			mail_temp(&u, temp, u.lang);
+			store_clear(&u);
+		}
+	}
+	explicit_bzero(hash, sizeof hash);
+	temp_free(temp);
+	return id;
+}
+
+/*
+ * account_temp_password: a fresh temporary password for U, stored hashed
+ * (the old password, temporary or not, stops working). The password
+ * (caller wipes and frees it), or NULL.
+ */
+char *
+account_temp_password(const struct user *u)
+{
+	char hash[PASSWORD_HASH_MAX], *temp = password_temporary();
+	int rc;
+
+	rc = password_hash(temp, hash) == -1 ||
+	    store_user_set_password(u->id, hash, 1) == -1 ? -1 : 0;
+	explicit_bzero(hash, sizeof hash);
+	if (rc == -1) {
+		temp_free(temp);
+		return NULL;
+	}
+	return temp;
+}
+
+/*
+ * account_resend: a new temporary password for account ID, mailed; the old
+ * password stops working and the account's sessions end. 0, or -1.
+ */
+int
+account_resend(int64_t id, int64_t actor, const char *addr)
+{
+	struct user u;
+	char *temp;
+
+	if (store_user_by_id(id, &u) == -1)
+		return -1;
+	if ((temp = account_temp_password(&u)) != NULL) {
+		store_session_end_user(id, NULL);
+		mail_temp(&u, temp, u.lang);
+		store_audit(id, actor, "user.resend", addr, "");
+		temp_free(temp);
+	}
+	store_clear(&u);
+	return temp != NULL ? 0 : -1;
+}
+
+/*
+ * account_set_disabled: disable (ending every session) or enable account
+ * ID. 0, or -1.
+ */
+int
+account_set_disabled(int64_t id, int disabled, int64_t actor,
+    const char *addr)
+{
+	if (store_user_set_disabled(id, disabled) == -1)
+		return -1;
+	if (disabled)
+		store_session_end_user(id, NULL);
+	store_audit(id, actor, disabled ? "user.disable" : "user.enable", addr,
+	    "");
+	return 0;
+}
+
+/* account_locked: 1 when logins of EMAIL are being delayed right now. */
+int
+account_locked(const char *email)
+{
+	return throttle_wait("pw", email, NULL) > 0 ||
+	    throttle_wait("otp", email, NULL) > 0;
+}
+
+/*
+ * account_notice: queue templates/mail/NAME.* for U, in their language: a
+ * notice of a change to their account, from ADDR (may be NULL), about
+ * DEVICE (may be NULL), with SECRET on its own line (may be NULL).
+ */
+void
+account_notice(const struct user *u, const char *name, const char *addr,
+    const char *device, const char *secret)
+{
+	struct tmpl_vars *v = tv_new();
+	char when[64];
+
+	time_format(now_unix(), TIME_ZONED, when, sizeof when);
+	tv_set(v, "name", u->name && *u->name ? u->name : u->email);
+	tv_set(v, "email", u->email);
+	tv_set(v, "site", cfg.public_url);
+	tv_set(v, "when", when);
+	tv_setf(v, "ttl", "%lld", (long long)((cfg.reset_ttl + 59) / 60));
+	if (addr != NULL && *addr != '\0')
+		tv_set(v, "addr", addr);
+	if (device != NULL)
+		tv_set(v, "device", device);
+	if (secret != NULL)
+		tv_set(v, "secret", secret);
+	if (mail_queue(u->email, name, v, u->lang) == -1)
+		logmsg("account: could not queue %s for user %lld", name,
+		    (long long)u->id);
+	tv_free(v);
+}
