@@ -1,11 +1,14 @@
 /* app.c: the start-up shared by the server and the CLI. */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -13,6 +16,8 @@
 #include "portal.h"
 
 static void app_public_url_load(void);
+
+static int lock_fd = -1;
 
 /*
  * app_share_default: where templates/, static/ and data/ are when neither
@@ -40,13 +45,75 @@ app_share_default(void)
 }
 
 /*
- * app_open: create the data directory, load the key, templates, password
- * list and database. Returns 0, or -1 with the reason printed.
+ * Every command holds DATA/kluis.lock shared while it runs; a key rotation
+ * holds it alone (EXCLUSIVE), so no server or command uses the old key
+ * meanwhile. 0, or -1 with the reason printed.
  */
-int
-app_open(void)
+static int
+app_lock(int exclusive)
 {
 	char path[4096];
+
+	snprintf(path, sizeof path, "%s/kluis.lock", cfg.data);
+	if (lock_fd == -1 && (lock_fd = open(path, O_RDWR | O_CREAT |
+	    O_CLOEXEC, 0600)) == -1) {
+		fprintf(stderr, "kluis: cannot open %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(lock_fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+		return 0;
+	if (exclusive)
+		fprintf(stderr, "kluis: %s is in use by a running kluis (the "
+		    "server, or another command): stop it first, so that "
+		    "nothing goes on with the old key\n", cfg.data);
+	else
+		fprintf(stderr, "kluis: a key rotation is running on %s: try "
+		    "again when it is done\n", cfg.data);
+	return -1;
+}
+
+/*
+ * A migration changes the database for good: first a copy of it goes to
+ * DATA/backups/ (by the online backup API; a server may be running).
+ */
+static int
+app_backup_before(int from, int pending)
+{
+	char dir[4096], path[4200], when[32];
+	struct tm tm;
+	time_t t = time(NULL);
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(dir, sizeof dir, "%s/backups", cfg.data);
+	snprintf(path, sizeof path, "%s/before-migration-%03d-%s.db", dir,
+	    from + pending, when);
+	if (mkdir_p(dir, 0700) == -1 || db_backup(path) == -1) {
+		fprintf(stderr, "kluis: cannot back up the database to %s before "
+		    "migrating it (see the line above): nothing was changed; "
+		    "make room, then start again\n", path);
+		return -1;
+	}
+	logmsg("db: backed up schema version %d to %s before migrating", from,
+	    path);
+	return 0;
+}
+
+/*
+ * app_start: create the data directory, load templates, password list,
+ * key and database (migrated, after a backup of a database in use), and
+ * hold DATA/kluis.lock (APP_ALONE: no other kluis may use DATA). The key
+ * must be the database's (custody.c); with APP_CHECK a key problem is
+ * only described in KEYMSG (may be NULL otherwise). Returns 0, or -1 with
+ * the reason printed.
+ */
+int
+app_start(int how, struct buf *keymsg)
+{
+	struct buf msg = { 0 };
+	char path[4096];
+	int key_state, pending, from;
 
 	if (cfg.share == NULL)
 		cfg.share = getenv("KLUIS_SHARE");
@@ -57,6 +124,8 @@ app_open(void)
 		    strerror(errno));
 		return -1;
 	}
+	if (app_lock(how == APP_ALONE) == -1)
+		return -1;
 	snprintf(path, sizeof path, "%s/outbox", cfg.data);
 	if (mkdir_p(path, 0700) == -1) {
 		fprintf(stderr, "kluis: cannot create %s: %s\n", path,
@@ -71,11 +140,7 @@ app_open(void)
 	}
 	if (cfg.key_file == NULL)
 		cfg.key_file = xasprintf("%s/kluis.key", cfg.data);
-	if (crypto_key_load(cfg.key_file) == -1) {
-		fprintf(stderr, "kluis: cannot use key file %s (it must be 32 "
-		    "bytes, readable by its owner only)\n", cfg.key_file);
-		return -1;
-	}
+	key_state = crypto_key_read(cfg.key_file);
 	snprintf(path, sizeof path, "%s/templates", cfg.share);
 	if (tmpl_init(path) == -1) {
 		fprintf(stderr, "kluis: cannot load templates from %s "
@@ -93,13 +158,38 @@ app_open(void)
 	if (cfg.public_url == NULL)
 		app_public_url_load();
 	snprintf(path, sizeof path, "%s/kluis.db", cfg.data);
-	if (db_open(path) == -1) {
+	if ((pending = db_attach(path)) < 0 || (from = db_schema()) < 0) {
 		fprintf(stderr, "kluis: cannot open the database %s\n", path);
 		return -1;
 	}
+	if (pending > 0 && from > 0 && app_backup_before(from, pending) == -1)
+		return -1;
+	if (db_migrate() == -1) {
+		fprintf(stderr, "kluis: cannot migrate the database %s\n", path);
+		return -1;
+	}
+	if (custody_key(key_state, how == APP_CHECK, &msg) == -1) {
+		if (how == APP_CHECK && keymsg != NULL) {
+			buf_puts(keymsg, msg.data ? msg.data : "");
+			buf_free(&msg);
+		} else {
+			fprintf(stderr, "kluis: %s\n", msg.data ? msg.data : "");
+			buf_free(&msg);
+			db_thread_done();
+			return -1;
+		}
+	}
 	/* What a killed publish left in files/ (see publish.c). */
-	publish_sweep();
+	if (how != APP_CHECK)
+		publish_sweep();
 	return 0;
+}
+
+/* app_open: app_start for a command: the key must be the database's. */
+int
+app_open(void)
+{
+	return app_start(APP_RUN, NULL);
 }
 
 /*
@@ -138,5 +228,9 @@ void
 app_close(void)
 {
 	db_thread_done();
+	if (lock_fd != -1) {
+		close(lock_fd);
+		lock_fd = -1;
+	}
 	curl_global_cleanup();
 }

@@ -20,12 +20,29 @@
 #define SEAL_TAG	16
 #define SEAL_OVERHEAD	(1 + SEAL_NONCE + SEAL_TAG)
 
-static uint8_t	master_key[KEY_LEN];
-static uint8_t	seal_key[KEY_LEN];
-static int	have_key;
+/*
+ * A key: the 32 bytes of the key file and the subkey sealing secrets. The
+ * current key seals and opens; during a rotation the next key seals what
+ * the current one opened (crypto_reseal). Keyed hashes (crypto_mac) are
+ * made under the hashing key, which the database keeps sealed, so that
+ * they outlive a rotation: the codes they check are not stored anywhere.
+ * Until one is set, the hashing key is the key file's (as databases made
+ * before it existed have it).
+ */
+struct key {
+	uint8_t	master[KEY_LEN];
+	uint8_t	seal[KEY_LEN];
+	int	loaded;
+};
+static struct key	cur, next;
+static uint8_t		mac_root[KEY_LEN];
+static int		have_mac_root;
+static int		key_confirmed;
 
-static void	derive(const char *, const char *, uint8_t out[KEY_LEN]);
+static void	derive(const uint8_t *, const char *, const char *,
+		    uint8_t out[KEY_LEN]);
 static int	key_read(int, const char *, uint8_t out[KEY_LEN]);
+static int	key_file(const char *, int create, struct key *);
 static void	need_key(void);
 
 /* RAND_bytes into p; 0, or -1 when the CSPRNG fails. */
@@ -140,15 +157,16 @@ crypto_token(size_t nbytes)
 	return hex;
 }
 
-/* HMAC-SHA256(key, prefix || label): a subkey for one purpose. */
+/* HMAC-SHA256(KEY, "kluis/" prefix "/" label): a subkey for one purpose. */
 static void
-derive(const char *prefix, const char *label, uint8_t out[KEY_LEN])
+derive(const uint8_t *key, const char *prefix, const char *label,
+    uint8_t out[KEY_LEN])
 {
 	char *info;
 	unsigned int len = KEY_LEN;
 
 	info = xasprintf("kluis/%s/%s", prefix, label);
-	if (HMAC(EVP_sha256(), master_key, KEY_LEN, (const uint8_t *)info,
+	if (HMAC(EVP_sha256(), key, KEY_LEN, (const uint8_t *)info,
 	    strlen(info), out, &len) == NULL || len != KEY_LEN)
 		fatal("crypto: HMAC failed");
 	free(info);
@@ -157,7 +175,7 @@ derive(const char *prefix, const char *label, uint8_t out[KEY_LEN])
 static void
 need_key(void)
 {
-	if (!have_key)
+	if (!cur.loaded)
 		fatal("crypto: master key not loaded");
 }
 
@@ -199,73 +217,278 @@ key_read(int fd, const char *path, uint8_t out[KEY_LEN])
 	return 0;
 }
 
-/*
- * Load the 32-byte master key from path, creating it (mode 0600, from the
- * CSPRNG) when missing.  Refuses a file of the wrong size or one that group
- * or other may access.  0, or -1 (logged).
- */
-int
-crypto_key_load(const char *path)
+/* fsync the directory holding PATH, so that a new name in it lasts. */
+static void
+sync_parent(const char *path)
 {
-	uint8_t fresh[KEY_LEN];
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? xstrdup(".") :
+	    xasprintf("%.*s", (int)(slash - path) + (slash == path), path);
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/* A new key file at PATH (mode 0600, from the CSPRNG) into FRESH; 0, or -1. */
+static int
+key_new(const char *path, uint8_t fresh[KEY_LEN])
+{
 	size_t off = 0;
 	ssize_t w;
-	int fd, rc = -1;
+	int fd;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 && errno == ENOENT) {
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-		if (fd == -1 && errno == EEXIST)
-			return crypto_key_load(path);	/* lost a race */
-		if (fd == -1) {
-			logmsg("crypto: %s: create: %s", path, strerror(errno));
-			return -1;
-		}
-		if (crypto_random(fresh, sizeof(fresh)) == -1) {
-			logmsg("crypto: RAND_bytes failed");
-			goto bad_new;
-		}
-		while (off < sizeof(fresh)) {
-			w = write(fd, fresh + off, sizeof(fresh) - off);
-			if (w == -1 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				logmsg("crypto: %s: write: %s", path,
-				    strerror(errno));
-				goto bad_new;
-			}
-			off += (size_t)w;
-		}
-		if (fsync(fd) == -1) {
-			logmsg("crypto: %s: fsync: %s", path, strerror(errno));
-			goto bad_new;
-		}
-		logmsg("crypto: created master key %s", path);
-		rc = 0;
-		goto done;
- bad_new:
-		(void)unlink(path);
-		goto done;
-	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
 	if (fd == -1) {
-		logmsg("crypto: %s: open: %s", path, strerror(errno));
+		int e = errno;
+
+		logmsg("crypto: %s: create: %s", path, strerror(errno));
+		errno = e;
 		return -1;
 	}
-	rc = key_read(fd, path, fresh);
- done:
+	if (crypto_random(fresh, KEY_LEN) == -1) {
+		logmsg("crypto: RAND_bytes failed");
+		goto bad;
+	}
+	while (off < KEY_LEN) {
+		w = write(fd, fresh + off, KEY_LEN - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			logmsg("crypto: %s: write: %s", path, w == -1 ?
+			    strerror(errno) : "short write");
+			goto bad;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) == -1) {
+		logmsg("crypto: %s: fsync: %s", path, strerror(errno));
+		goto bad;
+	}
 	close(fd);
+	sync_parent(path);
+	logmsg("crypto: created key file %s", path);
+	return 0;
+ bad:
+	if (fd != -1)
+		close(fd);
+	(void)unlink(path);
+	OPENSSL_cleanse(fresh, KEY_LEN);
+	return -1;
+}
+
+/*
+ * The key file PATH into K; with CREATE a new one is made (it must not
+ * exist). 0, 1 when it does not exist (and CREATE is 0; nothing logged),
+ * or -1 (logged). K is unchanged unless 0 is returned.
+ */
+static int
+key_file(const char *path, int create, struct key *k)
+{
+	uint8_t fresh[KEY_LEN];
+	int fd, rc;
+
+	if (create)
+		rc = key_new(path, fresh);
+	else {
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1 && errno == ENOENT)
+			return 1;
+		if (fd == -1) {
+			logmsg("crypto: %s: open: %s", path, strerror(errno));
+			return -1;
+		}
+		rc = key_read(fd, path, fresh);
+		close(fd);
+	}
 	if (rc == 0) {
-		memcpy(master_key, fresh, KEY_LEN);
-		have_key = 1;
-		derive("seal", "v1", seal_key);
+		memcpy(k->master, fresh, KEY_LEN);
+		derive(k->master, "seal", "v1", k->seal);
+		k->loaded = 1;
 	}
 	OPENSSL_cleanse(fresh, sizeof(fresh));
 	return rc;
 }
 
 /*
- * HMAC-SHA256 of n bytes under a subkey derived from the master key and
+ * crypto_key_read: make the key file PATH the key. 0; 1 when there is no
+ * such file (nothing logged, nothing created); -1 when it cannot be used
+ * (logged: unreadable, wrong size, group or other may access it). A
+ * failure keeps the key loaded before.
+ */
+int
+crypto_key_read(const char *path)
+{
+	int rc = key_file(path, 0, &cur);
+
+	if (rc == 0)
+		key_confirmed = 0;
+	return rc;
+}
+
+/* crypto_key_create: a new key file PATH (it must not exist) becomes the key. 0, or -1 (logged). */
+int
+crypto_key_create(const char *path)
+{
+	int rc = key_file(path, 1, &cur);
+
+	if (rc == 0)
+		key_confirmed = 0;
+	return rc;
+}
+
+/*
+ * crypto_key_load: crypto_key_read, creating the file (mode 0600, from the
+ * CSPRNG) when it is missing. For tests; the program decides with the
+ * database (custody.c). 0, or -1 (logged).
+ */
+int
+crypto_key_load(const char *path)
+{
+	int rc = crypto_key_read(path);
+
+	if (rc == 1 && (rc = crypto_key_create(path)) == -1 && errno == EEXIST)
+		rc = crypto_key_read(path);	/* lost a race */
+	return rc;
+}
+
+static void
+fingerprint(const struct key *k, char out[65])
+{
+	uint8_t fp[KEY_LEN];
+
+	derive(k->master, "fingerprint", "v1", fp);
+	crypto_hex(fp, sizeof fp, out);
+}
+
+/*
+ * crypto_key_fingerprint: what the database records of the key: a MAC of a
+ * fixed label under it, as 64 hex digits into OUT. It tells keys apart and
+ * reveals nothing of them.
+ */
+void
+crypto_key_fingerprint(char out[65])
+{
+	need_key();
+	fingerprint(&cur, out);
+}
+
+/*
+ * crypto_key_file_fingerprint: the fingerprint of the key file PATH, which
+ * does not become the key. 0, 1 when there is no such file, -1 (logged).
+ */
+int
+crypto_key_file_fingerprint(const char *path, char out[65])
+{
+	struct key k;
+	int rc;
+
+	memset(&k, 0, sizeof k);
+	if ((rc = key_file(path, 0, &k)) == 0)
+		fingerprint(&k, out);
+	OPENSSL_cleanse(&k, sizeof k);
+	return rc;
+}
+
+/*
+ * crypto_key_confirm: the loaded key is (OK 1) or is not the database's.
+ * crypto_key_ok: 1 when a key is loaded and was confirmed: what a
+ * readiness check asks.
+ */
+void
+crypto_key_confirm(int ok)
+{
+	key_confirmed = ok && cur.loaded;
+}
+
+int
+crypto_key_ok(void)
+{
+	return cur.loaded && key_confirmed;
+}
+
+/*
+ * crypto_key_next: for a rotation, the key file PATH becomes the next key:
+ * made new when CREATE (it must not exist), else read. crypto_reseal moves
+ * secrets from the current key to it; crypto_key_promote makes it the
+ * current one. 0, or -1 (logged; 1 when PATH does not exist and not CREATE).
+ */
+int
+crypto_key_next(const char *path, int create)
+{
+	return key_file(path, create, &next);
+}
+
+/* crypto_key_next_fingerprint: crypto_key_fingerprint of the next key. */
+void
+crypto_key_next_fingerprint(char out[65])
+{
+	if (!next.loaded)
+		fatal("crypto: no next key");
+	fingerprint(&next, out);
+}
+
+/* crypto_key_promote: the next key becomes the key. */
+void
+crypto_key_promote(void)
+{
+	if (!next.loaded)
+		fatal("crypto: no next key");
+	cur = next;
+	OPENSSL_cleanse(&next, sizeof next);
+	key_confirmed = 1;
+}
+
+/*
+ * crypto_mac_key_fresh: a new random hashing key (for a new database).
+ * crypto_mac_key_open: the hashing key from what crypto_mac_key_sealed
+ * made. crypto_mac_key_sealed: the hashing key sealed under the key (the
+ * key file's own bytes until one was set); caller frees. 0 / NULL on
+ * failure.
+ */
+int
+crypto_mac_key_fresh(void)
+{
+	if (crypto_random(mac_root, sizeof mac_root) == -1)
+		return -1;
+	have_mac_root = 1;
+	return 0;
+}
+
+int
+crypto_mac_key_open(const void *sealed, size_t n)
+{
+	uint8_t *k;
+	size_t len;
+
+	if ((k = crypto_open(sealed, n, &len)) == NULL)
+		return -1;
+	if (len != KEY_LEN) {
+		OPENSSL_cleanse(k, len);
+		free(k);
+		return -1;
+	}
+	memcpy(mac_root, k, KEY_LEN);
+	have_mac_root = 1;
+	OPENSSL_cleanse(k, len);
+	free(k);
+	return 0;
+}
+
+uint8_t *
+crypto_mac_key_sealed(size_t *outlen)
+{
+	need_key();
+	return crypto_seal(have_mac_root ? mac_root : cur.master, KEY_LEN,
+	    outlen);
+}
+
+/*
+ * HMAC-SHA256 of n bytes under a subkey derived from the hashing key and
  * label, so MACs for different purposes never collide.
  */
 void
@@ -275,7 +498,7 @@ crypto_mac(const char *label, const void *p, size_t n, uint8_t out[32])
 	unsigned int len = 32;
 
 	need_key();
-	derive("mac", label, sub);
+	derive(have_mac_root ? mac_root : cur.master, "mac", label, sub);
 	if (HMAC(EVP_sha256(), sub, KEY_LEN, p, n, out, &len) == NULL ||
 	    len != 32)
 		fatal("crypto: HMAC failed");
@@ -283,18 +506,16 @@ crypto_mac(const char *label, const void *p, size_t n, uint8_t out[32])
 }
 
 /*
- * AES-256-GCM under the seal subkey: version byte || 12-byte nonce ||
+ * AES-256-GCM under K's seal subkey: version byte || 12-byte nonce ||
  * ciphertext || 16-byte tag (the version byte is authenticated too).
- * Caller frees; NULL on failure.
  */
-uint8_t *
-crypto_seal(const void *p, size_t n, size_t *outlen)
+static uint8_t *
+seal_with(const struct key *k, const void *p, size_t n, size_t *outlen)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 	uint8_t *out = NULL, *nonce, *ct;
 	int len;
 
-	need_key();
 	if (n > INT32_MAX - SEAL_OVERHEAD)
 		return NULL;
 	out = xmalloc(n + SEAL_OVERHEAD);
@@ -305,7 +526,7 @@ crypto_seal(const void *p, size_t n, size_t *outlen)
 		goto fail;
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		goto fail;
-	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, seal_key,
+	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k->seal,
 	    nonce) != 1)
 		goto fail;
 	if (EVP_EncryptUpdate(ctx, NULL, &len, out, 1) != 1)
@@ -327,13 +548,8 @@ crypto_seal(const void *p, size_t n, size_t *outlen)
 	return NULL;
 }
 
-/*
- * Verify and decrypt what crypto_seal made.  Returns the plaintext (one
- * extra NUL byte after it, not counted in *outlen); caller frees.  NULL when
- * anything is wrong: version, length, key, tampering.
- */
-uint8_t *
-crypto_open(const void *p, size_t n, size_t *outlen)
+static uint8_t *
+open_with(const struct key *k, const void *p, size_t n, size_t *outlen)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 	const uint8_t *in = p, *nonce, *ct;
@@ -341,7 +557,6 @@ crypto_open(const void *p, size_t n, size_t *outlen)
 	size_t ctlen;
 	int len;
 
-	need_key();
 	if (p == NULL || n < SEAL_OVERHEAD || n > INT32_MAX ||
 	    in[0] != SEAL_VERSION)
 		return NULL;
@@ -352,7 +567,7 @@ crypto_open(const void *p, size_t n, size_t *outlen)
 	out = xmalloc(ctlen + 1);
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		goto fail;
-	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, seal_key,
+	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k->seal,
 	    nonce) != 1)
 		goto fail;
 	if (EVP_DecryptUpdate(ctx, NULL, &len, in, 1) != 1)
@@ -374,4 +589,45 @@ crypto_open(const void *p, size_t n, size_t *outlen)
 	OPENSSL_cleanse(out, ctlen + 1);
 	free(out);
 	return NULL;
+}
+
+/* crypto_seal: P sealed under the key (see seal_with). Caller frees; NULL on failure. */
+uint8_t *
+crypto_seal(const void *p, size_t n, size_t *outlen)
+{
+	need_key();
+	return seal_with(&cur, p, n, outlen);
+}
+
+/*
+ * Verify and decrypt what crypto_seal made.  Returns the plaintext (one
+ * extra NUL byte after it, not counted in *outlen); caller frees.  NULL when
+ * anything is wrong: version, length, key, tampering.
+ */
+uint8_t *
+crypto_open(const void *p, size_t n, size_t *outlen)
+{
+	need_key();
+	return open_with(&cur, p, n, outlen);
+}
+
+/*
+ * crypto_reseal: what crypto_seal made under the key, sealed under the next
+ * key (crypto_key_next). Caller frees; NULL when it does not open.
+ */
+uint8_t *
+crypto_reseal(const void *p, size_t n, size_t *outlen)
+{
+	uint8_t *plain, *out;
+	size_t len;
+
+	need_key();
+	if (!next.loaded)
+		fatal("crypto: no next key");
+	if ((plain = open_with(&cur, p, n, &len)) == NULL)
+		return NULL;
+	out = seal_with(&next, plain, len, outlen);
+	OPENSSL_cleanse(plain, len);
+	free(plain);
+	return out;
 }

@@ -128,30 +128,57 @@ db_user_version(sqlite3 *db)
 }
 
 /*
- * db_open: use PATH for every thread's connection, apply the migrations the
- * database lacks, each in its own transaction with PRAGMA user_version.
- * Returns 0, or -1 with a message logged (also for a database newer than
- * this binary).
+ * db_attach: use PATH for every thread's connection (created when
+ * missing) without migrating it. Returns the number of migrations it
+ * lacks, or -1 with a message logged (also for a database newer than this
+ * binary).
  */
 int
-db_open(const char *path)
+db_attach(const char *path)
 {
 	struct conn *c;
-	char pragma[64];
-	int v, i;
+	int v;
 
+	db_thread_done();
 	free(db_path);
 	db_path = xstrdup(path);
 	if ((c = db_conn()) == NULL)
 		return -1;
-	if ((v = db_user_version(c->db)) < 0)
+	if ((v = db_user_version(c->db)) < 0) {
+		logmsg("db: cannot read %s: %s", path, sqlite3_errmsg(c->db));
 		return -1;
+	}
 	if (v > db_nmigrations) {
 		logmsg("db: %s has schema version %d, but this kluis knows only "
 		    "up to %d: run a newer kluis, or restore a backup", path, v,
 		    db_nmigrations);
 		return -1;
 	}
+	return db_nmigrations - v;
+}
+
+/* db_schema: the schema version (PRAGMA user_version), or -1. */
+int
+db_schema(void)
+{
+	struct conn *c = db_conn();
+
+	return c == NULL ? -1 : db_user_version(c->db);
+}
+
+/*
+ * db_migrate: apply the migrations the database lacks, each in its own
+ * transaction with PRAGMA user_version. 0, or -1 (logged).
+ */
+int
+db_migrate(void)
+{
+	struct conn *c;
+	char pragma[64];
+	int v, i;
+
+	if ((c = db_conn()) == NULL || (v = db_user_version(c->db)) < 0)
+		return -1;
 	for (i = v; i < db_nmigrations; i++) {
 		const struct migration *m = &db_migrations[i];
 
@@ -169,6 +196,141 @@ db_open(const char *path)
 		logmsg("db: applied migration %03d_%s", m->version, m->name);
 	}
 	return 0;
+}
+
+/* db_open: db_attach, then db_migrate. 0, or -1 (logged). */
+int
+db_open(const char *path)
+{
+	if (db_attach(path) < 0)
+		return -1;
+	return db_migrate();
+}
+
+/*
+ * db_backup: a consistent copy of the database into the new file DEST by
+ * SQLite's online backup API: one read transaction, so the server goes on
+ * writing meanwhile. The copy is a single file (no WAL). 0, or -1
+ * (logged; DEST removed).
+ */
+int
+db_backup(const char *dest)
+{
+	struct conn *c = db_conn();
+	sqlite3 *out = NULL;
+	sqlite3_backup *b;
+	int rc;
+
+	if (c == NULL)
+		return -1;
+	if (sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		logmsg("db: cannot create %s: %s", dest, out ?
+		    sqlite3_errmsg(out) : "out of memory");
+		goto fail;
+	}
+	if ((b = sqlite3_backup_init(out, "main", c->db, "main")) == NULL) {
+		logmsg("db: cannot back up to %s: %s", dest, sqlite3_errmsg(out));
+		goto fail;
+	}
+	/* All pages in one step: one snapshot, whatever the server writes. */
+	while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY ||
+	    rc == SQLITE_LOCKED)
+		sqlite3_sleep(50);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		logmsg("db: backup to %s failed: %s", dest, sqlite3_errstr(rc));
+		goto fail;
+	}
+	if (db_exec(out, "PRAGMA journal_mode=DELETE;") == -1 ||
+	    sqlite3_close(out) != SQLITE_OK) {
+		out = NULL;
+		goto fail;
+	}
+	return 0;
+ fail:
+	sqlite3_close(out);
+	(void)remove(dest);
+	return -1;
+}
+
+/*
+ * db_check: PRAGMA integrity_check of the database: FN(message, ARG) for
+ * each problem it names. The number of problems (an error of the check
+ * itself is one), so 0 when the database is sound.
+ */
+int
+db_check(void (*fn)(const char *, void *), void *arg)
+{
+	struct conn *c = db_conn();
+	sqlite3_stmt *st;
+	const char *msg;
+	int rc, n = 0;
+
+	if (c == NULL) {
+		fn("cannot open the database", arg);
+		return 1;
+	}
+	if (sqlite3_prepare_v2(c->db, "PRAGMA integrity_check", -1, &st,
+	    NULL) != SQLITE_OK) {
+		fn(sqlite3_errmsg(c->db), arg);
+		return 1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		msg = (const char *)sqlite3_column_text(st, 0);
+		if (msg != NULL && strcmp(msg, "ok") != 0) {
+			fn(msg, arg);
+			n++;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		fn(sqlite3_errmsg(c->db), arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * db_checkpoint: copy the WAL into the database file and empty it, so
+ * that what was deleted (with secure_delete) is gone from both. 0, or -1
+ * when a reader kept part of it (logged).
+ */
+int
+db_checkpoint(void)
+{
+	struct conn *c = db_conn();
+	int log = 0, done = 0;
+
+	if (c == NULL)
+		return -1;
+	if (sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    &log, &done) != SQLITE_OK) {
+		logmsg("db: checkpoint: %s", sqlite3_errmsg(c->db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * db_snapshot_attach: the database file PATH (a backup's copy) attached to
+ * this thread's connection as "snap", for store queries naming snap.TABLE;
+ * db_snapshot_detach lets go of it. 0, or -1 (logged).
+ */
+int
+db_snapshot_attach(const char *path)
+{
+	return db_run(db_query("ATTACH DATABASE :path AS snap",
+	    DB_TEXT(":path", path)));
+}
+
+void
+db_snapshot_detach(void)
+{
+	struct conn *c = db_conn();
+
+	if (c != NULL)
+		db_exec(c->db, "DETACH DATABASE snap;");
 }
 
 /* db_ping: 0 when a trivial query on this thread's connection works. */
@@ -423,13 +585,12 @@ clear_cols(char *p, const struct db_col *c)
 }
 
 /*
- * db_row: the first row of ST read into OUT (SIZE bytes, zeroed first), one
- * column after the other into the fields COLS names. 0, or -1 when there is
- * no row or on error (OUT stays zeroed). The statement runs to its end (an
- * UPDATE or DELETE ... RETURNING is complete).
+ * db_find: the first row of ST read into OUT as db_row does, telling a
+ * missing row from an error: 1 with the row, 0 when there is none (OUT
+ * zeroed), -1 on error (OUT zeroed).
  */
 int
-db_row(sqlite3_stmt *st, void *out, size_t size, const struct db_col *cols)
+db_find(sqlite3_stmt *st, void *out, size_t size, const struct db_col *cols)
 {
 	int rc, col = 0, found = 0;
 
@@ -441,7 +602,25 @@ db_row(sqlite3_stmt *st, void *out, size_t size, const struct db_col *cols)
 	while (rc == SQLITE_ROW)
 		rc = db_step(st);
 	db_done(st);
-	return found && rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE) {
+		if (found)
+			clear_cols(out, cols);
+		memset(out, 0, size);
+		return -1;
+	}
+	return found;
+}
+
+/*
+ * db_row: the first row of ST read into OUT (SIZE bytes, zeroed first), one
+ * column after the other into the fields COLS names. 0, or -1 when there is
+ * no row or on error (OUT stays zeroed). The statement runs to its end (an
+ * UPDATE or DELETE ... RETURNING is complete).
+ */
+int
+db_row(sqlite3_stmt *st, void *out, size_t size, const struct db_col *cols)
+{
+	return db_find(st, out, size, cols) == 1 ? 0 : -1;
 }
 
 /* db_clear: free what db_row read into P (SIZE bytes) by COLS, and zero it. */

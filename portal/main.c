@@ -30,6 +30,11 @@ static const char usage[] =
 "  audit         the audit log, filtered, as a table or CSV\n"
 "  mail list     undelivered mail; mail retry: deliver it now\n"
 "\n"
+"  backup DIR    a consistent copy of the data directory, the server running\n"
+"  restore DIR   a new data directory from a backup (--data NEW --key FILE)\n"
+"  check         database integrity, every live file, the key\n"
+"  key rotate    re-seal every secret under a new key\n"
+"\n"
 "Every command takes --data DIR (default ./var), --share DIR, --key FILE\n"
 "and --help.\n";
 
@@ -132,6 +137,10 @@ static const struct {
 	{ "unpublish", cli_file_unpublish },
 	{ "requests", cli_requests },
 	{ "audit", cli_audit },
+	{ "backup", cli_backup },
+	{ "restore", cli_restore },
+	{ "check", cli_check },
+	{ "key", cli_key },
 };
 
 int

@@ -176,10 +176,23 @@ int	 crypto_hexval(int);		/* -1 for a non-hex character */
 int	 crypto_equal(const void *, const void *, size_t);	/* 1 when equal */
 int	 crypto_streq(const char *, const char *);	/* 1 when equal */
 char	*crypto_token(size_t nbytes);		/* hex of random bytes; caller frees */
-int	 crypto_key_load(const char *path);	/* create 0600 when missing */
+int	 crypto_key_read(const char *path);	/* 0, 1: no such file, -1 */
+int	 crypto_key_create(const char *path);	/* 0600; must not exist */
+int	 crypto_key_load(const char *path);	/* read, create when missing (tests) */
+void	 crypto_key_fingerprint(char out[65]);
+int	 crypto_key_file_fingerprint(const char *path, char out[65]);
+void	 crypto_key_confirm(int ok);		/* it is the database's key */
+int	 crypto_key_ok(void);		/* loaded and confirmed: ready */
+int	 crypto_key_next(const char *path, int create);	/* rotation */
+void	 crypto_key_next_fingerprint(char out[65]);
+void	 crypto_key_promote(void);
+int	 crypto_mac_key_fresh(void);
+int	 crypto_mac_key_open(const void *, size_t);
+uint8_t	*crypto_mac_key_sealed(size_t *outlen);	/* caller frees */
 void	 crypto_mac(const char *label, const void *, size_t, uint8_t out[32]);
 uint8_t	*crypto_seal(const void *, size_t, size_t *outlen);	/* caller frees */
 uint8_t	*crypto_open(const void *, size_t, size_t *outlen);	/* caller frees */
+uint8_t	*crypto_reseal(const void *, size_t, size_t *outlen);	/* caller frees */
 
 /* totp.c: RFC 6238 (SHA1, 6 digits, 30 s) through liboath. */
 #define TOTP_SECRET_LEN 20
@@ -272,7 +285,15 @@ enum { DB_C_END, DB_C_INT, DB_C_I64, DB_C_TEXT, DB_C_BLOB, DB_C_CHARS, DB_C_NEST
 /* db_query(sql literal, DB_INT(":id", id), ...): the prepared, bound statement. */
 #define db_query(sql, ...)	db_prepare_bound((sql), (const struct db_bind[]){ \
 				  __VA_ARGS__ __VA_OPT__(,) { NULL, 0, 0, NULL, 0 } })
-int	 db_open(const char *path);
+int	 db_open(const char *path);		/* attach and migrate */
+int	 db_attach(const char *path);		/* migrations lacking, or -1 */
+int	 db_schema(void);
+int	 db_migrate(void);
+int	 db_backup(const char *dest);		/* online backup API */
+int	 db_check(void (*)(const char *, void *), void *);	/* problems */
+int	 db_checkpoint(void);
+int	 db_snapshot_attach(const char *path);	/* as "snap" */
+void	 db_snapshot_detach(void);
 void	 db_thread_done(void);
 int	 db_ping(void);
 sqlite3_stmt *db_prepare(const char *sql);
@@ -288,6 +309,7 @@ int	 db_changed(sqlite3_stmt *);
 int64_t	 db_insert(sqlite3_stmt *);
 int64_t	 db_value(sqlite3_stmt *, int64_t none);
 int	 db_row(sqlite3_stmt *, void *out, size_t, const struct db_col *);
+int	 db_find(sqlite3_stmt *, void *out, size_t, const struct db_col *);	/* 1, 0: none, -1 */
 void	 db_clear(void *, size_t, const struct db_col *);
 int	 db_list(sqlite3_stmt *, void *listp, size_t, const struct db_col *);
 void	 db_list_free(void *, int n, size_t, const struct db_col *);
@@ -314,7 +336,8 @@ int	 db_tx(int (*)(void *), void *);
 	struct subject *: store_subject_fields, \
 	struct grantee *: store_grant_fields, \
 	struct pubfile *: store_file_fields, \
-	struct download_row *: store_download_fields)
+	struct download_row *: store_download_fields, \
+	struct sealed *: store_keyring_sealed_fields)
 #define store_clear(p)		db_clear((p), sizeof *(p), STORE_FIELDS(p))
 #define store_free(list, n)	db_list_free((list), (n), sizeof *(list), \
 				    STORE_FIELDS(list))
@@ -508,6 +531,10 @@ int64_t	 store_file_add(int64_t subject_id, const char *sha, uint64_t size,
 	    const char *name, int all, int64_t expires, int64_t by);
 int	 store_file_recipient_add(int64_t file_id, int64_t user_id);
 int	 store_file_live_sha(const char *sha);
+int	 store_file_known_sha(const char *sha);
+int	 store_file_dead_shas(char ***);
+int	 store_file_live_list(struct pubfile **);
+int	 store_file_snapshot_shas(char ***);
 int	 store_file_all_grantees(int64_t file_id);
 int	 store_file_list_of_subject(int64_t subject_id, struct pubfile **);
 int	 store_file_list_for_user(int64_t user_id, int64_t subject_id,
@@ -532,6 +559,20 @@ int	 store_download_add(int64_t user_id, int64_t file_id, unsigned status,
 	    uint64_t off, uint64_t bytes, const char *addr);
 int	 store_download_list(int64_t file_id, int limit, struct download_row **);
 
+/* store_keyring.c */
+enum { SEALED_DEVICE, SEALED_PENDING, SEALED_MAIL, SEALED_FORGOT, SEALED_KINDS };
+struct sealed {				/* one sealed value, for a rotation */
+	int64_t	 rowid;
+	uint8_t	*blob;
+	size_t	 len;
+};
+extern const struct db_col store_keyring_sealed_fields[];
+int	 store_keyring_get(const char *name, uint8_t **, size_t *);	/* 1, 0, -1 */
+int	 store_keyring_put(const char *name, const void *, size_t);
+int64_t	 store_keyring_in_use(void);
+int	 store_keyring_sealed(int kind, struct sealed **);
+int	 store_keyring_reseal(int kind, int64_t rowid, const void *, size_t);
+
 /* session.c */
 void	 session_clear(struct session *);
 int	 session_load(struct session *, const char *cookie);
@@ -548,6 +589,17 @@ void	 throttle_fail(const char *kind, const char *account, const char *addr);
 void	 throttle_ok(const char *kind, const char *account);
 
 
+/* custody.c: the key belongs to the database; kluis key rotate */
+int	 custody_key(int key_state, int check, struct buf *msg);
+int	 custody_rotate(struct buf *msg);
+
+/* backup.c: kluis backup, restore, check */
+int	 backup_make(const char *dir, int with_key,
+	    void (*)(const char *, void *), void *);
+int	 backup_restore(const char *dir, const char *newdata, const char *key,
+	    int *key_restored, void (*)(const char *, void *), void *);
+int	 backup_check_files(int *nfiles, void (*)(const char *, void *), void *);
+
 /* mail.c */
 #define MAIL_ADDRESS_MAX	254
 char	*mail_address(const char *);
@@ -556,6 +608,8 @@ int	 mail_queue(const char *to, const char *name, const struct tmpl_vars *,
 int	 mail_deliver(void);
 
 /* app.c: start-up shared by the server and the CLI */
+enum { APP_RUN, APP_CHECK, APP_ALONE };
+int	 app_start(int how, struct buf *keymsg);
 int	 app_open(void);
 void	 app_public_url_save(void);
 void	 app_close(void);
@@ -594,6 +648,14 @@ int	 cli_audit(int, char **);
 
 /* cli_mail.c */
 int	 cli_mail(int, char **);
+
+/* cli_backup.c */
+int	 cli_backup(int, char **);
+int	 cli_restore(int, char **);
+int	 cli_check(int, char **);
+
+/* cli_key.c */
+int	 cli_key(int, char **);
 
 
 /* http.c */

@@ -18,8 +18,8 @@
 
 /*
  * Locking: a publisher holds flock(LOCK_EX) on its file from the first
- * byte written until its transaction committed; the sweeper only removes
- * what it can lock. Placing (rename) and removing content both happen
+ * byte written until its transaction committed; a backup holds LOCK_SH on
+ * the content it copies; content is only removed when it can be locked. Placing (rename) and removing content both happen
  * inside a BEGIN IMMEDIATE transaction, so they never interleave with the
  * database check that decides whether content is still referenced.
  */
@@ -258,42 +258,64 @@ publish_release(struct staged *s)
 		publish_drop_content(s->sha);
 }
 
-/* Remove content SHA if nothing live refers to it and nobody holds it. */
+struct drop {
+	const char	*sha;
+	int		 orphans;	/* only content no publication names */
+	int		 removed;
+};
+
+/* Remove content SHA if nothing (live) refers to it and nobody holds it. */
 static int
 drop_tx(void *arg)
 {
-	const char *sha = arg;
+	struct drop *d = arg;
 	char path[4096];
-	int fd, live;
+	int fd, used;
 
-	if ((live = store_file_live_sha(sha)) != 0)
-		return live < 0 ? -1 : 0;
-	if (publish_path(sha, path, sizeof path) == -1)
+	used = d->orphans ? store_file_known_sha(d->sha) :
+	    store_file_live_sha(d->sha);
+	if (used != 0)
+		return used < 0 ? -1 : 0;
+	if (publish_path(d->sha, path, sizeof path) == -1)
 		return -1;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
-		logmsg("publish: removed unreferenced content %.12s...", sha);
+	/* A publisher, or a backup copying it, holds a lock: keep it. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0) {
+		logmsg("publish: removed %s content %.12s...", d->orphans ?
+		    "unreferenced" : "withdrawn or expired", d->sha);
+		d->removed = 1;
+	}
 	close(fd);
 	return 0;
 }
 
+static int
+drop(const char *sha, int orphans)
+{
+	struct drop d = { sha, orphans, 0 };
+	int rc = db_tx(drop_tx, &d);
+
+	if (d.removed)
+		sync_dir();
+	return rc == 0 ? d.removed : -1;
+}
+
 /*
  * publish_drop_content: delete DATA/files/SHA when no live publication
- * refers to it any more (after an unpublish, or an orphan). 0, or -1.
+ * (withdrawn or expired ones do not count) refers to it any more. 1 when
+ * removed, 0 when kept or absent, -1 on error.
  */
 int
 publish_drop_content(const char *sha)
 {
-	int rc = db_tx(drop_tx, (void *)(uintptr_t)sha);
-
-	sync_dir();
-	return rc;
+	return drop(sha, 0);
 }
 
 /*
  * publish_sweep: at start-up, remove what a killed publisher left behind:
- * temporary files nobody holds, and content no live publication refers to.
+ * temporary files nobody holds, and content no publication refers to.
+ * (Content of withdrawn and expired files goes by retention.c, audited.)
  */
 void
 publish_sweep(void)
@@ -315,7 +337,7 @@ publish_sweep(void)
 				    de->d_name);
 			close(fd);
 		} else if (sha_wellformed(de->d_name))
-			publish_drop_content(de->d_name);
+			drop(de->d_name, 1);
 	}
 	closedir(d);
 }

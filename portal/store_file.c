@@ -38,12 +38,70 @@ store_file_recipient_add(int64_t file_id, int64_t user_id)
 	    DB_INT(":uid", user_id)));
 }
 
-/* store_file_live_sha: 1 when a live publication has content SHA, 0, -1. */
+/*
+ * STORE_FILE_LIVE(f): SQL true while publication F may be downloaded by
+ * someone: not withdrawn, not expired at :now. Its content must be kept.
+ */
+#define STORE_FILE_LIVE(f) \
+	f ".unpublished IS NULL AND (" f ".expires IS NULL OR " f ".expires > :now)"
+
+/*
+ * store_file_live_sha: 1 when a live publication (not withdrawn, not
+ * expired) has content SHA, 0, -1.
+ */
 int
 store_file_live_sha(const char *sha)
 {
+	return (int)db_value(db_query("SELECT 1 FROM files f WHERE f.sha256 = "
+	    ":sha AND " STORE_FILE_LIVE("f") " LIMIT 1", DB_TEXT(":sha", sha),
+	    DB_INT(":now", now_unix())), 0);
+}
+
+/* store_file_known_sha: 1 when any publication, live or not, has content SHA, 0, -1. */
+int
+store_file_known_sha(const char *sha)
+{
 	return (int)db_value(db_query("SELECT 1 FROM files WHERE sha256 = :sha "
-	    "AND unpublished IS NULL LIMIT 1", DB_TEXT(":sha", sha)), 0);
+	    "LIMIT 1", DB_TEXT(":sha", sha)), 0);
+}
+
+/*
+ * store_file_dead_shas: the contents that only withdrawn or expired
+ * publications refer to, into *LIST (caller strv_free()s). The count, or -1.
+ */
+int
+store_file_dead_shas(char ***list)
+{
+	return db_texts(db_query("SELECT DISTINCT f.sha256 FROM files f WHERE "
+	    "NOT EXISTS (SELECT 1 FROM files g WHERE g.sha256 = f.sha256 AND "
+	    STORE_FILE_LIVE("g") ") ORDER BY f.sha256",
+	    DB_INT(":now", now_unix())), list);
+}
+
+/*
+ * store_file_live_list: every live publication (not withdrawn, not
+ * expired), by id, into *LIST (caller store_free()s). The count, or -1.
+ */
+int
+store_file_live_list(struct pubfile **list)
+{
+	return db_list(db_query("SELECT " FILE_COLS ", 0, 0, 0 FROM files f "
+	    "WHERE " STORE_FILE_LIVE("f") " ORDER BY f.id",
+	    DB_INT(":now", now_unix())), list, sizeof **list,
+	    store_file_fields);
+}
+
+/*
+ * store_file_snapshot_shas: the live contents as the database attached as
+ * "snap" (db_snapshot_attach) has them, into *LIST (caller strv_free()s).
+ * The count, or -1.
+ */
+int
+store_file_snapshot_shas(char ***list)
+{
+	return db_texts(db_query("SELECT DISTINCT f.sha256 FROM snap.files f "
+	    "WHERE " STORE_FILE_LIVE("f") " ORDER BY f.sha256",
+	    DB_INT(":now", now_unix())), list);
 }
 
 /* store_file_all_grantees: 1 when FILE_ID is for every grantee, 0 when for named recipients, -1. */
