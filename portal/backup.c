@@ -305,7 +305,7 @@ backup_make(const char *dir, int with_key, void (*fn)(const char *, void *),
 		}
 		buf_printf(&man, "%s  kluis.key\n", sha);
 	}
-	time_utc(now_unix(), when, sizeof when);
+	time_format(now_unix(), TIME_ISO, when, sizeof when);
 	crypto_key_fingerprint(fp);
 	buf_printf(&info, "kluis backup\nmade: %s\nkluis: %s\nschema: %d\n"
 	    "files: %d\nkey: %s\nkey fingerprint: %s\n", when, KLUIS_VERSION,
