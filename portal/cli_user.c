@@ -1,4 +1,4 @@
-/* cli_user.c: "kluis user add|list|disable|enable|resend|reset-otp": accounts from the command line. */
+/* cli_user.c: "kluis user add|list|disable|enable|resend|reset-otp|export|delete": accounts from the command line. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@ static const char user_usage[] =
 "       kluis user reset-otp EMAIL [--keep-password] [--data DIR]\n"
 "       kluis user list [--search TEXT] [--data DIR]\n"
 "       kluis user disable|enable|resend EMAIL [--data DIR]\n"
+"       kluis user export|delete EMAIL [--data DIR]\n"
 "\n"
 "  add EMAIL     create an account and email it a temporary password\n"
 "  --name NAME   the person's name, shown in the portal\n"
@@ -26,7 +27,14 @@ static const char user_usage[] =
 "                devices, disabled, locked); --search matches email or name\n"
 "  disable EMAIL the account can no longer log in; its sessions end\n"
 "  enable EMAIL  the account can log in again\n"
-"  resend EMAIL  email a new temporary password; the old password stops working\n";
+"  resend EMAIL  email a new temporary password; the old password stops working\n"
+"\n"
+"  export EMAIL  everything kept about the person as JSON on stdout: account,\n"
+"                devices by name and date, grants, downloads, audit events;\n"
+"                no secret and no hash\n"
+"  delete EMAIL  delete the account and its personal data: devices, sessions,\n"
+"                grants, codes, reset links, mail; the audit log keeps a\n"
+"                pseudonym (deleted-user-...) instead of the email\n";
 
 static const char reset_usage[] =
 "usage: kluis user reset-otp EMAIL [--keep-password] [--data DIR]\n"
@@ -170,6 +178,43 @@ user_action(const char *what, int argc, char **argv)
 	return rc == -1 ? 1 : 0;
 }
 
+/* export, delete: one EMAIL. */
+static int
+user_person(const char *what, int argc, char **argv)
+{
+	struct buf out = { 0 };
+	struct user u;
+	char alias[26];
+	int rc;
+
+	if ((rc = cli_options(argc, argv, "user", user_usage, NULL, NULL)) != -1)
+		return rc;
+	if (optind != argc - 1)
+		return cli_usage_error("user", "%s needs exactly one EMAIL", what);
+	if (app_open() == -1)
+		return 1;
+	if (cli_account("user", argv[optind], &u) != 0) {
+		app_close();
+		return 1;
+	}
+	if (strcmp(what, "export") == 0) {
+		if ((rc = person_export(&u, &out)) == 0)
+			fwrite(out.data, 1, out.len, stdout);
+		else
+			fprintf(stderr, "kluis user: cannot read what is kept "
+			    "about %s\n", u.email);
+		buf_free(&out);
+	} else if ((rc = person_delete(&u, 0, "cli", alias)) == 0)
+		printf("deleted %s and its personal data; the audit log calls "
+		    "it %s\n", u.email, alias);
+	else
+		fprintf(stderr, "kluis user: could not delete %s: nothing was "
+		    "deleted\n", u.email);
+	store_clear(&u);
+	app_close();
+	return rc == 0 ? 0 : 1;
+}
+
 /* cli_user: "kluis user SUBCOMMAND ...". Returns the exit status. */
 int
 cli_user(int argc, char **argv)
@@ -187,6 +232,8 @@ cli_user(int argc, char **argv)
 		return user_add(argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return user_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "export") == 0 || strcmp(argv[1], "delete") == 0)
+		return user_person(argv[1], argc - 1, argv + 1);
 	for (i = 0; i < sizeof actions / sizeof actions[0]; i++)
 		if (strcmp(argv[1], actions[i]) == 0)
 			return user_action(argv[1], argc - 1, argv + 1);

@@ -28,6 +28,8 @@ struct config cfg = {
 	.max_conns = 16384,
 	.max_conns_per_addr = 256,
 	.hash_queue = 64,
+	.audit_retention = 400 * 86400,
+	.mail_retention = 30 * 86400,
 };
 
 #define AT(f)	offsetof(struct config, f)
@@ -115,6 +117,12 @@ const struct config_option config_options[] = {
 	NUMBER("hash-queue", hash_queue, 1, 100000, "logins waiting for a "
 	    "hashing thread, at most; more\nget 503 with Retry-After "
 	    "(default 64)"),
+	SECONDS("audit-retention-days", audit_retention, 1, 36500, 86400,
+	    "DAYS", "audit and download log rows older than this are\n"
+	    "deleted (default 400)"),
+	SECONDS("mail-retention-days", mail_retention, 1, 36500, 86400, "DAYS",
+	    "delivered mail (queue rows and outbox files, which\nhold "
+	    "temporary passwords) older than this is deleted\n(default 30)"),
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL }
 };
 

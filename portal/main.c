@@ -34,6 +34,7 @@ static const char usage[] =
 "  restore DIR   a new data directory from a backup (--data NEW --key FILE)\n"
 "  check         database integrity, every live file, the key\n"
 "  key rotate    re-seal every secret under a new key\n"
+"  housekeeping  delete what is kept past its retention, now\n"
 "\n"
 "Every command takes --data DIR (default ./var), --share DIR, --key FILE\n"
 "and --help.\n";
@@ -141,6 +142,7 @@ static const struct {
 	{ "restore", cli_restore },
 	{ "check", cli_check },
 	{ "key", cli_key },
+	{ "housekeeping", cli_housekeeping },
 };
 
 int

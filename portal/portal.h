@@ -58,6 +58,8 @@ struct config {
 	int		 max_conns_per_addr;
 	int		 hash_threads;	/* password hashing pool; 0: one per core */
 	int		 hash_queue;	/* requests waiting for it, at most */
+	int64_t		 audit_retention; /* seconds audit and download rows are kept */
+	int64_t		 mail_retention;	/* seconds delivered mail is kept */
 };
 extern struct config cfg;
 enum config_kind {
@@ -439,8 +441,11 @@ struct audit_row {
 	char	*detail;
 };
 extern const struct db_col store_audit_fields[];
+int	 store_audit_add(int64_t user_id, int64_t actor_id, const char *event,
+	    const char *addr, const char *detail);
 void	 store_audit(int64_t user_id, int64_t actor_id, const char *event,
 	    const char *addr, const char *detail);
+int	 store_audit_expire(int64_t before);
 int	 store_audit_list(const struct audit_filter *, int limit, int offset,
 	    struct audit_row **);
 int	 store_audit_events(char ***);
@@ -461,6 +466,7 @@ int	 store_mail_failed(int64_t id, int64_t next, const char *error);
 int	 store_mail_list(void (*)(int64_t, const char *, int, int64_t,
 	    const char *));
 int	 store_mail_retry_now(void);
+int	 store_mail_expire(int64_t before);
 
 /* store_subject.c */
 struct subject {
@@ -555,9 +561,21 @@ struct download_row {
 	char	*addr;
 };
 extern const struct db_col store_download_fields[];
+int64_t	 store_download_begin(int64_t user_id, int64_t file_id, unsigned status,
+	    uint64_t off, const char *addr);
+int	 store_download_end(int64_t id, uint64_t bytes);
 int	 store_download_add(int64_t user_id, int64_t file_id, unsigned status,
 	    uint64_t off, uint64_t bytes, const char *addr);
+int	 store_download_expire(int64_t before);
 int	 store_download_list(int64_t file_id, int limit, struct download_row **);
+
+/* store_person.c */
+enum { PERSON_ACCOUNT, PERSON_DEVICES, PERSON_RECOVERY, PERSON_SESSIONS,
+    PERSON_GRANTS, PERSON_FILES, PERSON_DOWNLOADS, PERSON_RESETS, PERSON_MAIL,
+    PERSON_AUDIT, PERSON_PARTS };
+char	*store_person_json(int part, int64_t id, const char *email);
+int	 store_person_delete(int64_t id, const char *email, const char *pseudonym);
+int	 store_person_forgot_delete(int64_t rowid);
 
 /* store_keyring.c */
 enum { SEALED_DEVICE, SEALED_PENDING, SEALED_MAIL, SEALED_FORGOT, SEALED_KINDS };
@@ -653,6 +671,9 @@ int	 cli_mail(int, char **);
 int	 cli_backup(int, char **);
 int	 cli_restore(int, char **);
 int	 cli_check(int, char **);
+
+/* cli_housekeeping.c */
+int	 cli_housekeeping(int, char **);
 
 /* cli_key.c */
 int	 cli_key(int, char **);
@@ -844,6 +865,22 @@ int	 audit_csv(struct buf *, const struct audit_filter *);
 /* wake.c: the worker's doorbell */
 void	 wake_up(void);
 void	 wake_wait(int seconds);
+
+/* person.c: what is kept about a person: export, deletion */
+int	 person_export(const struct user *, struct buf *);
+void	 person_pseudonym(const char *email, char out[26]);
+int	 person_delete(const struct user *, int64_t actor, const char *addr,
+	    char *alias);
+
+/* retention.c: old audit rows, delivered mail, unused content deleted */
+struct retention {			/* what one round deleted */
+	int	 audit;
+	int	 downloads;
+	int	 mail;
+	int	 outbox;
+	int	 files;
+};
+int	 retention_run(int64_t now, struct retention *);
 
 /* worker.c: the background thread */
 int	 worker_start(void);

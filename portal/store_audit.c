@@ -3,18 +3,38 @@
 
 #include "portal.h"
 
-/* store_audit: append one audit event; DETAIL never holds a secret. */
-void
-store_audit(int64_t user_id, int64_t actor_id, const char *event,
+/*
+ * store_audit_add: append one audit event; DETAIL never holds a secret.
+ * 0, or -1 when it could not be written (what must not happen unaudited
+ * then does not happen).
+ */
+int
+store_audit_add(int64_t user_id, int64_t actor_id, const char *event,
     const char *addr, const char *detail)
 {
-	if (db_run(db_query("INSERT INTO audit (at, user_id, actor_id, event, "
+	return db_run(db_query("INSERT INTO audit (at, user_id, actor_id, event, "
 	    "addr, detail) VALUES (:at, :uid, :actor, :event, :addr, :detail)",
 	    DB_INT(":at", now_unix()), DB_ID(":uid", user_id),
 	    DB_ID(":actor", actor_id), DB_TEXT(":event", event),
 	    DB_TEXT(":addr", addr ? addr : ""),
-	    DB_TEXT(":detail", detail ? detail : ""))) == -1)
+	    DB_TEXT(":detail", detail ? detail : "")));
+}
+
+/* store_audit: store_audit_add, a failure only logged. */
+void
+store_audit(int64_t user_id, int64_t actor_id, const char *event,
+    const char *addr, const char *detail)
+{
+	if (store_audit_add(user_id, actor_id, event, addr, detail) == -1)
 		logmsg("audit: could not record %s", event);
+}
+
+/* store_audit_expire: delete the events from before BEFORE; how many, or -1. */
+int
+store_audit_expire(int64_t before)
+{
+	return db_changed(db_query("DELETE FROM audit WHERE at < :before",
+	    DB_INT(":before", before)));
 }
 
 #define F(k, f)	DB_COL(k, struct audit_row, f)
@@ -41,11 +61,13 @@ store_audit_list(const struct audit_filter *f, int limit, int offset,
 	int n;
 
 	n = db_list(db_query("SELECT a.id, a.at, a.user_id, a.actor_id, "
-	    "u.email, x.email, a.event, a.addr, a.detail FROM audit a "
+	    "coalesce(u.email, a.user_alias), coalesce(x.email, a.actor_alias), "
+	    "a.event, a.addr, a.detail FROM audit a "
 	    "LEFT JOIN users u ON u.id = a.user_id "
 	    "LEFT JOIN users x ON x.id = a.actor_id WHERE "
-	    "(:pat IS NULL OR u.email LIKE :pat ESCAPE '\\' OR "
-	    " x.email LIKE :pat ESCAPE '\\') AND "
+	    "(:pat IS NULL OR coalesce(u.email, a.user_alias) LIKE :pat "
+	    "ESCAPE '\\' OR coalesce(x.email, a.actor_alias) LIKE :pat "
+	    "ESCAPE '\\') AND "
 	    "(:event IS NULL OR a.event = :event OR "
 	    " (substr(:event, -1) = '.' AND "
 	    "  substr(a.event, 1, length(:event)) = :event)) AND "

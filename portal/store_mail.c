@@ -82,3 +82,14 @@ store_mail_retry_now(void)
 	return db_changed(db_query("UPDATE mail_queue SET next_try = 0, "
 	    "claimed_until = 0 WHERE sent IS NULL"));
 }
+
+/*
+ * store_mail_expire: delete the rows of messages delivered before BEFORE
+ * (their text was dropped on delivery). How many, or -1.
+ */
+int
+store_mail_expire(int64_t before)
+{
+	return db_changed(db_query("DELETE FROM mail_queue WHERE sent IS NOT "
+	    "NULL AND sent < :before", DB_INT(":before", before)));
+}

@@ -1,10 +1,11 @@
-/* worker.c: the background thread of the server: "forgot" requests, mail delivery, housekeeping. */
+/* worker.c: the background thread of the server: "forgot" requests, mail delivery, housekeeping, retention. */
 #include <pthread.h>
 #include <stdatomic.h>
 
 #include "portal.h"
 
 #define HOUSEKEEPING	60	/* seconds between two rounds of it */
+#define RETENTION	3600	/* seconds between two rounds of retention */
 
 static pthread_t	thread;
 static int		running;
@@ -13,7 +14,7 @@ static atomic_int	stopping;
 static void *
 worker_loop(void *arg)
 {
-	int64_t last_house = 0;
+	int64_t last_house = 0, last_retention = 0;
 
 	(void)arg;
 	while (!atomic_load(&stopping)) {
@@ -23,6 +24,10 @@ worker_loop(void *arg)
 			store_session_expire(cfg.session_idle, cfg.session_max);
 			store_throttle_expire();
 			last_house = now_unix();
+		}
+		if (now_unix() - last_retention >= RETENTION) {
+			retention_run(now_unix(), NULL);
+			last_retention = now_unix();
 		}
 		wake_wait(1);
 	}
