@@ -332,7 +332,7 @@ http_page(struct req *r, unsigned status, const char *page,
 	int rc;
 
 	tv_set(v, "page", page);
-	{	/* issue 5: pages in subfolders ("admin/users": title.admin.users) */
+	{	/* pages in subfolders ("admin/users": title.admin.users) */
 		char key[80], *p;
 
 		snprintf(key, sizeof key, "title.%s", page);
@@ -431,7 +431,7 @@ stage_home(int stage)
 		return "/otp";
 	case STAGE_IN:
 		return "/";
-	case STAGE_RESET:	/* issue 4 */
+	case STAGE_RESET:
 		return "/reset/verify";
 	case STAGE_RESET_PW:
 		return "/reset/password";
@@ -740,7 +740,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 			return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 		r->max_body = r->route->max_body ? r->route->max_body :
 		    cfg.max_body;
-		if (r->route->max_body == ROUTE_MAX_UPLOAD)	/* issue 5b */
+		if (r->route->max_body == ROUTE_MAX_UPLOAD)
 			r->max_body = cfg.max_upload + 64 * 1024;
 		cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > r->max_body)

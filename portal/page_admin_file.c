@@ -21,13 +21,13 @@ struct upload {
 };
 
 /*
- * admin_upload_chunk: the route's upload hook: the part "file" streamed
+ * page_admin_file_upload_chunk: the route's upload hook: the part "file" streamed
  * into a locked temporary file in DATA/files/, hashed as it comes. Only
  * an admin whose csrf field precedes the file gets anything stored.
  * 0, or -1 (with r->status) to stop reading the body.
  */
 int
-admin_upload_chunk(struct req *r, const char *key, const char *filename,
+page_admin_file_upload_chunk(struct req *r, const char *key, const char *filename,
     const char *type, const char *data, uint64_t off, size_t size)
 {
 	struct upload *u = r->ctx;
@@ -74,9 +74,9 @@ admin_upload_chunk(struct req *r, const char *key, const char *filename,
 	return 0;
 }
 
-/* admin_upload_cleanup: the route's cleanup: an unpublished upload leaves nothing behind. */
+/* page_admin_file_upload_cleanup: the route's cleanup: an unpublished upload leaves nothing behind. */
 void
-admin_upload_cleanup(struct req *r)
+page_admin_file_upload_cleanup(struct req *r)
 {
 	struct upload *u = r->ctx;
 
@@ -104,12 +104,12 @@ base_name(const char *s)
 static int
 refuse(struct req *r, const char *code, unsigned status, const char *msg)
 {
-	return admin_subject_page(r, code, status, msg, NULL);
+	return console_subject_page(r, code, status, msg, NULL);
 }
 
 /* POST /admin/subjects/{code}/upload: multipart csrf, file, audience, to..., expires */
 int
-page_admin_upload(struct req *r)
+page_admin_file_upload(struct req *r)
 {
 	struct upload *u = r->ctx;
 	struct publication p = { 0 };
@@ -117,10 +117,9 @@ page_admin_upload(struct req *r)
 	const char *audience = http_field(r, "audience"), *exp, *name;
 	const char *code = r->args[0];
 	uint8_t mac[32];
-	char where[96];
 	int i, rc;
 
-	if (!subjects_code_ok(code) || store_subject_get(code, &s) == -1)
+	if (console_subject(r, &s) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (u == NULL || !u->started) {
 		store_clear(&s);
@@ -187,9 +186,7 @@ page_admin_upload(struct req *r)
 	}
 	publish_release(&u->st);
 	u->started = 0;
-	snprintf(where, sizeof where, "/admin/subjects/%s?done=published",
-	    s.code);
-	rc = http_redirect(r, where);
+	rc = console_back_subject(r, s.code, "published");
 done:
 	for (i = 0; i < p.nto; i++)
 		store_clear(&p.to[i]);
@@ -273,7 +270,7 @@ page_admin_file_unpublish(struct req *r)
 {
 	struct pubfile f;
 	struct subject s;
-	char action[64], cancel[64], where[96];
+	char action[64], cancel[64];
 	int n;
 
 	if (target(r, &f) == -1)
@@ -283,7 +280,7 @@ page_admin_file_unpublish(struct req *r)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	}
-	if (!admin_confirmed(r)) {
+	if (!console_confirmed(r)) {
 		struct tmpl_vars *v = tv_new();
 
 		snprintf(action, sizeof action, "/admin/files/%lld/unpublish",
@@ -292,11 +289,10 @@ page_admin_file_unpublish(struct req *r)
 		    (long long)f.id);
 		tv_set(v, "file", f.name);
 		tv_set(v, "subject", s.code);
-		tv_set(v, "button", "admin.file.unpublish");
 		store_clear(&f);
 		store_clear(&s);
-		return admin_confirm(r, "admin_nav_subjects", action, cancel,
-		    "admin.confirm.unpublish", v);
+		return console_confirm(r, "admin_nav_subjects", action, cancel,
+		    "admin.confirm.unpublish", "admin.file.unpublish", v);
 	}
 	n = subjects_unpublish(f.id, r->user.id, r->addr);
 	store_clear(&f);
@@ -305,8 +301,7 @@ page_admin_file_unpublish(struct req *r)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
 	}
-	snprintf(where, sizeof where, "/admin/subjects/%s?done=unpublished",
-	    s.code);
+	n = console_back_subject(r, s.code, "unpublished");
 	store_clear(&s);
-	return http_redirect(r, where);
+	return n;
 }

@@ -16,34 +16,6 @@
 #define VALIDATION_INPUT_MAX	64
 
 /*
- * subject_home: the user's granted subjects as the list "subjects" in V
- * (code, title, description, files, new). 0, or -1.
- */
-int
-subject_home(struct req *r, struct tmpl_vars *v)
-{
-	struct subject *list;
-	struct tmpl_vars *item;
-	int n, i;
-
-	if ((n = store_subject_list_of_user(r->user.id, &list)) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		item = tv_add(v, "subjects");
-		tv_set(item, "code", list[i].code);
-		tv_set(item, "title", list[i].title);
-		tv_set(item, "description", list[i].description);
-		tv_setf(item, "files", "%lld", (long long)list[i].nfiles);
-		tv_set(item, "one_file", list[i].nfiles == 1 ? "1" : "");
-		tv_set(item, "new", list[i].has_new ? "1" : "");
-		tv_set(item, "unlocked", store_unlock_until(r->sess.hash,
-		    list[i].id) > now_unix() ? "1" : "");
-	}
-	store_free(list, n);
-	return 0;
-}
-
-/*
  * The subject of the URL, if granted to this user: 0 with S filled, or -1
  * (unknown and not granted look the same: 404).
  */
@@ -217,7 +189,7 @@ file_check(struct req *r, struct pubfile *f)
 
 /* GET /files/{id}: the file, whole or one range, straight from disk. */
 int
-page_file(struct req *r)
+page_subject_file(struct req *r)
 {
 	struct pubfile f;
 	struct buf cd = { 0 };

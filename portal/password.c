@@ -104,10 +104,7 @@ password_blocklist_load(const char *path)
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
-		if (n == wcap) {
-			wcap = wcap ? wcap * 2 : 1024;
-			words = xrealloc(words, wcap * sizeof(*words));
-		}
+		words = xgrow(words, n, &wcap, sizeof(*words));
 		ascii_lower(line);
 		words[n++] = xstrdup(line);
 	}

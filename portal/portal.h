@@ -1,4 +1,10 @@
-/* kluis: the one private header, prototypes grouped by the file that owns them. */
+/*
+ * portal.h: the one private header of kluis. The prototypes are grouped by
+ * the file that owns them, and the files by layer, from the bottom up:
+ * util, crypto, db, store_*, the domain (no HTTP types), the web (http,
+ * route, lang, page_*) and the commands (cli_*). A file uses only the
+ * layers below it. docs/HACKING.md is the map.
+ */
 #ifndef KLUIS_PORTAL_H
 #define KLUIS_PORTAL_H
 
@@ -12,20 +18,49 @@
 
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
-/* Stages of a session: a stage is only reached through the one before. */
-enum stage {
-	STAGE_NONE = 0,		/* no session */
-	STAGE_ANON = 1,		/* login form shown, nobody known yet */
-	STAGE_ENROL = 2,	/* password ok, no device yet: enrol one */
-	STAGE_PASSWORD = 3,	/* temporary password: choose a new one */
-	STAGE_OTP = 4,		/* password ok: a code from a device */
-	STAGE_IN = 5,		/* fully logged in */
-	/* issue 4: a password reset, entered only by POSTing a mailed token */
-	STAGE_RESET = 6,	/* token ok: prove the second factor */
-	STAGE_RESET_PW = 7,	/* second factor ok: choose a new password */
-	STAGE_PASSWORD_IN = 8	/* code ok, temporary password: change it, then in */
+/* ===== util: the program's small library =============================== */
+
+/* time.c: the one formatter of instants, and its parsers */
+enum time_style {
+	TIME_DATE,		/* 2026-12-01 (people: the portal's time zone) */
+	TIME_CLOCK,		/* 14:03 */
+	TIME_MINUTE,		/* 2026-12-01 14:03 */
+	TIME_ZONED,		/* 2026-12-01 14:03 UTC, with the zone's name */
+	TIME_ISO,		/* 2026-12-01T14:03:00Z (machines: always UTC) */
+	TIME_MAIL		/* Tue, 01 Dec 2026 14:03:00 +0000 (RFC 5322) */
 };
-#define STAGE_BIT(s)	(1u << (s))
+void	 time_format(int64_t, enum time_style, char *out, size_t);
+int	 time_parse_day(const char *, int64_t *);
+int64_t	 time_parse(const char *);
+
+/* util.c: allocation that cannot fail, growable buffers, strings, files (named like the C library) */
+struct buf {
+	char	*data;		/* always NUL-terminated once anything was added */
+	size_t	 len;
+	size_t	 cap;
+};
+void	 fatal(const char *, ...) PRINTF_LIKE(1, 2) __attribute__((noreturn));
+void	 logmsg(const char *, ...) PRINTF_LIKE(1, 2);
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xgrow(void *, size_t n, size_t *cap, size_t);
+char	*xstrdup(const char *);
+char	*xasprintf(const char *, ...) PRINTF_LIKE(1, 2);
+void	 buf_append(struct buf *, const void *, size_t);
+void	 buf_puts(struct buf *, const char *);
+void	 buf_putc(struct buf *, char);
+void	 buf_printf(struct buf *, const char *, ...) PRINTF_LIKE(2, 3);
+char	*buf_steal(struct buf *);	/* caller frees; buf is reset */
+void	 buf_free(struct buf *);
+void	 buf_wipe(struct buf *);	/* zero, then free: buffers that held secrets */
+void	 strv_free(char **, int);
+int	 str_has_prefix(const char *, const char *);
+void	 str_lower(char *);
+void	 str_trim(char *);
+int	 write_file_atomic(const char *path, const void *, size_t, int mode);
+int	 mkdir_p(const char *path, int mode);
+int64_t	 now_unix(void);
 
 /* config.c: the settings, their defaults and the table of options that set them */
 struct config {
@@ -85,91 +120,58 @@ int	 config_set(const char *name, const char *value, char *err, size_t);
 int	 config_check(int serving, char *err, size_t);
 void	 config_usage(FILE *, int all);
 
-struct user {
-	int64_t	 id;
-	char	*email;
-	char	*name;
-	int	 is_admin;
-	char	*password_hash;
-	int	 password_temp;
-	int	 disabled;
-	char	*lang;
-};
+/* wake.c: the worker's doorbell: whoever queues work for it rings */
+void	 wake_up(void);
+void	 wake_wait(int seconds);
 
-struct device {
-	int64_t	 id;
-	int64_t	 user_id;
-	char	*name;
-	uint8_t	*sealed;	/* the TOTP secret, sealed by crypto_seal */
-	size_t	 sealed_len;
-	int64_t	 last_step;
-	int64_t	 created;
-	int64_t	 last_used;
-};
+/* html.c: escaping per context */
+void	 html_text(struct buf *, const char *);
+void	 html_attr(struct buf *, const char *);
+void	 html_url(struct buf *, const char *);
 
-struct session {
-	uint8_t	 id[32];	/* the cookie's random bytes; never stored */
-	uint8_t	 hash[32];	/* SHA-256 of id: the database key */
-	char	 cookie[65];
-	char	 csrf[65];
-	int64_t	 user_id;
-	int	 stage;
-	int64_t	 created;
-	int64_t	 last_seen;
-	uint8_t	*pending;	/* sealed enrolment secret, or NULL */
-	size_t	 pending_len;
-	int	 rotated;	/* the cookie must be (re)sent */
-};
+/* csv.c: RFC 4180 cells, safe in a spreadsheet */
+void	 csv_cell(struct buf *, const char *, int first);
+void	 csv_end(struct buf *);
 
-struct migration {
-	int		 version;
-	const char	*name;
-	const char	*sql;
-};
+/* dl.c: pure helpers of downloads */
+enum { DL_RANGE_NONE = 0, DL_RANGE_ONE = 1, DL_RANGE_UNSATISFIABLE = -1 };
+void	 dl_disposition(struct buf *, const char *name);
+int	 dl_range(const char *, uint64_t size, uint64_t *off, uint64_t *len);
+const char *dl_mime(const char *name);
+void	 dl_size_human(uint64_t, char mark, char *out, size_t outlen);
 
-/* time.c: the one formatter of instants, and its parsers */
-enum time_style {
-	TIME_DATE,		/* 2026-12-01 (people: the portal's time zone) */
-	TIME_CLOCK,		/* 14:03 */
-	TIME_MINUTE,		/* 2026-12-01 14:03 */
-	TIME_ZONED,		/* 2026-12-01 14:03 UTC, with the zone's name */
-	TIME_ISO,		/* 2026-12-01T14:03:00Z (machines: always UTC) */
-	TIME_MAIL		/* Tue, 01 Dec 2026 14:03:00 +0000 (RFC 5322) */
-};
-void	 time_format(int64_t, enum time_style, char *out, size_t);
-int	 time_parse_day(const char *, int64_t *);
-int64_t	 time_parse(const char *);
+/* qr.c: QR codes as SVG */
+char	*qr_svg(const char *text);	/* SVG markup; caller frees */
 
-/* util.c */
-struct buf {
-	char	*data;		/* always NUL-terminated once anything was added */
-	size_t	 len;
-	size_t	 cap;
-};
-void	 fatal(const char *, ...) PRINTF_LIKE(1, 2) __attribute__((noreturn));
-void	 logmsg(const char *, ...) PRINTF_LIKE(1, 2);
-void	*xmalloc(size_t);
-void	*xcalloc(size_t, size_t);
-void	*xrealloc(void *, size_t);
-void	*xgrow(void *, size_t n, size_t *cap, size_t);
-char	*xstrdup(const char *);
-char	*xasprintf(const char *, ...) PRINTF_LIKE(1, 2);
-void	 buf_append(struct buf *, const void *, size_t);
-void	 buf_puts(struct buf *, const char *);
-void	 buf_putc(struct buf *, char);
-void	 buf_printf(struct buf *, const char *, ...) PRINTF_LIKE(2, 3);
-char	*buf_steal(struct buf *);	/* caller frees; buf is reset */
-void	 buf_free(struct buf *);
-void	 buf_wipe(struct buf *);	/* zero, then free: buffers that held secrets */
-void	 strv_free(char **, int);
-int	 str_has_prefix(const char *, const char *);
-void	 str_lower(char *);
-void	 str_trim(char *);
-int	 write_file_atomic(const char *path, const void *, size_t, int mode);
-int	 mkdir_p(const char *path, int mode);
-int64_t	 now_unix(void);
+/* tv.c: the variables a template is rendered with */
+struct tmpl_vars;
+struct tmpl_vars *tv_new(void);
+void	 tv_free(struct tmpl_vars *);
+void	 tv_set(struct tmpl_vars *, const char *name, const char *value);
+void	 tv_setf(struct tmpl_vars *, const char *name, const char *, ...)
+	    PRINTF_LIKE(3, 4);
+struct tmpl_vars *tv_add(struct tmpl_vars *, const char *list);	/* owned by parent */
+int	 tv_get(const struct tmpl_vars *, const char *name, const char **value,
+	    struct tmpl_vars *const **items, size_t *nitems);
 
-/* crypto.c: OpenSSL random, hashes, constant-time compare, sealed secrets. */
+/* tmpl.c: templates from templates/, escaped by default; the catalogues and their languages */
+#define LANG_DEFAULT	"nl"	/* Dutch: its catalogue must exist; the fallback */
+int	 tmpl_init(const char *dir);
+int	 tmpl_render(struct buf *, const char *name, const struct tmpl_vars *,
+	    const char *lang);
+int	 tmpl_render_text(struct buf *, const char *name,
+	    const struct tmpl_vars *, const char *lang);
+const char *tmpl_msg(const char *lang, const char *key);
+const char *tmpl_langs(size_t);
+const char *tmpl_lang_match(const char *, size_t);
+int	 tmpl_lang_known(const char *lang);
+const char *tmpl_lang(const char *lang);
+const char *tmpl_lang_next(const char *lang);
+void	 tmpl_size(uint64_t, const char *lang, char *out, size_t);
+
+/* ===== crypto: random, hashes, sealed secrets, codes =================== */
+
+/* crypto.c: OpenSSL random, hashes, constant-time compare, sealed secrets */
 int	 crypto_random(void *, size_t);			/* 0, or -1 */
 void	 crypto_sha256(const void *, size_t, uint8_t out[32]);
 void	 crypto_hex(const uint8_t *, size_t, char *out);	/* out: 2n+1 */
@@ -196,7 +198,7 @@ uint8_t	*crypto_seal(const void *, size_t, size_t *outlen);	/* caller frees */
 uint8_t	*crypto_open(const void *, size_t, size_t *outlen);	/* caller frees */
 uint8_t	*crypto_reseal(const void *, size_t, size_t *outlen);	/* caller frees */
 
-/* totp.c: RFC 6238 (SHA1, 6 digits, 30 s) through liboath. */
+/* totp.c: RFC 6238 (SHA1, 6 digits, 30 s) through liboath */
 #define TOTP_SECRET_LEN 20
 #define TOTP_STEP	30
 int	 totp_init(void);
@@ -210,7 +212,7 @@ int	 totp_generate(const uint8_t *, size_t, int64_t now, char out[7]);
 int	 totp_verify(const uint8_t *, size_t, const char *code, int64_t now,
 	    int64_t last_step, int64_t *matched_step);	/* 0, or -1 */
 
-/* password.c: argon2id hashing, the password rules, temporary passwords. */
+/* password.c: argon2id hashing, the password rules, temporary passwords */
 #define PASSWORD_MIN	12
 #define PASSWORD_MAX	128
 #define PASSWORD_HASH_MAX 128
@@ -221,37 +223,22 @@ int	 password_blocklist_load(const char *path);
 const char *password_problem(const char *, const char *email);	/* NULL, or msg key */
 char	*password_temporary(void);	/* caller frees */
 
-/* html.c: escaping per context. */
-void	 html_text(struct buf *, const char *);
-void	 html_attr(struct buf *, const char *);
-void	 html_url(struct buf *, const char *);
+/* validation.c: the validation codes of subjects: made, normalised, keyed hashes */
+#define VALIDATION_LEN	14	/* "XXXX-XXXX-XXXX" */
+int	 validation_new(char out[VALIDATION_LEN + 1]);
+int	 validation_normal(const char *, char *out, size_t outlen);
+void	 validation_mac(int64_t user_id, int64_t subject_id, const char *code,
+	    uint8_t out[32]);
 
-/* tmpl.c: templates from templates/, escaped by default, with catalogues. */
-struct tmpl_vars;
-struct tmpl_vars *tv_new(void);
-void	 tv_free(struct tmpl_vars *);
-void	 tv_set(struct tmpl_vars *, const char *name, const char *value);
-void	 tv_setf(struct tmpl_vars *, const char *name, const char *, ...)
-	    PRINTF_LIKE(3, 4);
-struct tmpl_vars *tv_add(struct tmpl_vars *, const char *list);	/* owned by parent */
-int	 tmpl_init(const char *dir);
-int	 tmpl_render(struct buf *, const char *name, const struct tmpl_vars *,
-	    const char *lang);
-int	 tmpl_render_text(struct buf *, const char *name,
-	    const struct tmpl_vars *, const char *lang);
-const char *tmpl_msg(const char *lang, const char *key);
-#define LANG_DEFAULT	"nl"	/* Dutch: its catalogue must exist, the fallback */
-const char *tmpl_langs(size_t);
-const char *tmpl_lang_match(const char *, size_t);
-int	 tmpl_lang_known(const char *lang);
-const char *tmpl_lang(const char *lang);
-const char *tmpl_lang_next(const char *lang);
-void	 tmpl_size(uint64_t, const char *lang, char *out, size_t);
 
-/* qr.c */
-char	*qr_svg(const char *text);	/* SVG markup; caller frees */
+/* ===== db: SQLite ======================================================= */
 
-/* db.c: SQLite per thread, migrations, statements; migrations.c is generated from migrations/ */
+/* db.c: a connection per thread, migrations, statements; migrations.c is generated from migrations/ */
+struct migration {
+	int		 version;
+	const char	*name;
+	const char	*sql;
+};
 typedef struct sqlite3_stmt sqlite3_stmt;
 extern const struct migration db_migrations[];
 extern const int db_nmigrations;
@@ -321,6 +308,8 @@ uint8_t	*db_blob(sqlite3_stmt *, int, size_t *);
 char	*db_like(const char *);
 int	 db_tx(int (*)(void *), void *);
 
+/* ===== store_*: the SQL, one file per table or aggregate ================= */
+
 /*
  * store_*.c: the SQL, one file per table or aggregate. What a store_* call
  * read into a struct is freed with store_clear(&x); a list it returned with
@@ -344,7 +333,17 @@ int	 db_tx(int (*)(void *), void *);
 #define store_free(list, n)	db_list_free((list), (n), sizeof *(list), \
 				    STORE_FIELDS(list))
 
-/* store_user.c */
+/* store_user.c: accounts */
+struct user {
+	int64_t	 id;
+	char	*email;
+	char	*name;
+	int	 is_admin;
+	char	*password_hash;
+	int	 password_temp;
+	int	 disabled;
+	char	*lang;
+};
 struct user_row {			/* an account in a list */
 	struct user	 u;		/* password_hash is not filled */
 	int		 devices;
@@ -363,7 +362,17 @@ int	 store_user_set_lang(int64_t id, const char *lang);
 int	 store_user_list(const char *q, int limit, int offset,
 	    struct user_row **);
 
-/* store_device.c */
+/* store_device.c: authenticator devices */
+struct device {
+	int64_t	 id;
+	int64_t	 user_id;
+	char	*name;
+	uint8_t	*sealed;	/* the TOTP secret, sealed by crypto_seal */
+	size_t	 sealed_len;
+	int64_t	 last_step;
+	int64_t	 created;
+	int64_t	 last_used;
+};
 extern const struct db_col store_device_fields[];
 int	 store_device_list(int64_t user_id, struct device **);
 int	 store_device_get(int64_t user_id, int64_t id, struct device *);
@@ -373,7 +382,20 @@ int64_t	 store_device_add(int64_t user_id, const char *name, const void *,
 int	 store_device_use(int64_t id, int64_t step);
 int	 store_device_remove(int64_t user_id, int64_t id);
 
-/* store_session.c */
+/* store_session.c: sessions */
+struct session {
+	uint8_t	 id[32];	/* the cookie's random bytes; never stored */
+	uint8_t	 hash[32];	/* SHA-256 of id: the database key */
+	char	 cookie[65];
+	char	 csrf[65];
+	int64_t	 user_id;
+	int	 stage;		/* enum stage (session.c) */
+	int64_t	 created;
+	int64_t	 last_seen;
+	uint8_t	*pending;	/* sealed enrolment secret, or NULL */
+	size_t	 pending_len;
+	int	 rotated;	/* the cookie must be (re)sent */
+};
 int	 store_session_get(const uint8_t hash[32], struct session *);
 int	 store_session_put(const uint8_t hash[32], const struct session *,
 	    const char *addr);
@@ -383,19 +405,19 @@ int	 store_session_set_pending(const uint8_t hash[32], const void *, size_t);
 int	 store_session_end_user(int64_t user_id, const uint8_t *keep);
 int	 store_session_expire(int64_t idle, int64_t max);
 
-/* store_throttle.c */
+/* store_throttle.c: failure counts */
 int64_t	 store_throttle_until(const char *kind, const uint8_t key[32]);
 int	 store_throttle_fail(const char *kind, const uint8_t key[32],
 	    int allowance, int64_t first, int64_t max);
 int	 store_throttle_clear(const char *kind, const uint8_t key[32]);
 int	 store_throttle_expire(void);
 
-/* store_recovery.c */
+/* store_recovery.c: recovery codes */
 int	 store_recovery_replace(int64_t user_id, uint8_t hashes[][32], int n);
 int	 store_recovery_use(int64_t user_id, const uint8_t hash[32]);
 int	 store_recovery_count(int64_t user_id);
 
-/* store_reset.c */
+/* store_reset.c: reset links, forgot and authenticator-reset requests */
 struct forgot_request {
 	uint8_t	*sealed;		/* the email, sealed */
 	size_t	 sealed_len;
@@ -421,7 +443,7 @@ int64_t	 store_reset_request_of(int64_t user_id);
 int	 store_reset_request_delete(int64_t user_id);
 int	 store_reset_otp(int64_t user_id);
 
-/* store_audit.c */
+/* store_audit.c: the audit log */
 struct audit_filter {
 	const char	*user;		/* substring of the account's or actor's email */
 	const char	*event;		/* exact, or a prefix ending in "." */
@@ -450,7 +472,7 @@ int	 store_audit_list(const struct audit_filter *, int limit, int offset,
 	    struct audit_row **);
 int	 store_audit_events(char ***);
 
-/* store_mail.c */
+/* store_mail.c: the mail queue */
 struct queued_mail {
 	int64_t	 id;
 	char	*rcpt;
@@ -468,7 +490,7 @@ int	 store_mail_list(void (*)(int64_t, const char *, int, int64_t,
 int	 store_mail_retry_now(void);
 int	 store_mail_expire(int64_t before);
 
-/* store_subject.c */
+/* store_subject.c: subjects */
 struct subject {
 	int64_t	 id;
 	char	*code;
@@ -487,7 +509,7 @@ int	 store_subject_update(int64_t id, const char *title, const char *desc);
 int	 store_subject_list(struct subject **);
 int	 store_subject_list_of_user(int64_t user_id, struct subject **);
 
-/* store_grant.c */
+/* store_grant.c: grants */
 struct grantee {
 	int64_t	 user_id;
 	char	*email;
@@ -503,13 +525,13 @@ int	 store_grant_delete(int64_t user_id, int64_t subject_id);
 int	 store_grant_emails(int64_t subject_id, char ***emails);
 int	 store_grant_list(int64_t subject_id, struct grantee **);
 
-/* store_unlock.c */
+/* store_unlock.c: unlocks */
 int	 store_unlock_put(const uint8_t session[32], int64_t subject_id,
 	    int64_t until);
 int64_t	 store_unlock_until(const uint8_t session[32], int64_t subject_id);
 int	 store_unlock_drop(int64_t user_id, int64_t subject_id);
 
-/* store_file.c */
+/* store_file.c: published files */
 /*
  * STORE_FILE_VISIBLE(f): SQL true when file F is visible to user :uid: live,
  * not expired at :now, published to every grantee or to :uid by name. The
@@ -550,7 +572,7 @@ int	 store_file_for_download(int64_t user_id, const uint8_t session[32],
 int	 store_file_get(int64_t file_id, struct pubfile *);
 int	 store_file_unpublish(int64_t file_id);
 
-/* store_download.c */
+/* store_download.c: the download log */
 struct download_row {
 	int64_t	 at;
 	int64_t	 user_id;
@@ -569,7 +591,7 @@ int	 store_download_add(int64_t user_id, int64_t file_id, unsigned status,
 int	 store_download_expire(int64_t before);
 int	 store_download_list(int64_t file_id, int limit, struct download_row **);
 
-/* store_person.c */
+/* store_person.c: everything kept about one person, for an export or a deletion */
 enum { PERSON_ACCOUNT, PERSON_DEVICES, PERSON_RECOVERY, PERSON_SESSIONS,
     PERSON_GRANTS, PERSON_FILES, PERSON_DOWNLOADS, PERSON_RESETS, PERSON_MAIL,
     PERSON_AUDIT, PERSON_PARTS };
@@ -577,7 +599,7 @@ char	*store_person_json(int part, int64_t id, const char *email);
 int	 store_person_delete(int64_t id, const char *email, const char *pseudonym);
 int	 store_person_forgot_delete(int64_t rowid);
 
-/* store_keyring.c */
+/* store_keyring.c: the hashing key, sealed; every sealed value, for a rotation */
 enum { SEALED_DEVICE, SEALED_PENDING, SEALED_MAIL, SEALED_FORGOT, SEALED_KINDS };
 struct sealed {				/* one sealed value, for a rotation */
 	int64_t	 rowid;
@@ -591,7 +613,21 @@ int64_t	 store_keyring_in_use(void);
 int	 store_keyring_sealed(int kind, struct sealed **);
 int	 store_keyring_reseal(int kind, int64_t rowid, const void *, size_t);
 
-/* session.c */
+/* ===== domain: what kluis does, without HTTP ============================ */
+
+/* session.c: sessions: random ids kept as hashes, stages, timeouts, CSRF */
+enum stage {				/* a stage is reached only through the one before */
+	STAGE_NONE = 0,		/* no session */
+	STAGE_ANON = 1,		/* login form shown, nobody known yet */
+	STAGE_ENROL = 2,	/* password ok, no device yet: enrol one */
+	STAGE_PASSWORD = 3,	/* temporary password: choose a new one */
+	STAGE_OTP = 4,		/* password ok: a code from a device */
+	STAGE_IN = 5,		/* fully logged in */
+	STAGE_RESET = 6,	/* a mailed reset link spent: prove the second factor */
+	STAGE_RESET_PW = 7,	/* second factor ok: choose a new password */
+	STAGE_PASSWORD_IN = 8	/* code ok, temporary password: change it, then in */
+};
+#define STAGE_BIT(s)	(1u << (s))
 void	 session_clear(struct session *);
 int	 session_load(struct session *, const char *cookie);
 int	 session_start(struct session *);
@@ -601,11 +637,93 @@ int	 session_set_pending(struct session *, const void *, size_t);
 void	 session_end(struct session *);
 int	 session_csrf_ok(const struct session *, const char *);
 
-/* throttle.c */
+/* throttle.c: growing delays after failures, per account and per address */
 int64_t	 throttle_wait(const char *kind, const char *account, const char *addr);
 void	 throttle_fail(const char *kind, const char *account, const char *addr);
 void	 throttle_ok(const char *kind, const char *account);
 
+/* mail.c: addresses, messages from templates, the queue, delivery */
+#define MAIL_ADDRESS_MAX	254
+char	*mail_address(const char *);
+int	 mail_queue(const char *to, const char *name, const struct tmpl_vars *,
+	    const char *lang);
+int	 mail_deliver(void);
+
+/* account.c: accounts, temporary passwords, the notices users get about theirs */
+int64_t	 account_invite(const char *email, const char *name, int admin,
+	    const char *lang, int64_t actor, const char *addr, char **temp_out);
+char	*account_temp_password(const struct user *);
+int	 account_resend(int64_t id, int64_t actor, const char *addr);
+int	 account_set_disabled(int64_t id, int disabled, int64_t actor,
+	    const char *addr);
+int	 account_locked(const char *email);
+void	 account_notice(const struct user *, const char *name, const char *addr,
+	    const char *device, const char *secret);
+
+/* recovery.c: recovery codes */
+#define RECOVERY_CODES	10
+int	 recovery_new_codes(int64_t user_id, char codes[][16]);
+int	 recovery_wellformed(const char *);
+int	 recovery_use(int64_t user_id, const char *);
+
+/* reset.c: "forgot" requests, reset links, authenticator resets */
+void	 reset_forgot(const char *email, const char *addr);
+void	 reset_run(void);
+int	 reset_token_wellformed(const char *);
+int64_t	 reset_link_take(const char *token);
+int	 reset_request(const struct user *, const char *addr);
+int	 reset_otp(const struct user *, int64_t actor, const char *addr,
+	    int new_temp, int mail);
+
+/* publish.c: the content of files under DATA/files/, named by its SHA-256 */
+struct staged {
+	char	 tmp[4096];	/* the temporary file while staged */
+	char	 sha[65];
+	uint64_t size;
+	int	 fd;		/* open and flock()ed until released */
+	int	 placed;	/* renamed to its SHA-256 name */
+	int	 existed;	/* that content was stored before */
+	int	 committed;	/* the publication is in the database */
+	void	*md;		/* the running SHA-256 (EVP_MD_CTX) while written */
+};
+int	 publish_stage(const char *src, struct staged *);
+int	 publish_begin(struct staged *);
+int	 publish_write(struct staged *, const void *, size_t);
+int	 publish_finish(struct staged *);
+int	 publish_place(struct staged *);
+void	 publish_release(struct staged *);
+void	 publish_sweep(void);
+int	 publish_path(const char *sha, char *out, size_t outlen);
+int	 publish_drop_content(const char *sha);
+
+/* subjects.c: subjects and their files: create, grant, revoke, publish, unpublish */
+#define SUBJECT_TITLE_MAX	200
+#define SUBJECT_DESC_MAX	2000
+#define SUBJECT_FILE_NAME_MAX	255
+struct publication {
+	struct subject	*s;
+	struct staged	*st;		/* finished (publish_finish) */
+	const char	*name;
+	int64_t		 expires;	/* 0: never */
+	struct user	*to;		/* NTO grantees; none: all grantees */
+	int		 nto;
+	int64_t		 actor;		/* 0: the CLI */
+	const char	*addr;
+	int64_t		 id;		/* out: the new file id */
+};
+int	 subjects_code_ok(const char *);
+int	 subjects_text_ok(const char *, size_t max, int allow_newline);
+int	 subjects_file_name_ok(const char *);
+const char *subjects_check(const char *code, const char *title,
+	    const char *desc);
+int64_t	 subjects_create(const char *code, const char *title, const char *desc,
+	    int64_t actor, const char *addr);
+int	 subjects_grant(const struct user *, const struct subject *, int resend,
+	    int64_t actor, const char *addr);
+int	 subjects_revoke(const struct user *, const struct subject *,
+	    int64_t actor, const char *addr);
+int	 subjects_publish(struct publication *);
+int	 subjects_unpublish(int64_t file_id, int64_t actor, const char *addr);
 
 /* custody.c: the key belongs to the database; kluis key rotate */
 int	 custody_key(int key_state, int check, struct buf *msg);
@@ -618,68 +736,39 @@ int	 backup_restore(const char *dir, const char *newdata, const char *key,
 	    int *key_restored, void (*)(const char *, void *), void *);
 int	 backup_check_files(int *nfiles, void (*)(const char *, void *), void *);
 
-/* mail.c */
-#define MAIL_ADDRESS_MAX	254
-char	*mail_address(const char *);
-int	 mail_queue(const char *to, const char *name, const struct tmpl_vars *,
-	    const char *lang);
-int	 mail_deliver(void);
+/* audit.c: the audit log as CSV */
+int	 audit_csv(struct buf *, const struct audit_filter *);
 
-/* app.c: start-up shared by the server and the CLI */
+/* person.c: what is kept about a person: export, deletion */
+int	 person_export(const struct user *, struct buf *);
+void	 person_pseudonym(const char *email, char out[26]);
+int	 person_delete(const struct user *, int64_t actor, const char *addr,
+	    char *alias);
+
+/* retention.c: old audit rows, delivered mail, unused content deleted */
+struct retention {			/* what one round deleted */
+	int	 audit;
+	int	 downloads;
+	int	 mail;
+	int	 outbox;
+	int	 files;
+};
+int	 retention_run(int64_t now, struct retention *);
+
+/* worker.c: the background thread: forgot requests, mail, housekeeping */
+int	 worker_start(void);
+void	 worker_stop(void);
+
+/* app.c: the start-up shared by the server and the commands */
 enum { APP_RUN, APP_CHECK, APP_ALONE };
 int	 app_start(int how, struct buf *keymsg);
 int	 app_open(void);
 void	 app_public_url_save(void);
 void	 app_close(void);
 
-/* cli.c: what the commands share */
-#define CLI_EXIT	(-2)	/* cli_getopt: exit with *status */
-struct option;
-int	 cli_getopt(int, char **, const char *cmd, const char *usage,
-	    const struct option *own, int all, int *status);
-int	 cli_options(int, char **, const char *cmd, const char *usage,
-	    const char *flag, int *set);
-char	*cli_email(const char *cmd, const char *arg);
-int	 cli_account(const char *cmd, const char *arg, struct user *);
-int	 cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* ===== web: HTTP, the routes, the pages ================================= */
 
-/* cli_user.c */
-int	 cli_user(int, char **);
-
-/* cli_subject.c */
-int	 cli_subject(int, char **);
-
-/* cli_grant.c */
-int	 cli_grant(int, char **);
-int	 cli_grant_revoke(int, char **);
-
-/* cli_file.c */
-int	 cli_file_publish(int, char **);
-int	 cli_file_list(int, char **);
-int	 cli_file_unpublish(int, char **);
-
-/* cli_requests.c */
-int	 cli_requests(int, char **);
-
-/* cli_audit.c */
-int	 cli_audit(int, char **);
-
-/* cli_mail.c */
-int	 cli_mail(int, char **);
-
-/* cli_backup.c */
-int	 cli_backup(int, char **);
-int	 cli_restore(int, char **);
-int	 cli_check(int, char **);
-
-/* cli_housekeeping.c */
-int	 cli_housekeeping(int, char **);
-
-/* cli_key.c */
-int	 cli_key(int, char **);
-
-
-/* http.c */
+/* http.c: the daemon, per-request state, forms, the entry check (gate) and every response */
 enum { HTTP_OTHER = 0, HTTP_GET, HTTP_HEAD, HTTP_POST };
 struct MHD_Connection;
 struct MHD_Daemon;
@@ -696,13 +785,15 @@ struct route {
 	handler_fn	 handler;
 	unsigned	 stages;	/* STAGE_BIT mask; 0: no session needed */
 	int		 admin;		/* admins only; others get 404 */
-	size_t		 max_body;	/* 0: cfg.max_body */
+	size_t		 max_body;	/* 0: cfg.max_body; ROUTE_MAX_UPLOAD */
 	upload_fn	 upload;	/* multipart files, streamed */
 	int		 pool;		/* hashes a password: run on the pool */
 	void		(*cleanup)(struct req *);
 };
 
 enum { POOL_NONE = 0, POOL_QUEUED, POOL_DONE, POOL_FULL };
+
+#define ROUTE_MAX_UPLOAD	((size_t)-1)	/* .max_body: cfg.max_upload */
 
 struct field {
 	char		*name;
@@ -715,7 +806,7 @@ struct req {
 	int			 method;
 	const char		*path;		/* MHD's, valid for the request */
 	char			 addr[48];	/* client address */
-	const char		*lang;		/* "nl" or "en" */
+	const char		*lang;		/* a language with a catalogue */
 	const struct route	*route;
 	char			*args[2];	/* the {} segments, decoded */
 	struct MHD_PostProcessor *pp;
@@ -769,6 +860,7 @@ void	 http_reload(void);
 int	 http_quiesce(int64_t grace);
 struct MHD_Daemon *http_start_fuzz(void);
 void	 http_stop(void);
+int	 http_upload_allowed(struct req *);
 
 /* net.c: the listening socket */
 int	 net_split(const char *spec, char *host, size_t, char *port, size_t);
@@ -800,93 +892,102 @@ const char *tls_priorities(void);
 void	*tls_callback(void);
 void	 tls_free(void);
 
-/* route.c */
+/* route.c: the table of routes, the map of the site */
 const struct route *route_find(const char *path, int method, int *allowed,
 	    char *args[2]);
 
-/* page_login.c */
-int	 page_login(struct req *);
-int	 page_login_post(struct req *);
-int	 page_enrol(struct req *);
-int	 page_enrol_qr(struct req *);
-int	 page_enrol_post(struct req *);
-int	 page_password(struct req *);
-int	 page_password_post(struct req *);
-int	 page_otp(struct req *);
-int	 page_otp_post(struct req *);
-int	 page_logout_post(struct req *);
-int	 login_second_factor_done(struct req *);
-const char *login_recovery_code(struct req *, unsigned *status, int64_t *wait);
+/* lang.c: the language of a request, remembered in a cookie and the account */
+#define LANG_COOKIE	"kluis_lang"
+void	 lang_request(struct req *);
+void	 lang_cookie(struct req *, const char *lang);
+void	 lang_login(struct req *, const struct user *);
+
+/* login.c: what the login, account and reset pages share */
+#define DEVICE_NAME_MAX	64
+int	 login_enrol_vars(struct req *, struct tmpl_vars *);
+char	*login_enrol_qr(struct req *);
+void	 login_pending_clear(struct req *);
+int	 login_device_name_ok(char *);
+const char *login_add_device(struct req *, unsigned *status, int64_t *wait,
+	    char **name);
 int	 login_password_form(struct req *, unsigned, const char *page,
 	    const char *error);
 const char *login_new_password(struct req *, const char *same,
 	    const char *event, const char *detail, unsigned *status);
-/* shared with page_account.c and page_forgot.c */
-#define DEVICE_NAME_MAX	64
-int	 login_device_name_ok(char *);
-int	 login_enrol_vars(struct req *, struct tmpl_vars *);
 void	 login_device_list(struct req *, struct tmpl_vars *);
 const char *login_device_code(struct req *, unsigned *status, int64_t *wait,
 	    char **device_name);
-void	 login_pending_clear(struct req *);
-const char *login_add_device(struct req *, unsigned *status, int64_t *wait,
-	    char **name);
+const char *login_recovery_code(struct req *, unsigned *status, int64_t *wait);
+int	 login_second_factor_done(struct req *);
 
+/* console.c: what the admin console's pages share */
+int	 console_confirmed(const struct req *);
+int	 console_confirm(struct req *, const char *nav, const char *action,
+	    const char *cancel, const char *question, const char *button,
+	    struct tmpl_vars *);
+int	 console_confirm_user(struct req *, const struct user *,
+	    const char *what, const char *question, const char *button,
+	    struct tmpl_vars *);
+int	 console_user(struct req *, struct user *);
+int	 console_back_user(struct req *, int64_t id, const char *done);
+int	 console_subject(struct req *, struct subject *);
+int	 console_back_subject(struct req *, const char *code, const char *done);
+int	 console_subject_page(struct req *, const char *code, unsigned status,
+	    const char *error, struct tmpl_vars *);
 
-/* recovery.c */
-#define RECOVERY_CODES	10
-int	 recovery_new_codes(int64_t user_id, char codes[][16]);
-int	 recovery_wellformed(const char *);
-int	 recovery_use(int64_t user_id, const char *);
+/* page_healthz.c: /healthz */
+int	 page_healthz(struct req *);
 
-/* account.c: accounts and the notices users get about theirs */
-int64_t	 account_invite(const char *email, const char *name, int admin,
-	    const char *lang, int64_t actor, const char *addr, char **temp_out);
-char	*account_temp_password(const struct user *);
-int	 account_resend(int64_t id, int64_t actor, const char *addr);
-int	 account_set_disabled(int64_t id, int disabled, int64_t actor,
-	    const char *addr);
-int	 account_locked(const char *email);
-void	 account_notice(const struct user *, const char *name, const char *addr,
-	    const char *device, const char *secret);
+/* page_static.c: /static/NAME */
+int	 page_static(struct req *);
 
-/* reset.c: "forgot" requests, reset links, authenticator resets */
-void	 reset_forgot(const char *email, const char *addr);
-void	 reset_run(void);
-int	 reset_token_wellformed(const char *);
-int64_t	 reset_link_take(const char *token);
-int	 reset_request(const struct user *, const char *addr);
-int	 reset_otp(const struct user *, int64_t actor, const char *addr,
-	    int new_temp, int mail);
+/* page_lang.c: /lang, the language switch */
+int	 page_lang(struct req *);
 
-/* audit.c */
-int	 audit_csv(struct buf *, const struct audit_filter *);
+/* page_login.c: /login, email and password */
+int	 page_login(struct req *);
+int	 page_login_post(struct req *);
 
-/* wake.c: the worker's doorbell */
-void	 wake_up(void);
-void	 wake_wait(int seconds);
+/* page_enrol.c: /enrol, the first phone */
+int	 page_enrol(struct req *);
+int	 page_enrol_qr(struct req *);
+int	 page_enrol_post(struct req *);
 
-/* person.c: what is kept about a person: export, deletion */
-int	 person_export(const struct user *, struct buf *);
-void	 person_pseudonym(const char *email, char out[26]);
-int	 person_delete(const struct user *, int64_t actor, const char *addr,
-	    char *alias);
+/* page_password.c: /password, a temporary password changed */
+int	 page_password(struct req *);
+int	 page_password_post(struct req *);
 
-/* retention.c: old audit rows, delivered mail, unused content deleted */
-struct retention {			/* what one round deleted */
-	int	 audit;
-	int	 downloads;
-	int	 mail;
-	int	 outbox;
-	int	 files;
-};
-int	 retention_run(int64_t now, struct retention *);
+/* page_otp.c: /otp, a phone's code or a recovery code */
+int	 page_otp(struct req *);
+int	 page_otp_post(struct req *);
+int	 page_otp_recovery(struct req *);
+int	 page_otp_recovery_post(struct req *);
 
-/* worker.c: the background thread */
-int	 worker_start(void);
-void	 worker_stop(void);
+/* page_logout.c: /logout */
+int	 page_logout_post(struct req *);
 
-/* page_account.c */
+/* page_forgot.c: /forgot, asking for a reset link */
+int	 page_forgot(struct req *);
+int	 page_forgot_post(struct req *);
+
+/* page_reset.c: /reset, a link spent, the second factor, a new password */
+int	 page_reset(struct req *);
+int	 page_reset_post(struct req *);
+int	 page_reset_verify(struct req *);
+int	 page_reset_verify_post(struct req *);
+int	 page_reset_request_post(struct req *);
+int	 page_reset_password(struct req *);
+int	 page_reset_password_post(struct req *);
+
+/* page_home.c: /, the subjects of the user */
+int	 page_home(struct req *);
+
+/* page_subject.c: a subject, unlocked by its validation code; its files */
+int	 page_subject(struct req *);
+int	 page_subject_unlock(struct req *);
+int	 page_subject_file(struct req *);
+
+/* page_account.c: phones, password, recovery codes */
 int	 page_account(struct req *);
 int	 page_account_add(struct req *);
 int	 page_account_add_post(struct req *);
@@ -895,83 +996,8 @@ int	 page_account_remove_post(struct req *);
 int	 page_account_password_post(struct req *);
 int	 page_account_recovery_post(struct req *);
 
-/* page_forgot.c */
-int	 page_forgot(struct req *);
-int	 page_forgot_post(struct req *);
-int	 page_reset(struct req *);
-int	 page_reset_post(struct req *);
-int	 page_reset_verify(struct req *);
-int	 page_reset_verify_post(struct req *);
-int	 page_reset_request_post(struct req *);
-int	 page_reset_password(struct req *);
-int	 page_reset_password_post(struct req *);
-int	 page_otp_recovery(struct req *);
-int	 page_otp_recovery_post(struct req *);
-
-
-/* page_home.c */
-int	 page_home(struct req *);
-
-/* page_misc.c */
-int	 page_healthz(struct req *);
-int	 page_static(struct req *);
-int	 page_lang(struct req *);
-
-/* dl.c: pure helpers of downloads */
-enum { DL_RANGE_NONE = 0, DL_RANGE_ONE = 1, DL_RANGE_UNSATISFIABLE = -1 };
-void	 dl_disposition(struct buf *, const char *name);
-int	 dl_range(const char *, uint64_t size, uint64_t *off, uint64_t *len);
-const char *dl_mime(const char *name);
-void	 dl_size_human(uint64_t, char mark, char *out, size_t outlen);
-
-/* publish.c: content-addressed files under DATA/files/ */
-struct staged {
-	char	 tmp[4096];	/* the temporary file while staged */
-	char	 sha[65];
-	uint64_t size;
-	int	 fd;		/* open and flock()ed until released */
-	int	 placed;	/* renamed to its SHA-256 name */
-	int	 existed;	/* that content was stored before */
-	int	 committed;	/* the publication is in the database */
-	void	*md;		/* the running SHA-256 (EVP_MD_CTX) while written */
-};
-int	 publish_stage(const char *src, struct staged *);
-int	 publish_begin(struct staged *);
-int	 publish_write(struct staged *, const void *, size_t);
-int	 publish_finish(struct staged *);
-int	 publish_place(struct staged *);
-void	 publish_release(struct staged *);
-void	 publish_sweep(void);
-int	 publish_path(const char *sha, char *out, size_t outlen);
-int	 publish_drop_content(const char *sha);
-
-/* validation.c */
-#define VALIDATION_LEN	14	/* "XXXX-XXXX-XXXX" */
-int	 validation_new(char out[VALIDATION_LEN + 1]);
-int	 validation_normal(const char *, char *out, size_t outlen);
-void	 validation_mac(int64_t user_id, int64_t subject_id, const char *code,
-	    uint8_t out[32]);
-
-
-/* page_subject.c */
-int	 subject_home(struct req *, struct tmpl_vars *);
-int	 page_subject(struct req *);
-int	 page_subject_unlock(struct req *);
-int	 page_file(struct req *);
-/* --- issue 5: admin console, language per user ------------------------- */
-
-/* csv.c */
-void	 csv_cell(struct buf *, const char *, int first);
-void	 csv_end(struct buf *);
-
-/* lang.c */
-#define LANG_COOKIE	"kluis_lang"
-void	 lang_request(struct req *);
-void	 lang_cookie(struct req *, const char *lang);
-void	 lang_login(struct req *, const struct user *);
-
-/* page_admin.c */
-int	 page_admin_users(struct req *);
+/* page_admin_user.c: the console's accounts */
+int	 page_admin_user_list(struct req *);
 int	 page_admin_user_new(struct req *);
 int	 page_admin_user_create(struct req *);
 int	 page_admin_user(struct req *);
@@ -979,77 +1005,81 @@ int	 page_admin_user_resend(struct req *);
 int	 page_admin_user_disable(struct req *);
 int	 page_admin_user_enable(struct req *);
 
-/* page_admin_audit.c */
-int	 page_admin_audit(struct req *);
-int	 page_admin_audit_csv(struct req *);
+/* page_admin_reset.c: the console's authenticator resets */
+int	 page_admin_reset_otp(struct req *);
+int	 page_admin_reset_refuse(struct req *);
 
-
-/* --- issue 5b: console subjects, files, authenticator resets ------------ */
-
-/* subjects.c: subject and file actions shared by the console and the CLI */
-#define SUBJECT_TITLE_MAX	200
-#define SUBJECT_DESC_MAX	2000
-#define SUBJECT_FILE_NAME_MAX	255
-struct publication {
-	struct subject	*s;
-	struct staged	*st;		/* finished (publish_finish) */
-	const char	*name;
-	int64_t		 expires;	/* 0: never */
-	struct user	*to;		/* NTO grantees; none: all grantees */
-	int		 nto;
-	int64_t		 actor;		/* 0: the CLI */
-	const char	*addr;
-	int64_t		 id;		/* out: the new file id */
-};
-int	 subjects_code_ok(const char *);
-int	 subjects_text_ok(const char *, size_t max, int allow_newline);
-int	 subjects_file_name_ok(const char *);
-const char *subjects_check(const char *code, const char *title,
-	    const char *desc);
-int64_t	 subjects_create(const char *code, const char *title, const char *desc,
-	    int64_t actor, const char *addr);
-int	 subjects_grant(const struct user *, const struct subject *, int resend,
-	    int64_t actor, const char *addr);
-int	 subjects_revoke(const struct user *, const struct subject *,
-	    int64_t actor, const char *addr);
-int	 subjects_publish(struct publication *);
-int	 subjects_unpublish(int64_t file_id, int64_t actor, const char *addr);
-
-/* page_admin_subject.c: /admin/subjects, grants */
-int	 admin_confirmed(const struct req *);
-int	 admin_target_user(struct req *, struct user *);
-int	 admin_back_user(struct req *, int64_t id, const char *done);
-int	 admin_confirm(struct req *, const char *nav, const char *action,
-	    const char *cancel, const char *question, struct tmpl_vars *);
-int	 page_admin_subjects(struct req *);
+/* page_admin_subject.c: the console's subjects */
+int	 page_admin_subject_list(struct req *);
 int	 page_admin_subject_create(struct req *);
 int	 page_admin_subject(struct req *);
 int	 page_admin_subject_edit(struct req *);
-int	 page_admin_subject_grant(struct req *);
+
+/* page_admin_grant.c: the console's grants */
+int	 page_admin_grant_user(struct req *);
+int	 page_admin_grant_subject(struct req *);
 int	 page_admin_grant_resend(struct req *);
 int	 page_admin_grant_revoke(struct req *);
-int	 admin_subject_page(struct req *, const char *code, unsigned status,
-	    const char *error, struct tmpl_vars *form);
 
-/* page_admin_file.c: uploads, the file page, unpublish */
-#define ROUTE_MAX_UPLOAD	((size_t)-1)	/* .max_body: cfg.max_upload */
-int	 admin_upload_chunk(struct req *, const char *key, const char *filename,
-	    const char *type, const char *data, uint64_t off, size_t size);
-void	 admin_upload_cleanup(struct req *);
-int	 page_admin_upload(struct req *);
+/* page_admin_file.c: the console's files: streamed uploads, the file page, unpublish */
+int	 page_admin_file_upload_chunk(struct req *, const char *key,
+	    const char *filename, const char *type, const char *data,
+	    uint64_t off, size_t size);
+void	 page_admin_file_upload_cleanup(struct req *);
+int	 page_admin_file_upload(struct req *);
 int	 page_admin_file(struct req *);
 int	 page_admin_file_unpublish(struct req *);
 
-/* page_admin_reset.c: authenticator resets and reset requests */
-int	 admin_requests_vars(struct tmpl_vars *);
-int	 admin_user_vars(struct tmpl_vars *, const struct user *);
-int	 page_admin_user_reset_otp(struct req *);
-int	 page_admin_user_refuse(struct req *);
-int	 page_admin_user_grant(struct req *);
+/* page_admin_audit.c: the console's audit log */
+int	 page_admin_audit(struct req *);
+int	 page_admin_audit_csv(struct req *);
 
-/* http.c (issue 5b) */
-int	 http_upload_allowed(struct req *);
+/* ===== cli: the commands ================================================= */
 
-/* --- end issue 5 ------------------------------------------------------- */
+/* cli.c: what the commands share: options, usage errors, arguments */
+#define CLI_EXIT	(-2)	/* cli_getopt: exit with *status */
+struct option;
+int	 cli_getopt(int, char **, const char *cmd, const char *usage,
+	    const struct option *own, int all, int *status);
+int	 cli_options(int, char **, const char *cmd, const char *usage,
+	    const char *flag, int *set);
+char	*cli_email(const char *cmd, const char *arg);
+int	 cli_account(const char *cmd, const char *arg, struct user *);
+int	 cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* cli_user.c: kluis user */
+int	 cli_user(int, char **);
+
+/* cli_subject.c: kluis subject */
+int	 cli_subject(int, char **);
+
+/* cli_grant.c: kluis grant, kluis revoke */
+int	 cli_grant(int, char **);
+int	 cli_grant_revoke(int, char **);
+
+/* cli_file.c: kluis publish, files, unpublish */
+int	 cli_file_publish(int, char **);
+int	 cli_file_list(int, char **);
+int	 cli_file_unpublish(int, char **);
+
+/* cli_requests.c: kluis requests */
+int	 cli_requests(int, char **);
+
+/* cli_audit.c: kluis audit */
+int	 cli_audit(int, char **);
+
+/* cli_mail.c: kluis mail */
+int	 cli_mail(int, char **);
+
+/* cli_backup.c: kluis backup, restore, check */
+int	 cli_backup(int, char **);
+int	 cli_restore(int, char **);
+int	 cli_check(int, char **);
+
+/* cli_housekeeping.c: kluis housekeeping */
+int	 cli_housekeeping(int, char **);
+
+/* cli_key.c: kluis key */
+int	 cli_key(int, char **);
 
 #endif

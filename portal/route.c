@@ -22,10 +22,19 @@
 #define AGET(p, h)	{ .method = HTTP_GET, .pattern = p, .handler = h, .stages = IN, .admin = 1 }
 #define APOST(p, h)	{ .method = HTTP_POST, .pattern = p, .handler = h, .stages = IN, .admin = 1 }
 
+/*
+ * The map of the site: one line a route, grouped by area; a handler
+ * page_X lives in page_X.c (or the page_*.c its name starts with). Order
+ * matters only where a "{}" could match a fixed segment: the fixed one
+ * comes first ("new" before "{}", "verify" before "{}").
+ */
 static const struct route routes[] = {
+	/* What anyone may fetch. */
 	GET("/healthz", page_healthz, 0),
 	GET("/static/{}", page_static, 0),
 	GET("/lang", page_lang, ANY_SESSION),	/* remembers it for a known user */
+
+	/* Logging in: password, first phone, new password, code, logout. */
 	GET("/login", page_login, ANY_LOGIN),
 	HPOST("/login", page_login_post, ANY_LOGIN),
 	GET("/enrol", page_enrol, ENROL),
@@ -35,22 +44,11 @@ static const struct route routes[] = {
 	HPOST("/password", page_password_post, NEWPASS),
 	GET("/otp", page_otp, OTP),
 	POST("/otp", page_otp_post, OTP),
-	POST("/logout", page_logout_post, ANY_SESSION),
-	GET("/", page_home, IN),
-	/* Subjects and downloads (page_subject.c). */
-	GET("/subjects/{}", page_subject, IN),
-	POST("/subjects/{}/unlock", page_subject_unlock, IN),
-	GET("/files/{}", page_file, IN),
-	/* issue 4: account, recovery codes, password reset */
-	GET("/account", page_account, IN),
-	GET("/account/add", page_account_add, IN),
-	HPOST("/account/add", page_account_add_post, IN),
-	GET("/account/devices/{}/remove", page_account_remove, IN),
-	POST("/account/devices/{}/remove", page_account_remove_post, IN),
-	HPOST("/account/password", page_account_password_post, IN),
-	HPOST("/account/recovery", page_account_recovery_post, IN),
 	GET("/otp/recovery", page_otp_recovery, OTP),
 	POST("/otp/recovery", page_otp_recovery_post, OTP),
+	POST("/logout", page_logout_post, ANY_SESSION),
+
+	/* A forgotten password: a mailed link, the second factor, a new password. */
 	GET("/forgot", page_forgot, ANY_LOGIN),
 	POST("/forgot", page_forgot_post, ANY_LOGIN),
 	GET("/reset", page_reset, ANY_LOGIN),
@@ -61,37 +59,56 @@ static const struct route routes[] = {
 	GET("/reset/password", page_reset_password, STAGE_BIT(STAGE_RESET_PW)),
 	HPOST("/reset/password", page_reset_password_post,
 	    STAGE_BIT(STAGE_RESET_PW)),
-	GET("/reset/{}", page_reset, ANY_LOGIN),	/* after /reset/verify... */
+	GET("/reset/{}", page_reset, ANY_LOGIN),	/* the token in the path */
 
-	/* issue 5: the admin console; "new" before "{}" */
-	AGET("/admin", page_admin_users),
-	AGET("/admin/users", page_admin_users),
+	/* Logged in: the home page, subjects and their files. */
+	GET("/", page_home, IN),
+	GET("/subjects/{}", page_subject, IN),
+	POST("/subjects/{}/unlock", page_subject_unlock, IN),
+	GET("/files/{}", page_subject_file, IN),
+
+	/* Logged in: the account: phones, password, recovery codes. */
+	GET("/account", page_account, IN),
+	GET("/account/add", page_account_add, IN),
+	HPOST("/account/add", page_account_add_post, IN),
+	GET("/account/devices/{}/remove", page_account_remove, IN),
+	POST("/account/devices/{}/remove", page_account_remove_post, IN),
+	HPOST("/account/password", page_account_password_post, IN),
+	HPOST("/account/recovery", page_account_recovery_post, IN),
+
+	/* The admin console: accounts. */
+	AGET("/admin", page_admin_user_list),
+	AGET("/admin/users", page_admin_user_list),
 	AGET("/admin/users/new", page_admin_user_new),
 	AHPOST("/admin/users", page_admin_user_create),
 	AGET("/admin/users/{}", page_admin_user),
 	AHPOST("/admin/users/{}/resend", page_admin_user_resend),
 	APOST("/admin/users/{}/disable", page_admin_user_disable),
 	APOST("/admin/users/{}/enable", page_admin_user_enable),
-	AGET("/admin/audit", page_admin_audit),
-	AGET("/admin/audit.csv", page_admin_audit_csv),
 
-	/* issue 5b: subjects, grants, files, authenticator resets */
-	AHPOST("/admin/users/{}/reset-otp", page_admin_user_reset_otp),
-	APOST("/admin/users/{}/refuse", page_admin_user_refuse),
-	APOST("/admin/users/{}/grant", page_admin_user_grant),
-	AGET("/admin/subjects", page_admin_subjects),
+	/* The admin console: authenticator resets and requests for one. */
+	AHPOST("/admin/users/{}/reset-otp", page_admin_reset_otp),
+	APOST("/admin/users/{}/refuse", page_admin_reset_refuse),
+
+	/* The admin console: subjects, grants, files. */
+	AGET("/admin/subjects", page_admin_subject_list),
 	APOST("/admin/subjects", page_admin_subject_create),
 	AGET("/admin/subjects/{}", page_admin_subject),
 	APOST("/admin/subjects/{}/edit", page_admin_subject_edit),
-	APOST("/admin/subjects/{}/grant", page_admin_subject_grant),
+	APOST("/admin/users/{}/grant", page_admin_grant_user),
+	APOST("/admin/subjects/{}/grant", page_admin_grant_subject),
 	APOST("/admin/subjects/{}/grants/{}/resend", page_admin_grant_resend),
 	APOST("/admin/subjects/{}/grants/{}/revoke", page_admin_grant_revoke),
 	{ .method = HTTP_POST, .pattern = "/admin/subjects/{}/upload",
-	  .handler = page_admin_upload, .stages = IN, .admin = 1,
-	  .max_body = ROUTE_MAX_UPLOAD, .upload = admin_upload_chunk,
-	  .cleanup = admin_upload_cleanup },
+	  .handler = page_admin_file_upload, .stages = IN, .admin = 1,
+	  .max_body = ROUTE_MAX_UPLOAD, .upload = page_admin_file_upload_chunk,
+	  .cleanup = page_admin_file_upload_cleanup },
 	AGET("/admin/files/{}", page_admin_file),
 	APOST("/admin/files/{}/unpublish", page_admin_file_unpublish),
+
+	/* The admin console: the audit log. */
+	AGET("/admin/audit", page_admin_audit),
+	AGET("/admin/audit.csv", page_admin_audit_csv),
 };
 
 /*

@@ -13,23 +13,6 @@
 #define MAX_INCLUDE	16	/* nesting of {{> ...}} while rendering */
 #define MAX_DIR_DEPTH	8
 
-/* --- variables ---------------------------------------------------------- */
-
-/* A name holds either a string (value != NULL) or a list of child contexts. */
-struct tv_entry {
-	char		 *name;
-	char		 *value;
-	struct tmpl_vars **items;
-	size_t		  nitems;
-	size_t		  capitems;
-};
-
-struct tmpl_vars {
-	struct tv_entry	*e;
-	size_t		 n;
-	size_t		 cap;
-};
-
 /* --- parsed templates and catalogues ------------------------------------ */
 
 enum ntype {
@@ -887,48 +870,40 @@ struct rctx {
 	int		 depth;
 };
 
-static const struct tv_entry *
-tv_find(const struct tmpl_vars *v, const char *name)
+/* What a name holds in the innermost scope that has it: a string or a list. */
+struct found {
+	const char		 *value;	/* NULL for a list */
+	struct tmpl_vars *const	 *items;
+	size_t			  nitems;
+};
+
+static int
+lookup(const struct scope *sc, const char *name, struct found *f)
 {
-	size_t i;
-
-	if (v == NULL)
-		return NULL;
-	for (i = 0; i < v->n; i++)
-		if (strcmp(v->e[i].name, name) == 0)
-			return &v->e[i];
-	return NULL;
-}
-
-static const struct tv_entry *
-lookup(const struct scope *sc, const char *name)
-{
-	const struct tv_entry *e;
-
 	for (; sc != NULL; sc = sc->up)
-		if ((e = tv_find(sc->v, name)) != NULL)
-			return e;
-	return NULL;
+		if (tv_get(sc->v, name, &f->value, &f->items, &f->nitems))
+			return 1;
+	return 0;
 }
 
 static const char *
 lookup_str(const struct scope *sc, const char *name)
 {
-	const struct tv_entry *e = lookup(sc, name);
+	struct found f;
 
-	return e != NULL && e->value != NULL ? e->value : "";
+	return lookup(sc, name, &f) && f.value != NULL ? f.value : "";
 }
 
 static int
 truthy(const struct scope *sc, const char *name)
 {
-	const struct tv_entry *e = lookup(sc, name);
+	struct found f;
 
-	if (e == NULL)
+	if (!lookup(sc, name, &f))
 		return 0;
-	if (e->value != NULL)
-		return e->value[0] != '\0';
-	return e->nitems > 0;
+	if (f.value != NULL)
+		return f.value[0] != '\0';
+	return f.nitems > 0;
 }
 
 static void
@@ -978,9 +953,9 @@ emit_msg(struct rctx *r, const struct scope *sc, const char *key)
 static int
 render_nodes(struct rctx *r, const struct node *n, const struct scope *sc)
 {
-	const struct tv_entry *e;
 	const struct tmpl *t;
 	struct scope inner;
+	struct found f;
 	const char *v;
 	size_t i;
 	int rc;
@@ -1018,15 +993,14 @@ render_nodes(struct rctx *r, const struct node *n, const struct scope *sc)
 				return -1;
 			break;
 		case N_EACH:
-			e = lookup(sc, n->s);
-			if (e == NULL || e->nitems == 0) {
+			if (!lookup(sc, n->s, &f) || f.nitems == 0) {
 				if (render_nodes(r, n->alt, sc) == -1)
 					return -1;
 				break;
 			}
 			inner.up = sc;
-			for (i = 0; i < e->nitems; i++) {
-				inner.v = e->items[i];
+			for (i = 0; i < f.nitems; i++) {
+				inner.v = f.items[i];
 				if (render_nodes(r, n->body, &inner) == -1)
 					return -1;
 			}
@@ -1095,110 +1069,4 @@ tmpl_render_text(struct buf *b, const char *name, const struct tmpl_vars *v,
     const char *lang)
 {
 	return render(b, name, v, lang, 0);
-}
-
-/* --- variables API ------------------------------------------------------ */
-
-/* An empty set of variables; free with tv_free. */
-struct tmpl_vars *
-tv_new(void)
-{
-	return xcalloc(1, sizeof(struct tmpl_vars));
-}
-
-static void
-entry_clear(struct tv_entry *e)
-{
-	size_t i;
-
-	free(e->value);
-	e->value = NULL;
-	for (i = 0; i < e->nitems; i++)
-		tv_free(e->items[i]);
-	free(e->items);
-	e->items = NULL;
-	e->nitems = e->capitems = 0;
-}
-
-/* Free v and every list item added to it; NULL is fine. */
-void
-tv_free(struct tmpl_vars *v)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < v->n; i++) {
-		entry_clear(&v->e[i]);
-		free(v->e[i].name);
-	}
-	free(v->e);
-	free(v);
-}
-
-static struct tv_entry *
-entry_get(struct tmpl_vars *v, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < v->n; i++)
-		if (strcmp(v->e[i].name, name) == 0)
-			return &v->e[i];
-	v->e = xgrow(v->e, v->n, &v->cap, sizeof(*v->e));
-	memset(&v->e[v->n], 0, sizeof(v->e[v->n]));
-	v->e[v->n].name = xstrdup(name);
-	return &v->e[v->n++];
-}
-
-/* Set name to a copy of value (NULL means ""), replacing what it held. */
-void
-tv_set(struct tmpl_vars *v, const char *name, const char *value)
-{
-	struct tv_entry *e = entry_get(v, name);
-
-	entry_clear(e);
-	e->value = xstrdup(value ? value : "");
-}
-
-/* tv_set with a printf-formatted value. */
-void
-tv_setf(struct tmpl_vars *v, const char *name, const char *fmt, ...)
-{
-	struct tv_entry *e;
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fatal("tv_setf: bad format");
-	s = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	e = entry_get(v, name);
-	entry_clear(e);
-	e->value = s;
-}
-
-/*
- * Append a new, empty item to the list name (for {{#each name}}) and return
- * it; the item is owned by v.  A string previously set under name is dropped.
- */
-struct tmpl_vars *
-tv_add(struct tmpl_vars *v, const char *list)
-{
-	struct tv_entry *e = entry_get(v, list);
-	struct tmpl_vars *item;
-
-	if (e->value != NULL) {
-		free(e->value);
-		e->value = NULL;
-	}
-	e->items = xgrow(e->items, e->nitems, &e->capitems, sizeof(*e->items));
-	item = tv_new();
-	e->items[e->nitems++] = item;
-	return item;
 }

@@ -1087,7 +1087,7 @@ def unlock(browser, code, vcode):
 	r = browser.get("/subjects/%s" % code)
 	return browser.submit(r, "/subjects/%s/unlock" % code,
 	    {"validation_code": vcode})
-# --------------------------------------------------------------- recovery (issue 4)
+# ------------------------------------------------------------------------ recovery
 
 RESET_SUBJECT = "Nieuw wachtwoord instellen"
 RECOVERY_CODE = re.compile(r"<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code>")

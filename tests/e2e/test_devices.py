@@ -1,4 +1,4 @@
-"""Several phones and the account page (issue 4): add a second phone and log
+"""Several phones and the account page: add a second phone and log
 in with either; a code is checked only against the chosen phone; removing a
 phone needs a valid code and the last phone cannot be removed; the password
 change needs the current password and ends other sessions."""

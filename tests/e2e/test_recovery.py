@@ -1,4 +1,4 @@
-"""Recovery codes (issue 4): 10 codes shown once and stored hashed; at /otp
+"""Recovery codes: 10 codes shown once and stored hashed; at /otp
 "Gebruik een herstelcode" accepts one code once and never again; new codes
 void the old ones; bad codes leave the account unchanged."""
 

@@ -1,4 +1,4 @@
-"""Password reset and authenticator reset (issue 4): /forgot answers alike
+"""Password reset and authenticator reset: /forgot answers alike
 for known, unknown and disabled emails; the mailed token works once, only by
 POST, not after --reset-ttl, not after a newer token; then the second factor,
 then the new password; without either factor an admin resets the

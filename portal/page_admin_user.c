@@ -1,4 +1,4 @@
-/* page_admin.c: the admin console's accounts: list and search, create, detail, resend, disable, enable. */
+/* page_admin_user.c: the admin console's accounts: list and search, create, detail, resend, disable, enable. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,17 +31,6 @@ page_number(const struct req *r)
 	return *end != '\0' || n < 1 || n > 100000 ? 1 : (int)n;
 }
 
-/* admin_target_user: the account the URL names (/admin/users/{id}/...): 0 and U, or -1. */
-int
-admin_target_user(struct req *r, struct user *u)
-{
-	int64_t id = http_arg_id(r, 0);
-
-	if (id < 0)
-		return -1;
-	return store_user_by_id((int64_t)id, u);
-}
-
 /* Status flags every listing of an account shows. */
 static void
 set_status(struct tmpl_vars *v, const struct user *u, int devices)
@@ -62,9 +51,32 @@ set_status(struct tmpl_vars *v, const struct user *u, int devices)
 		tv_set(v, "no_devices", "1");
 }
 
+/* Pending authenticator-reset requests into list "requests" of V. 0, or -1. */
+static int
+requests_vars(struct tmpl_vars *v)
+{
+	struct reset_request *list;
+	struct tmpl_vars *item;
+	char when[32];
+	int n, i;
+
+	if ((n = store_reset_request_list(&list)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "requests");
+		tv_setf(item, "uid", "%lld", (long long)list[i].user_id);
+		tv_set(item, "email", list[i].email);
+		time_format(list[i].created, TIME_MINUTE, when, sizeof when);
+		tv_set(item, "at", when);
+		tv_set(item, "addr", *list[i].addr ? list[i].addr : "-");
+	}
+	store_free(list, n);
+	return 0;
+}
+
 /* GET /admin, /admin/users?q=...&page=N */
 int
-page_admin_users(struct req *r)
+page_admin_user_list(struct req *r)
 {
 	struct tmpl_vars *v = tv_new(), *item;
 	struct user_row *list;
@@ -91,7 +103,7 @@ page_admin_users(struct req *r)
 	if (page > 1)
 		tv_setf(v, "prev_page", "%d", page - 1);
 	store_free(list, n);
-	if (admin_requests_vars(v) == -1) {	/* issue 5b */
+	if (requests_vars(v) == -1) {
 		tv_free(v);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
@@ -214,6 +226,53 @@ add_events(struct tmpl_vars *v, int64_t id)
 	return 0;
 }
 
+/*
+ * What the user page shows of U besides the account: a pending reset
+ * request ("request_at"), the grants ("grants") and the subjects that can
+ * still be granted ("grantable"). 0, or -1.
+ */
+static int
+user_vars(struct tmpl_vars *v, const struct user *u)
+{
+	struct subject *mine, *all;
+	struct tmpl_vars *item;
+	char when[32];
+	int64_t at;
+	int n, m, i, j;
+
+	if ((at = store_reset_request_of(u->id)) < 0)
+		return -1;
+	if (at > 0) {
+		time_format(at, TIME_MINUTE, when, sizeof when);
+		tv_set(v, "request_at", when);
+	}
+	if ((n = store_subject_list_of_user(u->id, &mine)) < 0)
+		return -1;
+	if ((m = store_subject_list(&all)) < 0) {
+		store_free(mine, n);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "grants");
+		tv_set(item, "code", mine[i].code);
+		tv_set(item, "title", mine[i].title);
+		tv_setf(item, "uid", "%lld", (long long)u->id);
+		tv_setf(item, "files", "%lld", (long long)mine[i].nfiles);
+	}
+	for (j = 0; j < m; j++) {
+		for (i = 0; i < n && mine[i].id != all[j].id; i++)
+			;
+		if (i < n)
+			continue;
+		item = tv_add(v, "grantable");
+		tv_set(item, "code", all[j].code);
+		tv_set(item, "title", all[j].title);
+	}
+	store_free(mine, n);
+	store_free(all, m);
+	return 0;
+}
+
 /* GET /admin/users/{id} */
 int
 page_admin_user(struct req *r)
@@ -224,7 +283,7 @@ page_admin_user(struct req *r)
 	char when[32];
 	int n, i;
 
-	if (admin_target_user(r, &u) == -1)
+	if (console_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if ((n = store_device_list(u.id, &devs)) < 0) {
 		store_clear(&u);
@@ -249,8 +308,7 @@ page_admin_user(struct req *r)
 		tv_set(item, "last_used", when);
 	}
 	store_free(devs, n);
-	if (add_events(v, u.id) == -1 ||
-	    admin_user_vars(v, &u) == -1) {	/* issue 5b: grants, request */
+	if (add_events(v, u.id) == -1 || user_vars(v, &u) == -1) {
 		tv_free(v);
 		store_clear(&u);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -260,101 +318,64 @@ page_admin_user(struct req *r)
 	return http_page(r, MHD_HTTP_OK, "admin/user", v);
 }
 
-/*
- * The confirmation step of a destructive action: the same POST again with
- * confirm=1, after the admin read what will happen.
- */
-static int
-confirm_page(struct req *r, const struct user *u, const char *action,
-    const char *question, const char *button)
-{
-	struct tmpl_vars *v = tv_new();
-
-	tv_set(v, "admin_nav_users", "1");
-	tv_setf(v, "id", "%lld", (long long)u->id);
-	tv_set(v, "email", u->email);
-	tv_setf(v, "action", "/admin/users/%lld/%s", (long long)u->id, action);
-	tv_setf(v, "cancel", "/admin/users/%lld", (long long)u->id);
-	tv_set(v, "question", question);
-	tv_set(v, "button", button);
-	return http_page(r, MHD_HTTP_OK, "admin/confirm", v);
-}
-
-/* admin_back_user: back to the user's page with the notice DONE. */
-int
-admin_back_user(struct req *r, int64_t id, const char *done)
-{
-	char where[80];
-
-	snprintf(where, sizeof where, "/admin/users/%lld?done=%s",
-	    (long long)id, done);
-	return http_redirect(r, where);
-}
-
 /* POST /admin/users/{id}/resend: a new temporary password, after a confirmation. */
 int
 page_admin_user_resend(struct req *r)
 {
 	struct user u;
-	int64_t id;
+	int rc;
 
-	if (admin_target_user(r, &u) == -1)
+	if (console_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-	if (!admin_confirmed(r)) {
-		int ret = confirm_page(r, &u, "resend",
-		    u.password_temp ? "admin.confirm.resend" :
-		    "admin.confirm.resend_active", "admin.resend");
-		store_clear(&u);
-		return ret;
-	}
-	id = u.id;
-	store_clear(&u);
-	if (account_resend(id, r->user.id, r->addr) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+	if (!console_confirmed(r))
+		rc = console_confirm_user(r, &u, "resend", u.password_temp ?
+		    "admin.confirm.resend" : "admin.confirm.resend_active",
+		    "admin.resend", NULL);
+	else if (account_resend(u.id, r->user.id, r->addr) == -1)
+		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
-	return admin_back_user(r, id, "resent");
+	else
+		rc = console_back_user(r, u.id, "resent");
+	store_clear(&u);
+	return rc;
 }
 
-/* POST /admin/users/{id}/disable: after a confirmation; never one's own account. */
+/*
+ * POST /admin/users/{id}/disable (after a confirmation; never one's own
+ * account) and /enable.
+ */
+static int
+set_disabled(struct req *r, int disabled)
+{
+	struct user u;
+	int rc;
+
+	if (console_user(r, &u) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if (disabled && u.id == r->user.id)
+		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self");
+	else if (disabled && !console_confirmed(r))
+		rc = console_confirm_user(r, &u, "disable",
+		    "admin.confirm.disable", "admin.disable", NULL);
+	else if (account_set_disabled(u.id, disabled, r->user.id,
+	    r->addr) == -1)
+		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	else
+		rc = console_back_user(r, u.id, disabled ? "disabled" :
+		    "enabled");
+	store_clear(&u);
+	return rc;
+}
+
 int
 page_admin_user_disable(struct req *r)
 {
-	struct user u;
-	int64_t id;
-
-	if (admin_target_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-	if (u.id == r->user.id) {
-		store_clear(&u);
-		return http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self");
-	}
-	if (!admin_confirmed(r)) {
-		int ret = confirm_page(r, &u, "disable",
-		    "admin.confirm.disable", "admin.disable");
-		store_clear(&u);
-		return ret;
-	}
-	id = u.id;
-	store_clear(&u);
-	if (account_set_disabled(id, 1, r->user.id, r->addr) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
-	return admin_back_user(r, id, "disabled");
+	return set_disabled(r, 1);
 }
 
-/* POST /admin/users/{id}/enable */
 int
 page_admin_user_enable(struct req *r)
 {
-	struct user u;
-	int64_t id;
-
-	if (admin_target_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-	id = u.id;
-	store_clear(&u);
-	if (account_set_disabled(id, 0, r->user.id, r->addr) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
-	return admin_back_user(r, id, "enabled");
+	return set_disabled(r, 0);
 }

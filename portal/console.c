@@ -1,0 +1,218 @@
+/*
+ * console.c: what the admin console's pages share (cgit's ui-shared.c):
+ * the account or subject the URL names, the confirmation step of a
+ * destructive action, the way back with a notice, the subject page.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "portal.h"
+
+#define FILES_LIST_MAX	500
+
+/* The notices after an action on a subject (?done=NAME). */
+static const char *const subject_done[] = { "admin.subject.done.created",
+    "admin.subject.done.edited", "admin.subject.done.granted",
+    "admin.subject.done.resent", "admin.subject.done.revoked",
+    "admin.subject.done.published", "admin.subject.done.unpublished", NULL };
+
+/* console_confirmed: 1 when the POST is the second, confirming one. */
+int
+console_confirmed(const struct req *r)
+{
+	const char *c = http_field(r, "confirm");
+
+	return c != NULL && strcmp(c, "1") == 0;
+}
+
+/*
+ * console_confirm: the confirmation step of a destructive action, under
+ * the menu item NAV: QUESTION (catalogue key, filled from V), the button
+ * BUTTON (catalogue key) POSTing to ACTION again with confirm=1, and a way
+ * back to CANCEL. V: extra variables (consumed; may be NULL).
+ */
+int
+console_confirm(struct req *r, const char *nav, const char *action,
+    const char *cancel, const char *question, const char *button,
+    struct tmpl_vars *v)
+{
+	if (v == NULL)
+		v = tv_new();
+	tv_set(v, nav, "1");
+	tv_set(v, "action", action);
+	tv_set(v, "cancel", cancel);
+	tv_set(v, "question", question);
+	tv_set(v, "button", button);
+	return http_page(r, MHD_HTTP_OK, "admin/confirm", v);
+}
+
+/* console_confirm_user: console_confirm for /admin/users/{id}/WHAT of U, back to U's page. */
+int
+console_confirm_user(struct req *r, const struct user *u, const char *what,
+    const char *question, const char *button, struct tmpl_vars *v)
+{
+	char action[96], cancel[64];
+
+	if (v == NULL)
+		v = tv_new();
+	tv_setf(v, "id", "%lld", (long long)u->id);
+	tv_set(v, "email", u->email);
+	snprintf(action, sizeof action, "/admin/users/%lld/%s",
+	    (long long)u->id, what);
+	snprintf(cancel, sizeof cancel, "/admin/users/%lld", (long long)u->id);
+	return console_confirm(r, "admin_nav_users", action, cancel, question,
+	    button, v);
+}
+
+/* console_user: the account the URL names (/admin/users/{id}/...): 0 and U (caller store_clear()s), or -1. */
+int
+console_user(struct req *r, struct user *u)
+{
+	int64_t id = http_arg_id(r, 0);
+
+	memset(u, 0, sizeof *u);
+	if (id < 0)
+		return -1;
+	return store_user_by_id(id, u);
+}
+
+/* console_back_user: back to the page of account ID with the notice DONE. */
+int
+console_back_user(struct req *r, int64_t id, const char *done)
+{
+	char where[80];
+
+	snprintf(where, sizeof where, "/admin/users/%lld?done=%s",
+	    (long long)id, done);
+	return http_redirect(r, where);
+}
+
+/* console_subject: the subject the URL names (/admin/subjects/{code}/...): 0 and S, or -1. */
+int
+console_subject(struct req *r, struct subject *s)
+{
+	memset(s, 0, sizeof *s);
+	if (r->args[0] == NULL || !subjects_code_ok(r->args[0]))
+		return -1;
+	return store_subject_get(r->args[0], s);
+}
+
+/* console_back_subject: back to the page of subject CODE with the notice DONE. */
+int
+console_back_subject(struct req *r, const char *code, const char *done)
+{
+	char where[96];
+
+	snprintf(where, sizeof where, "/admin/subjects/%s?done=%s", code, done);
+	return http_redirect(r, where);
+}
+
+/* Grantees of S into V: list "grantees"; the count, or -1. */
+static int
+add_grantees(struct tmpl_vars *v, const struct subject *s)
+{
+	struct grantee *g;
+	struct tmpl_vars *item;
+	char when[32];
+	int n, i;
+
+	if ((n = store_grant_list(s->id, &g)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "grantees");
+		tv_setf(item, "uid", "%lld", (long long)g[i].user_id);
+		tv_set(item, "email", g[i].email);
+		tv_set(item, "name", g[i].name ? g[i].name : "");
+		tv_set(item, "code", s->code);
+		time_format(g[i].created, TIME_MINUTE, when, sizeof when);
+		tv_set(item, "granted", when);
+		time_format(g[i].code_set, TIME_MINUTE, when, sizeof when);
+		tv_set(item, "code_set", when);
+		if (g[i].disabled)
+			tv_set(item, "disabled", "1");
+		/* the upload form's recipients */
+		item = tv_add(v, "recipients");
+		tv_setf(item, "uid", "%lld", (long long)g[i].user_id);
+		tv_set(item, "email", g[i].email);
+	}
+	store_free(g, n);
+	return n;
+}
+
+static int
+add_files(struct tmpl_vars *v, const struct subject *s, const char *lang)
+{
+	struct pubfile *f;
+	struct tmpl_vars *item;
+	char when[32], size[32];
+	int64_t now = now_unix();
+	int n, i;
+
+	if ((n = store_file_list_of_subject(s->id, &f)) < 0)
+		return -1;
+	for (i = 0; i < n && i < FILES_LIST_MAX; i++) {
+		item = tv_add(v, "files");
+		tv_setf(item, "id", "%lld", (long long)f[i].id);
+		tv_set(item, "name", f[i].name);
+		tmpl_size(f[i].size, lang, size, sizeof size);
+		tv_set(item, "size", size);
+		time_format(f[i].published, TIME_MINUTE, when, sizeof when);
+		tv_set(item, "published", when);
+		time_format(f[i].expires, TIME_MINUTE, when, sizeof when);
+		tv_set(item, "expires", when);
+		tv_setf(item, "downloads", "%lld", (long long)f[i].downloads);
+		tv_set(item, "sha", f[i].sha256);
+		if (f[i].unpublished)
+			tv_set(item, "state", "admin.file.state.unpublished");
+		else if (f[i].expires && f[i].expires <= now)
+			tv_set(item, "state", "admin.file.state.expired");
+		else {
+			tv_set(item, "state", "admin.file.state.live");
+			tv_set(item, "live", "1");
+		}
+	}
+	store_free(f, n);
+	return n;
+}
+
+/*
+ * console_subject_page: the page of subject CODE (/admin/subjects/{code}),
+ * with ERROR (a catalogue key, or NULL) and STATUS; V: extra variables
+ * (consumed; may be NULL).
+ */
+int
+console_subject_page(struct req *r, const char *code, unsigned status,
+    const char *error, struct tmpl_vars *v)
+{
+	struct subject s;
+	char when[32], max[32];
+
+	if (v == NULL)
+		v = tv_new();
+	if (!subjects_code_ok(code) || store_subject_get(code, &s) == -1) {
+		tv_free(v);
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	}
+	tv_set(v, "admin_nav_subjects", "1");
+	tv_set(v, "code", s.code);
+	tv_set(v, "title", s.title);
+	tv_set(v, "description", s.description ? s.description : "");
+	time_format(s.created, TIME_MINUTE, when, sizeof when);
+	tv_set(v, "created", when);
+	tmpl_size(cfg.max_upload, r->lang, max, sizeof max);
+	tv_set(v, "max_upload", max);
+	tv_set(v, "upload_hint", "admin.upload.hint");
+	if (error != NULL)
+		tv_set(v, "error", error);
+	http_notice(r, v, "done", subject_done);
+	if (add_grantees(v, &s) < 0 || add_files(v, &s, r->lang) < 0) {
+		store_clear(&s);
+		tv_free(v);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	}
+	store_clear(&s);
+	return http_page(r, status, "admin/subject", v);
+}

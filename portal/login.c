@@ -1,0 +1,379 @@
+/* login.c: what the login, enrolment, account and reset pages share: codes, devices, new passwords. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "portal.h"
+
+/*
+ * The secret of the enrolment in progress: created once and kept sealed in
+ * the session, so a reload shows the same QR. Returns 0 with *SECRET
+ * (caller frees), or -1.
+ */
+static int
+pending_secret(struct req *r, uint8_t **secret)
+{
+	uint8_t raw[TOTP_SECRET_LEN], *sealed;
+	size_t n;
+
+	if (r->sess.pending != NULL) {
+		*secret = crypto_open(r->sess.pending, r->sess.pending_len, &n);
+		if (*secret != NULL && n == TOTP_SECRET_LEN)
+			return 0;
+		free(*secret);
+		*secret = NULL;
+	}
+	if (totp_new_secret(raw) == -1 ||
+	    (sealed = crypto_seal(raw, sizeof raw, &n)) == NULL)
+		return -1;
+	if (session_set_pending(&r->sess, sealed, n) == -1) {
+		free(sealed);
+		explicit_bzero(raw, sizeof raw);
+		return -1;
+	}
+	free(sealed);
+	*secret = xmalloc(TOTP_SECRET_LEN);
+	memcpy(*secret, raw, TOTP_SECRET_LEN);
+	explicit_bzero(raw, sizeof raw);
+	return 0;
+}
+
+/* The otpauth URI of the pending secret; caller frees. NULL on failure. */
+static char *
+pending_uri(struct req *r, char **grouped)
+{
+	uint8_t *secret;
+	char *b32, *uri;
+
+	if (pending_secret(r, &secret) == -1)
+		return NULL;
+	b32 = totp_base32(secret, TOTP_SECRET_LEN);
+	explicit_bzero(secret, TOTP_SECRET_LEN);
+	free(secret);
+	uri = totp_uri(cfg.issuer, r->user.email, b32);
+	if (grouped != NULL)
+		*grouped = totp_grouped(b32);
+	explicit_bzero(b32, strlen(b32));
+	free(b32);
+	return uri;
+}
+
+/*
+ * login_enrol_vars: what an enrolment form shows (QR, secret in groups,
+ * issuer, the device name typed so far) for the session's pending secret,
+ * created when there is none. 0, or -1.
+ */
+int
+login_enrol_vars(struct req *r, struct tmpl_vars *v)
+{
+	char *uri, *grouped = NULL, *svg;
+	const char *name = http_field(r, "device_name");
+
+	if ((uri = pending_uri(r, &grouped)) == NULL)
+		return -1;
+	svg = qr_svg(uri);
+	tv_set(v, "qr", svg ? svg : "");
+	tv_set(v, "secret", grouped);
+	tv_set(v, "issuer", cfg.issuer);
+	if (name != NULL && strlen(name) <= DEVICE_NAME_MAX)
+		tv_set(v, "device_name", name);
+	explicit_bzero(uri, strlen(uri));
+	free(uri);
+	explicit_bzero(grouped, strlen(grouped));
+	free(grouped);
+	free(svg);
+	return 0;
+}
+
+/* login_enrol_qr: the QR code (SVG markup) of the pending secret; caller frees. NULL on failure. */
+char *
+login_enrol_qr(struct req *r)
+{
+	char *uri, *svg;
+
+	if ((uri = pending_uri(r, NULL)) == NULL)
+		return NULL;
+	svg = qr_svg(uri);
+	explicit_bzero(uri, strlen(uri));
+	free(uri);
+	return svg;
+}
+
+/* login_pending_clear: forget the session's pending enrolment secret. */
+void
+login_pending_clear(struct req *r)
+{
+	free(r->sess.pending);
+	r->sess.pending = NULL;
+	r->sess.pending_len = 0;
+	store_session_set_pending(r->sess.hash, NULL, 0);
+}
+
+/* login_device_name_ok: 1..64 characters, no control characters; trims in place. */
+int
+login_device_name_ok(char *name)
+{
+	const unsigned char *p;
+
+	str_trim(name);
+	if (*name == '\0' || strlen(name) > DEVICE_NAME_MAX)
+		return 0;
+	for (p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * A code checked against a secret: wellformed, not throttled, right, not
+ * replayed. Returns NULL with *STEP set, or the message key of the failure
+ * with *STATUS set. Failures are counted and audited here.
+ */
+static const char *
+check_code(struct req *r, const uint8_t *secret, int64_t last_step,
+    int64_t *step, unsigned *status, int64_t *wait)
+{
+	const char *code = http_field(r, "code");
+
+	if (code == NULL || !totp_code_wellformed(code)) {
+		*status = MHD_HTTP_BAD_REQUEST;
+		return "otp.malformed";
+	}
+	if ((*wait = throttle_wait("otp", r->user.email, r->addr)) > 0) {
+		*status = MHD_HTTP_TOO_MANY_REQUESTS;
+		store_audit(r->user.id, 0, "otp.throttled", r->addr, "");
+		return "otp.throttled";
+	}
+	if (totp_verify(secret, TOTP_SECRET_LEN, code, now_unix(), last_step,
+	    step) == -1) {
+		throttle_fail("otp", r->user.email, r->addr);
+		store_audit(r->user.id, 0, "otp.fail", r->addr, "");
+		*status = MHD_HTTP_UNAUTHORIZED;
+		return "otp.bad";
+	}
+	return NULL;
+}
+
+/*
+ * login_add_device: the session's pending secret becomes a device named by
+ * the field "device_name" once the field "code" matches it. Returns NULL
+ * (device stored, audited, *NAME set: caller frees), or the message key of
+ * the failure with *STATUS and *WAIT set.
+ */
+const char *
+login_add_device(struct req *r, unsigned *status, int64_t *wait, char **name)
+{
+	const char *in = http_field(r, "device_name"), *err;
+	uint8_t *secret;
+	int64_t step, id;
+
+	*wait = 0;
+	*name = xstrdup(in ? in : "");
+	if (!login_device_name_ok(*name)) {
+		*status = MHD_HTTP_BAD_REQUEST;
+		err = "enrol.name";
+		goto fail;
+	}
+	if (pending_secret(r, &secret) == -1) {
+		*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		err = "err.internal";
+		goto fail;
+	}
+	err = check_code(r, secret, 0, &step, status, wait);
+	explicit_bzero(secret, TOTP_SECRET_LEN);
+	free(secret);
+	if (err != NULL)
+		goto fail;
+	id = store_device_add(r->user.id, *name, r->sess.pending,
+	    r->sess.pending_len, step);
+	if (id < 0) {
+		*status = id == -2 ? MHD_HTTP_BAD_REQUEST :
+		    MHD_HTTP_INTERNAL_SERVER_ERROR;
+		err = id == -2 ? "enrol.exists" : "err.internal";
+		goto fail;
+	}
+	throttle_ok("otp", r->user.email);
+	store_audit(r->user.id, 0, "device.add", r->addr, *name);
+	return NULL;
+fail:
+	free(*name);
+	*name = NULL;
+	return err;
+}
+
+/* login_password_form: PAGE, a form for a new password, with ERROR. */
+int
+login_password_form(struct req *r, unsigned status, const char *page,
+    const char *error)
+{
+	struct tmpl_vars *v = tv_new();
+
+	tv_setf(v, "min", "%d", PASSWORD_MIN);
+	tv_setf(v, "max", "%d", PASSWORD_MAX);
+	return http_form(r, status, page, v, error, 0);
+}
+
+/*
+ * login_new_password: the new password of the form (fields password and
+ * password_confirm): the two equal, the rules kept, and, when SAME is a
+ * message key, different from the current password. Stores it, ends every
+ * other session of the user and audits EVENT with DETAIL. NULL when done,
+ * else the message key of the problem with *STATUS set.
+ */
+const char *
+login_new_password(struct req *r, const char *same, const char *event,
+    const char *detail, unsigned *status)
+{
+	const char *pw = http_field(r, "password");
+	const char *pw2 = http_field(r, "password_confirm");
+	const char *problem;
+	char hash[PASSWORD_HASH_MAX];
+
+	*status = MHD_HTTP_BAD_REQUEST;
+	if (pw == NULL || pw2 == NULL || !crypto_streq(pw, pw2))
+		return "pw.mismatch";
+	if ((problem = password_problem(pw, r->user.email)) != NULL)
+		return problem;
+	if (same != NULL && password_verify(r->user.password_hash, pw))
+		return same;
+	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	if (password_hash(pw, hash) == -1 ||
+	    store_user_set_password(r->user.id, hash, 0) == -1)
+		return "err.internal";
+	explicit_bzero(hash, sizeof hash);
+	store_session_end_user(r->user.id, r->sess.hash);
+	store_audit(r->user.id, 0, event, r->addr, detail);
+	return NULL;
+}
+
+/*
+ * login_device_list: with more than one device, the list "devices" of
+ * radio choices (id, name, checked) for the field "device".
+ */
+void
+login_device_list(struct req *r, struct tmpl_vars *v)
+{
+	struct tmpl_vars *item;
+	struct device *devs;
+	const char *chosen = http_field(r, "device");
+	int n, i;
+
+	if ((n = store_device_list(r->user.id, &devs)) <= 1) {
+		store_free(devs, n < 0 ? 0 : n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "devices");
+		tv_setf(item, "id", "%lld", (long long)devs[i].id);
+		tv_set(item, "name", devs[i].name);
+		if ((chosen == NULL && i == 0) || (chosen != NULL &&
+		    strtoll(chosen, NULL, 10) == devs[i].id))
+			tv_set(item, "checked", "1");
+	}
+	store_free(devs, n);
+}
+
+/*
+ * login_device_code: the field "code" checked against the device chosen in
+ * the field "device" (or the only one), and recorded as used. Returns NULL
+ * on success (with *DEVICE_NAME, caller frees, when not NULL), "" when the
+ * user has no device, or the message key of the failure with *STATUS set.
+ * A code is never tried against another device than the chosen one.
+ */
+const char *
+login_device_code(struct req *r, unsigned *status, int64_t *wait,
+    char **device_name)
+{
+	const char *chosen = http_field(r, "device"), *err;
+	struct device *devs, *d = NULL;
+	uint8_t *secret;
+	size_t len;
+	int64_t step;
+	int n, i;
+
+	*wait = 0;
+	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	if ((n = store_device_list(r->user.id, &devs)) < 0)
+		return "err.internal";
+	if (n == 0) {
+		store_free(devs, n);
+		return "";
+	}
+	if (chosen == NULL && n == 1)
+		d = &devs[0];
+	for (i = 0; chosen != NULL && i < n; i++)
+		if (strtoll(chosen, NULL, 10) == devs[i].id)
+			d = &devs[i];
+	if (d == NULL) {
+		store_free(devs, n);
+		*status = MHD_HTTP_BAD_REQUEST;
+		return "otp.choose";
+	}
+	if ((secret = crypto_open(d->sealed, d->sealed_len, &len)) == NULL ||
+	    len != TOTP_SECRET_LEN) {
+		free(secret);
+		store_free(devs, n);
+		return "err.internal";
+	}
+	err = check_code(r, secret, d->last_step, &step, status, wait);
+	explicit_bzero(secret, len);
+	free(secret);
+	if (err == NULL && store_device_use(d->id, step) == -1) {
+		/* Another request used this code a moment ago. */
+		throttle_fail("otp", r->user.email, r->addr);
+		store_audit(r->user.id, 0, "otp.fail", r->addr, "replay");
+		*status = MHD_HTTP_UNAUTHORIZED;
+		err = "otp.bad";
+	}
+	if (err == NULL) {
+		throttle_ok("otp", r->user.email);
+		if (device_name != NULL)
+			*device_name = xstrdup(d->name);
+	}
+	store_free(devs, n);
+	return err;
+}
+
+/*
+ * login_recovery_code: spend the field "recovery_code" of the session's
+ * user. NULL when it was an unused code of theirs (audited, mailed), or
+ * the message key of the failure with *STATUS (and *WAIT when throttled).
+ */
+const char *
+login_recovery_code(struct req *r, unsigned *status, int64_t *wait)
+{
+	const char *code = http_field(r, "recovery_code");
+
+	*wait = 0;
+	if (!recovery_wellformed(code)) {
+		*status = MHD_HTTP_BAD_REQUEST;
+		return "recovery.malformed";
+	}
+	if ((*wait = throttle_wait("recovery", r->user.email, r->addr)) > 0) {
+		store_audit(r->user.id, 0, "recovery.throttled", r->addr, "");
+		*status = MHD_HTTP_TOO_MANY_REQUESTS;
+		return "recovery.throttled";
+	}
+	if (recovery_use(r->user.id, code) == -1) {
+		throttle_fail("recovery", r->user.email, r->addr);
+		store_audit(r->user.id, 0, "recovery.fail", r->addr, "");
+		*status = MHD_HTTP_UNAUTHORIZED;
+		return "recovery.bad";
+	}
+	throttle_ok("recovery", r->user.email);
+	store_audit(r->user.id, 0, "recovery.use", r->addr, "");
+	account_notice(&r->user, "recovery_used", r->addr, NULL, NULL);
+	return NULL;
+}
+
+/*
+ * login_second_factor_done: a code (or recovery code) was accepted at /otp:
+ * in, or first the forced change of a temporary password.
+ */
+int
+login_second_factor_done(struct req *r)
+{
+	return http_advance(r, r->user.id, r->user.password_temp ?
+	    STAGE_PASSWORD_IN : STAGE_IN);
+}
