@@ -1,4 +1,4 @@
-/* kluis: unit test for crypto.c (sealing, tampering, key file handling, comparisons). */
+/* kluis: unit test for crypto.c (sealing, tampering, key file handling, fingerprints, rotation, comparisons). */
 #define _GNU_SOURCE	/* memmem */
 #include <sys/stat.h>
 
@@ -201,6 +201,91 @@ test_seal(void)
 	free(s1);
 }
 
+/*
+ * The key as custody.c uses it: read without creating, fingerprints, the
+ * hashing key kept apart from the key file, a rotation re-sealing under
+ * the next key while keyed hashes stay the same.
+ */
+static void
+test_custody(const char *dir)
+{
+	char *path, *other, *missing, fp1[65], fp2[65], fpf[65];
+	uint8_t m1[32], m2[32], *sealed, *mk, *re, *o;
+	size_t slen, mklen, relen, olen;
+	struct stat st;
+
+	path = xasprintf("%s/custody.key", dir);
+	other = xasprintf("%s/custody.key.new", dir);
+	missing = xasprintf("%s/missing.key", dir);
+	CHECK(crypto_key_read(missing) == 1);		/* not there, not made */
+	CHECK(stat(missing, &st) == -1);
+	CHECK(crypto_key_create(path) == 0);
+	CHECK(crypto_key_create(path) == -1);		/* never over a key */
+	CHECK(crypto_key_read(path) == 0);
+	CHECK(!crypto_key_ok());			/* not confirmed yet */
+	crypto_key_confirm(1);
+	CHECK(crypto_key_ok());
+	crypto_key_fingerprint(fp1);
+	CHECK(strlen(fp1) == 64);
+	CHECK(crypto_key_file_fingerprint(path, fpf) == 0);
+	CHECK(strcmp(fp1, fpf) == 0);
+	CHECK(crypto_key_file_fingerprint(missing, fpf) == 1);
+
+	/* The hashing key: the key file's bytes until one is set. */
+	crypto_mac("validation", "code", 4, m1);
+	mk = crypto_mac_key_sealed(&mklen);
+	CHECK(mk != NULL);
+	CHECK(crypto_mac_key_fresh() == 0);
+	crypto_mac("validation", "code", 4, m2);
+	CHECK(memcmp(m1, m2, 32) != 0);			/* a new one differs */
+	CHECK(crypto_mac_key_open(mk, mklen) == 0);
+	crypto_mac("validation", "code", 4, m2);
+	CHECK(memcmp(m1, m2, 32) == 0);			/* the stored one is back */
+	CHECK(crypto_mac_key_open("junk", 4) == -1);
+
+	/* A rotation: what the old key sealed opens under the new one only. */
+	sealed = crypto_seal("totp secret", 11, &slen);
+	CHECK(crypto_key_next(other, 1) == 0);
+	crypto_key_next_fingerprint(fp2);
+	CHECK(strcmp(fp1, fp2) != 0);
+	re = crypto_reseal(sealed, slen, &relen);
+	CHECK(re != NULL);
+	CHECK(crypto_reseal("junk", 4, &relen) == NULL);
+	free(mk);
+	mk = NULL;
+	{
+		uint8_t *cur = crypto_mac_key_sealed(&mklen);
+
+		mk = crypto_reseal(cur, mklen, &mklen);
+		free(cur);
+	}
+	crypto_key_promote();
+	crypto_key_fingerprint(fpf);
+	CHECK(strcmp(fpf, fp2) == 0);
+	CHECK(crypto_key_ok());
+	CHECK(crypto_open(sealed, slen, &olen) == NULL);
+	o = crypto_open(re, relen, &olen);
+	CHECK(o != NULL && olen == 11 && memcmp(o, "totp secret", 11) == 0);
+	free(o);
+	CHECK(crypto_mac_key_open(mk, mklen) == 0);
+	crypto_mac("validation", "code", 4, m2);
+	CHECK(memcmp(m1, m2, 32) == 0);			/* hashes outlive it */
+
+	/* A failed read keeps the key in use. */
+	CHECK(crypto_key_read(missing) == 1);
+	o = crypto_open(re, relen, &olen);
+	CHECK(o != NULL);
+	free(o);
+	free(sealed);
+	free(re);
+	free(mk);
+	unlink(path);
+	unlink(other);
+	free(path);
+	free(other);
+	free(missing);
+}
+
 int
 main(void)
 {
@@ -211,6 +296,7 @@ main(void)
 	test_basics();
 	test_keyfile(dir);
 	test_seal();
+	test_custody(dir);
 	{
 		char *cmd = xasprintf("rm -rf '%s'", dir);
 
