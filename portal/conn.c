@@ -4,6 +4,8 @@
  * a proxy, and the count of requests in flight that a shutdown waits for.
  */
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <linux/tcp.h>		/* struct tcp_info with tcpi_bytes_acked */
 
 #include <errno.h>
 #include <pthread.h>
@@ -67,6 +69,27 @@ conn_open(int fd)
 	conns = c;
 	pthread_mutex_unlock(&lock);
 	return c;
+}
+
+/*
+ * conn_acked: the bytes the peer of C has acknowledged so far (TCP_INFO):
+ * what it received, whatever is still in the buffers on the way. -1 when
+ * unknown (not TCP).
+ */
+int64_t
+conn_acked(const struct conn *c)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+
+	if (c == NULL || c->fd == -1)
+		return -1;
+	memset(&ti, 0, sizeof ti);
+	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_acked) +
+	    sizeof ti.tcpi_bytes_acked)
+		return -1;
+	return (int64_t)ti.tcpi_bytes_acked;
 }
 
 /* conn_close: forget C; its socket is not closed yet, so never reused here. */

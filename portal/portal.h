@@ -350,6 +350,8 @@ struct user_row {			/* an account in a list */
 	int64_t		 created;
 };
 extern const struct db_col store_user_fields[], store_user_row_fields[];
+int	 store_user_find(const char *email, struct user *);	/* 1, 0, -1 */
+int	 store_user_find_id(int64_t, struct user *);		/* 1, 0, -1 */
 int	 store_user_by_email(const char *, struct user *);
 int	 store_user_by_id(int64_t, struct user *);
 int64_t	 store_user_create(const char *email, const char *name, int admin,
@@ -396,6 +398,7 @@ struct session {
 	size_t	 pending_len;
 	int	 rotated;	/* the cookie must be (re)sent */
 };
+int	 store_session_find(const uint8_t hash[32], struct session *);	/* 1, 0, -1 */
 int	 store_session_get(const uint8_t hash[32], struct session *);
 int	 store_session_put(const uint8_t hash[32], const struct session *,
 	    const char *addr);
@@ -503,6 +506,7 @@ struct subject {
 };
 extern const struct db_col store_subject_fields[];
 int64_t	 store_subject_add(const char *code, const char *title, const char *desc);
+int	 store_subject_find(const char *code, struct subject *);	/* 1, 0, -1 */
 int	 store_subject_get(const char *code, struct subject *);
 int	 store_subject_by_id(int64_t, struct subject *);
 int	 store_subject_update(int64_t id, const char *title, const char *desc);
@@ -520,6 +524,7 @@ struct grantee {
 };
 extern const struct db_col store_grant_fields[];
 int	 store_grant_put(int64_t user_id, int64_t subject_id, const uint8_t mac[32]);
+int	 store_grant_find(int64_t user_id, int64_t subject_id, uint8_t mac[32]);
 int	 store_grant_mac(int64_t user_id, int64_t subject_id, uint8_t mac[32]);
 int	 store_grant_delete(int64_t user_id, int64_t subject_id);
 int	 store_grant_emails(int64_t subject_id, char ***emails);
@@ -567,6 +572,8 @@ int	 store_file_all_grantees(int64_t file_id);
 int	 store_file_list_of_subject(int64_t subject_id, struct pubfile **);
 int	 store_file_list_for_user(int64_t user_id, int64_t subject_id,
 	    int64_t now, struct pubfile **);
+int	 store_file_find_download(int64_t user_id, const uint8_t session[32],
+	    int64_t file_id, int64_t now, struct pubfile *);	/* 1, 0, -1 */
 int	 store_file_for_download(int64_t user_id, const uint8_t session[32],
 	    int64_t file_id, int64_t now, struct pubfile *);
 int	 store_file_get(int64_t file_id, struct pubfile *);
@@ -870,6 +877,7 @@ int	 net_listen(const char *spec, int backlog, char *err, size_t);
 struct conn;
 struct conn *conn_open(int fd);
 void	 conn_close(struct conn *);
+int64_t	 conn_acked(const struct conn *);	/* bytes the peer acknowledged */
 void	 conn_deadline(struct conn *, int64_t secs);
 void	 conn_begin(struct conn *);
 void	 conn_end(struct conn *);

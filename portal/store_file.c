@@ -145,19 +145,29 @@ store_file_list_for_user(int64_t user_id, int64_t subject_id, int64_t now,
  * store_file_for_download: file FILE_ID as USER_ID may download it at NOW
  * in SESSION: granted, published to them, live and not expired, with
  * F->unlocked_until the session's unlock of its subject (0: locked).
- * Returns 0, or -1 when the user may not know the file.
+ * Returns 1, 0 when the user may not know the file, -1 when the database
+ * failed.
  */
 int
-store_file_for_download(int64_t user_id, const uint8_t session[32],
+store_file_find_download(int64_t user_id, const uint8_t session[32],
     int64_t file_id, int64_t now, struct pubfile *f)
 {
-	return db_row(db_query("SELECT " FILE_COLS ", 0, 0, coalesce((SELECT "
+	return db_find(db_query("SELECT " FILE_COLS ", 0, 0, coalesce((SELECT "
 	    "u.until FROM unlocks u WHERE u.session_hash = :h AND u.subject_id = "
 	    "f.subject_id), 0) FROM files f JOIN grants g ON g.subject_id = "
 	    "f.subject_id AND g.user_id = :uid WHERE f.id = :id AND "
 	    STORE_FILE_VISIBLE("f"), DB_BLOB(":h", session, 32),
 	    DB_INT(":uid", user_id), DB_INT(":id", file_id),
 	    DB_INT(":now", now)), f, sizeof *f, store_file_fields);
+}
+
+/* store_file_for_download: store_file_find_download; 0, or -1 (none, or an error). */
+int
+store_file_for_download(int64_t user_id, const uint8_t session[32],
+    int64_t file_id, int64_t now, struct pubfile *f)
+{
+	return store_file_find_download(user_id, session, file_id, now, f) ==
+	    1 ? 0 : -1;
 }
 
 /* store_file_get: publication FILE_ID whatever its state; 0, or -1. */

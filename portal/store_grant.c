@@ -27,22 +27,34 @@ static const struct db_col mac_fields[] = {
 	DB_COL_BLOB(struct mac_row, mac, len), DB_COL_END
 };
 
-/* store_grant_mac: the MAC of the grant's code; 0, or -1 when not granted. */
+/*
+ * store_grant_find: the MAC of the grant's code: 1, 0 when not granted,
+ * -1 when the database failed.
+ */
 int
-store_grant_mac(int64_t user_id, int64_t subject_id, uint8_t mac[32])
+store_grant_find(int64_t user_id, int64_t subject_id, uint8_t mac[32])
 {
 	struct mac_row m;
-	int rc = -1;
+	int rc;
 
-	if (db_row(db_query("SELECT code_mac FROM grants WHERE user_id = :uid "
+	rc = db_find(db_query("SELECT code_mac FROM grants WHERE user_id = :uid "
 	    "AND subject_id = :sid", DB_INT(":uid", user_id),
-	    DB_INT(":sid", subject_id)), &m, sizeof m, mac_fields) == 0 &&
-	    m.len == 32) {
-		memcpy(mac, m.mac, 32);
-		rc = 0;
+	    DB_INT(":sid", subject_id)), &m, sizeof m, mac_fields);
+	if (rc == 1) {
+		if (m.len == 32)
+			memcpy(mac, m.mac, 32);
+		else
+			rc = -1;
 	}
 	db_clear(&m, sizeof m, mac_fields);
 	return rc;
+}
+
+/* store_grant_mac: the MAC of the grant's code; 0, or -1 when not granted (or on error). */
+int
+store_grant_mac(int64_t user_id, int64_t subject_id, uint8_t mac[32])
+{
+	return store_grant_find(user_id, subject_id, mac) == 1 ? 0 : -1;
 }
 
 /* store_grant_delete: 1 when a grant was removed, 0 when none, -1 on error. */

@@ -18,16 +18,20 @@ static const struct db_col session_fields[] = { F(I64, user_id), F(INT, stage),
     DB_COL_BLOB(struct session_row, pending, pending_len), DB_COL_END };
 #undef F
 
-/* store_session_get: fill S's row fields for HASH; 0, or -1 when unknown. */
+/*
+ * store_session_find: fill S's row fields for HASH: 1, 0 when unknown, -1
+ * when the database failed.
+ */
 int
-store_session_get(const uint8_t hash[32], struct session *s)
+store_session_find(const uint8_t hash[32], struct session *s)
 {
 	struct session_row r;
+	int rc;
 
-	if (db_row(db_query("SELECT user_id, stage, created, last_seen, "
+	if ((rc = db_find(db_query("SELECT user_id, stage, created, last_seen, "
 	    "pending_secret FROM sessions WHERE id_hash = :h",
-	    DB_BLOB(":h", hash, 32)), &r, sizeof r, session_fields) == -1)
-		return -1;
+	    DB_BLOB(":h", hash, 32)), &r, sizeof r, session_fields)) != 1)
+		return rc;
 	s->user_id = r.user_id;
 	s->stage = r.stage;
 	s->created = r.created;
@@ -35,7 +39,14 @@ store_session_get(const uint8_t hash[32], struct session *s)
 	free(s->pending);
 	s->pending = r.pending;
 	s->pending_len = r.pending_len;
-	return 0;
+	return 1;
+}
+
+/* store_session_get: store_session_find; 0, or -1 when unknown (or on error). */
+int
+store_session_get(const uint8_t hash[32], struct session *s)
+{
+	return store_session_find(hash, s) == 1 ? 0 : -1;
 }
 
 /* store_session_put: insert the row of S under HASH. 0, or -1. */

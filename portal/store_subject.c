@@ -22,13 +22,23 @@ store_subject_add(const char *code, const char *title, const char *desc)
 	    DB_TEXT(":desc", desc ? desc : ""), DB_INT(":now", now_unix())));
 }
 
-/* store_subject_get: the subject CODE; 0 (caller store_clear()s), or -1 when unknown. */
+/*
+ * store_subject_find: the subject CODE: 1 (caller store_clear()s), 0 when
+ * unknown, -1 when the database failed.
+ */
+int
+store_subject_find(const char *code, struct subject *s)
+{
+	return db_find(db_query("SELECT " SUBJECT_COLS " FROM subjects s WHERE "
+	    "s.code = :code", DB_TEXT(":code", code)), s, sizeof *s,
+	    store_subject_fields);
+}
+
+/* store_subject_get: the subject CODE; 0 (caller store_clear()s), or -1 when unknown (or on error). */
 int
 store_subject_get(const char *code, struct subject *s)
 {
-	return db_row(db_query("SELECT " SUBJECT_COLS " FROM subjects s WHERE "
-	    "s.code = :code", DB_TEXT(":code", code)), s, sizeof *s,
-	    store_subject_fields);
+	return store_subject_find(code, s) == 1 ? 0 : -1;
 }
 
 /* store_subject_by_id: subject ID; 0 (caller store_clear()s), or -1 when unknown. */

@@ -16,21 +16,38 @@ const struct db_col store_user_row_fields[] = {
     DB_COL(I64, struct user_row, created), DB_COL(INT, struct user_row, devices),
     DB_COL_END };
 
-/* store_user_by_email: 0 and U filled (caller store_clear()s), or -1. */
+/*
+ * store_user_find: the account of EMAIL: 1 with U filled (caller
+ * store_clear()s), 0 when there is none, -1 when the database failed.
+ */
 int
-store_user_by_email(const char *email, struct user *u)
+store_user_find(const char *email, struct user *u)
 {
-	return db_row(db_query("SELECT " USER_COLS " FROM users WHERE "
+	return db_find(db_query("SELECT " USER_COLS " FROM users WHERE "
 	    "email = :email", DB_TEXT(":email", email)), u, sizeof *u,
 	    store_user_fields);
 }
 
-/* store_user_by_id: 0 and U filled (caller store_clear()s), or -1. */
+/* store_user_find_id: account ID as store_user_find finds one: 1, 0, -1. */
+int
+store_user_find_id(int64_t id, struct user *u)
+{
+	return db_find(db_query("SELECT " USER_COLS " FROM users WHERE id = :id",
+	    DB_INT(":id", id)), u, sizeof *u, store_user_fields);
+}
+
+/* store_user_by_email: 0 and U filled (caller store_clear()s), or -1 (none, or an error). */
+int
+store_user_by_email(const char *email, struct user *u)
+{
+	return store_user_find(email, u) == 1 ? 0 : -1;
+}
+
+/* store_user_by_id: 0 and U filled (caller store_clear()s), or -1 (none, or an error). */
 int
 store_user_by_id(int64_t id, struct user *u)
 {
-	return db_row(db_query("SELECT " USER_COLS " FROM users WHERE id = :id",
-	    DB_INT(":id", id)), u, sizeof *u, store_user_fields);
+	return store_user_find_id(id, u) == 1 ? 0 : -1;
 }
 
 /*
