@@ -418,33 +418,11 @@ http_file(struct req *r, unsigned status, const char *type, int fd,
 	return http_respond(r, status, resp, private);
 }
 
-static const char *
-stage_home(int stage)
-{
-	switch (stage) {
-	case STAGE_ENROL:
-		return "/enrol";
-	case STAGE_PASSWORD:
-	case STAGE_PASSWORD_IN:
-		return "/password";
-	case STAGE_OTP:
-		return "/otp";
-	case STAGE_IN:
-		return "/";
-	case STAGE_RESET:
-		return "/reset/verify";
-	case STAGE_RESET_PW:
-		return "/reset/password";
-	default:
-		return "/login";
-	}
-}
-
 /* http_stage_redirect: send the user to the page of the session's stage. */
 int
 http_stage_redirect(struct req *r)
 {
-	return http_redirect(r, stage_home(r->sess.stage));
+	return http_redirect(r, route_stage_home(r->sess.stage));
 }
 
 /* http_advance: move the session to STAGE for USER_ID and redirect there. */
@@ -465,60 +443,59 @@ http_end_session(struct req *r)
 }
 
 /*
- * Session, stage and CSRF checks, in one place, before any handler runs.
- * Returns -1 when a response was already queued.
+ * The entry check of every request, before any handler runs: the session,
+ * its stage, the CSRF token of a POST and the admin role, decided by
+ * route_verdict. Returns -1 when a response was already queued.
  */
 static int
 gate(struct req *r, int *ret)
 {
 	const struct route *rt = r->route;
 	const char *cookie;
+	int v, csrf_ok, user_ok = 1;
 
 	if (rt->stages == 0)
 		return 0;
 	cookie = http_cookie(r, COOKIE_NAME);
-	if (session_load(&r->sess, cookie) == -1) {
-		if (cookie != NULL)
-			r->sess_ended = 1;
-		if (r->method == HTTP_POST) {
-			*ret = http_error(r, MHD_HTTP_FORBIDDEN, "err.csrf");
-			return -1;
-		}
-		if ((rt->stages & STAGE_BIT(STAGE_ANON)) == 0) {
-			*ret = http_redirect(r, "/login");
-			return -1;
-		}
+	if (session_load(&r->sess, cookie) == -1 && cookie != NULL)
+		r->sess_ended = 1;	/* a dead session: its cookie goes */
+	csrf_ok = session_csrf_ok(&r->sess, http_field(r, "csrf"));
+	if (r->sess.user_id > 0)
+		user_ok = store_user_by_id(r->sess.user_id, &r->user) == 0 &&
+		    !r->user.disabled;
+	v = route_verdict(rt, r->method, r->sess.stage, csrf_ok, user_ok,
+	    r->user.is_admin);
+	if (v == ROUTE_START) {
 		if (session_start(&r->sess) == -1) {
 			*ret = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			    "err.internal");
 			return -1;
 		}
+		v = route_verdict(rt, r->method, r->sess.stage, 0, 1, 0);
 	}
-	if (r->method == HTTP_POST &&
-	    !session_csrf_ok(&r->sess, http_field(r, "csrf"))) {
+	/* A language the user chose wins over the browser's. */
+	if (v != ROUTE_FORBIDDEN && user_ok && tmpl_lang_known(r->user.lang))
+		r->lang = tmpl_lang(r->user.lang);
+	switch (v) {
+	case ROUTE_OK:
+		return 0;
+	case ROUTE_FORBIDDEN:
 		*ret = http_error(r, MHD_HTTP_FORBIDDEN, "err.csrf");
-		return -1;
-	}
-	if (r->sess.user_id > 0) {
-		if (store_user_by_id(r->sess.user_id, &r->user) == -1 ||
-		    r->user.disabled) {
-			http_end_session(r);
-			*ret = http_redirect(r, "/login");
-			return -1;
-		}
-		/* A language the user chose wins over the browser's. */
-		if (tmpl_lang_known(r->user.lang))
-			r->lang = tmpl_lang(r->user.lang);
-	}
-	if ((rt->stages & STAGE_BIT(r->sess.stage)) == 0) {
+		break;
+	case ROUTE_USER_GONE:
+		http_end_session(r);
+		/* FALLTHROUGH */
+	case ROUTE_LOGIN:
+		*ret = http_redirect(r, "/login");
+		break;
+	case ROUTE_STAGE:
 		*ret = http_stage_redirect(r);
-		return -1;
-	}
-	if (rt->admin && !r->user.is_admin) {
+		break;
+	default:
 		*ret = http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-		return -1;
+		break;
 	}
-	return 0;
+	return -1;
 }
 
 /*
@@ -727,9 +704,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		r->route = route_find(url, r->method, &allowed, r->args);
 		if (r->route == NULL) {
 			if (allowed) {
-				http_add_header(r, "Allow", allowed == 1 ?
-				    "GET, HEAD" : allowed == 2 ? "POST" :
-				    "GET, HEAD, POST");
+				http_add_header(r, "Allow", route_allow(allowed));
 				return http_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
 				    "err.method");
 			}

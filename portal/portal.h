@@ -900,9 +900,22 @@ const char *tls_priorities(void);
 void	*tls_callback(void);
 void	 tls_free(void);
 
-/* route.c: the table of routes, the map of the site */
+/* route.c: the table of routes, the map of the site, and the entry check's rules */
+enum route_verdict {
+	ROUTE_OK,		/* run the handler */
+	ROUTE_START,		/* no session: start an anonymous one, check again */
+	ROUTE_FORBIDDEN,	/* 403: a POST without a session or its CSRF token */
+	ROUTE_LOGIN,		/* to /login */
+	ROUTE_USER_GONE,	/* the account is gone or disabled: end, to /login */
+	ROUTE_STAGE,		/* to the page of the session's stage */
+	ROUTE_NOT_FOUND		/* 404: the console, to anyone but an admin */
+};
 const struct route *route_find(const char *path, int method, int *allowed,
 	    char *args[2]);
+const char *route_allow(int allowed);
+const char *route_stage_home(int stage);
+int	 route_verdict(const struct route *, int method, int stage, int csrf_ok,
+	    int user_ok, int admin);
 
 /* lang.c: the language of a request, remembered in a cookie and the account */
 #define LANG_COOKIE	"kluis_lang"

@@ -164,3 +164,67 @@ route_find(const char *path, int method, int *allowed, char *args[2])
 	}
 	return NULL;
 }
+
+/* route_allow: the Allow header of a 405 for ALLOWED from route_find (1, 2, 3), or NULL. */
+const char *
+route_allow(int allowed)
+{
+	static const char *const allow[] = { NULL, "GET, HEAD", "POST",
+	    "GET, HEAD, POST" };
+
+	return allowed >= 1 && allowed <= 3 ? allow[allowed] : NULL;
+}
+
+/* route_stage_home: the page a session in STAGE is sent to when it asks for another. */
+const char *
+route_stage_home(int stage)
+{
+	switch (stage) {
+	case STAGE_ENROL:
+		return "/enrol";
+	case STAGE_PASSWORD:
+	case STAGE_PASSWORD_IN:
+		return "/password";
+	case STAGE_OTP:
+		return "/otp";
+	case STAGE_IN:
+		return "/";
+	case STAGE_RESET:
+		return "/reset/verify";
+	case STAGE_RESET_PW:
+		return "/reset/password";
+	default:
+		return "/login";
+	}
+}
+
+/*
+ * route_verdict: the entry check of a request for RT by METHOD, from what
+ * is known of its session: STAGE (STAGE_NONE: none, or a dead one),
+ * CSRF_OK (its csrf field is the session's token), USER_OK (the session's
+ * account exists and is enabled, or it has none), ADMIN (that account is
+ * an admin). In this order: a route without stages is open; without a
+ * session a POST is refused, a page for anonymous visitors starts one, any
+ * other goes to /login; a POST needs the CSRF token; a gone or disabled
+ * account goes to /login; a stage the route does not take goes to the page
+ * of its stage; the console answers 404 to anyone but an admin.
+ */
+int
+route_verdict(const struct route *rt, int method, int stage, int csrf_ok,
+    int user_ok, int admin)
+{
+	if (rt->stages == 0)
+		return ROUTE_OK;
+	if (stage == STAGE_NONE)
+		return method == HTTP_POST ? ROUTE_FORBIDDEN :
+		    rt->stages & STAGE_BIT(STAGE_ANON) ? ROUTE_START : ROUTE_LOGIN;
+	if (method == HTTP_POST && !csrf_ok)
+		return ROUTE_FORBIDDEN;
+	if (!user_ok)
+		return ROUTE_USER_GONE;
+	if ((rt->stages & STAGE_BIT(stage)) == 0)
+		return ROUTE_STAGE;
+	if (rt->admin && !admin)
+		return ROUTE_NOT_FOUND;
+	return ROUTE_OK;
+}

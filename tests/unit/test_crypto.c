@@ -1,4 +1,4 @@
-/* kluis: unit test for crypto.c (sealing, tampering, key file handling, fingerprints, rotation, comparisons). */
+/* test_crypto.c: unit test for crypto.c (sealing, tampering, key file handling, fingerprints, rotation, comparisons). */
 #define _GNU_SOURCE	/* memmem */
 #include <sys/stat.h>
 
@@ -10,14 +10,7 @@
 
 #include "portal.h"
 
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 static void
 put_file(const char *path, const void *p, size_t n, int mode)
@@ -308,5 +301,5 @@ main(void)
 		printf("test_crypto: %d failure(s)\n", failures);
 	else
 		printf("test_crypto: ok\n");
-	return failures != 0;
+	return check_done();
 }

@@ -1,10 +1,10 @@
-/* kluis: unit test for csv.c (RFC 4180 quoting, formula neutralisation) and time_parse_day. */
+/* test_csv.c: unit test for csv.c (RFC 4180 quoting, formula neutralisation) and time_parse_day. */
 #include <stdio.h>
 #include <string.h>
 
 #include "portal.h"
 
-static int failures;
+#include "check.h"
 
 static void
 cell(const char *in, const char *want)
@@ -75,5 +75,5 @@ main(void)
 
 	if (failures == 0)
 		printf("test_csv: all passed\n");
-	return failures != 0;
+	return check_done();
 }

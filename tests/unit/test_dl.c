@@ -1,11 +1,11 @@
-/* kluis: unit test for dl.c and validation.c: Content-Disposition, Range, sizes, media types, codes. */
+/* test_dl.c: unit test for dl.c and validation.c: Content-Disposition, Range, sizes, media types, codes. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "portal.h"
 
-static int failures;
+#include "check.h"
 
 static void
 disposition(const char *in, const char *want)
@@ -190,5 +190,5 @@ main(void)
 	}
 	remove(key);
 	printf("%s\n", failures ? "FAILED" : "ok");
-	return failures != 0;
+	return check_done();
 }

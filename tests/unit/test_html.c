@@ -1,10 +1,10 @@
-/* kluis: unit test for html.c (escaping tables for text, attribute and URL contexts). */
+/* test_html.c: unit test for html.c (escaping tables for text, attribute and URL contexts). */
 #include <stdio.h>
 #include <string.h>
 
 #include "portal.h"
 
-static int failures;
+#include "check.h"
 
 struct row {
 	const char *in, *out;
@@ -82,5 +82,5 @@ main(void)
 		printf("test_html: %d failure(s)\n", failures);
 	else
 		printf("test_html: ok\n");
-	return failures != 0;
+	return check_done();
 }

@@ -1,18 +1,11 @@
-/* kluis: unit test for password.c (argon2id, the password rules, temporary passwords). */
+/* test_password.c: unit test for password.c (argon2id, the password rules, temporary passwords). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "portal.h"
 
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 static void
 test_hash(void)
@@ -164,5 +157,5 @@ main(void)
 		printf("test_password: %d failure(s)\n", failures);
 	else
 		printf("test_password: ok\n");
-	return failures != 0;
+	return check_done();
 }

@@ -1,4 +1,4 @@
-/* kluis: unit test for qr.c (SVG shape; decoded with rsvg-convert + zbarimg when installed). */
+/* test_qr.c: unit test for qr.c (SVG shape; decoded with rsvg-convert + zbarimg when installed). */
 #include <sys/wait.h>
 
 #include <stdio.h>
@@ -8,14 +8,7 @@
 
 #include "portal.h"
 
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 static int
 have_tool(const char *name)
@@ -133,5 +126,5 @@ main(void)
 		printf("test_qr: %d failure(s)\n", failures);
 	else
 		printf("test_qr: ok\n");
-	return failures != 0;
+	return check_done();
 }

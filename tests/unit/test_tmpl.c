@@ -1,4 +1,4 @@
-/* kluis: unit test for tmpl.c (every directive, escaping, scopes, catalogues, syntax errors). */
+/* test_tmpl.c: unit test for tmpl.c (every directive, escaping, scopes, catalogues, syntax errors). */
 #include <sys/stat.h>
 
 #include <fcntl.h>
@@ -9,15 +9,9 @@
 
 #include "portal.h"
 
-static int failures;
-static char root[] = "/tmp/kluis-test-tmpl-XXXXXX";
+#include "check.h"
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-		failures++;						\
-	}								\
-} while (0)
+static char root[] = "/tmp/kluis-test-tmpl-XXXXXX";
 
 static void
 put(const char *dir, const char *name, const char *text)
@@ -413,5 +407,5 @@ main(void)
 		printf("test_tmpl: %d failure(s)\n", failures);
 	else
 		printf("test_tmpl: ok\n");
-	return failures != 0;
+	return check_done();
 }

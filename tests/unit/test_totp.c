@@ -1,18 +1,11 @@
-/* kluis: unit test for totp.c (RFC 6238 vectors, base32, URIs, verify window and replay). */
+/* test_totp.c: unit test for totp.c (RFC 6238 vectors, base32, URIs, verify window and replay). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "portal.h"
 
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 static const uint8_t rfc_secret[] = "12345678901234567890";
 #define RFC_LEN 20
@@ -245,5 +238,5 @@ main(void)
 		printf("test_totp: %d failure(s)\n", failures);
 	else
 		printf("test_totp: ok\n");
-	return failures != 0;
+	return check_done();
 }
