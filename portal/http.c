@@ -211,6 +211,34 @@ client_addr(struct req *r)
 		    r->addr, sizeof r->addr);
 }
 
+/*
+ * The language R is answered in, before its session is known: the
+ * cookie's choice, else the first language of Accept-Language that has a
+ * catalogue (quality values are rare), else the default. The gate puts the
+ * account's choice first.
+ */
+static void
+choose_lang(struct req *r)
+{
+	const char *c, *al, *p;
+	size_t n;
+
+	c = http_cookie(r, LANG_COOKIE);
+	r->lang = tmpl_lang(c);
+	if (tmpl_lang_known(c) || (al = http_header(r, "Accept-Language")) == NULL)
+		return;
+	for (p = al; *p; p++) {
+		if (p != al && p[-1] != ',' && p[-1] != ' ')
+			continue;
+		n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+		if (n > 0 && strchr("-,;", p[n]) != NULL &&
+		    tmpl_lang_match(p, n) != NULL) {
+			r->lang = tmpl_lang_match(p, n);
+			return;
+		}
+	}
+}
+
 static void
 add_security_headers(struct MHD_Response *resp, int private)
 {
@@ -687,7 +715,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		conn_begin(conn_of(conn));
 		r->counted = 1;
 		client_addr(r);
-		lang_request(r);
+		choose_lang(r);
 		if (framing_bad(r)) {
 			/* Which length is meant is unknowable: read nothing more. */
 			http_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");

@@ -917,9 +917,8 @@ const char *route_stage_home(int stage);
 int	 route_verdict(const struct route *, int method, int stage, int csrf_ok,
 	    int user_ok, int admin);
 
-/* lang.c: the language of a request, remembered in a cookie and the account */
+/* lang.c: the language a person chose, remembered in a cookie and the account */
 #define LANG_COOKIE	"kluis_lang"
-void	 lang_request(struct req *);
 void	 lang_cookie(struct req *, const char *lang);
 void	 lang_login(struct req *, const struct user *);
 
