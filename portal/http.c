@@ -419,6 +419,18 @@ http_form(struct req *r, unsigned status, const char *page,
 	return http_page(r, status, page, v);
 }
 
+/*
+ * http_unavailable: 503 "temporarily unavailable" with Retry-After: what a
+ * request gets when the database failed it (never an answer that would
+ * mean something else, such as a wrong password).
+ */
+int
+http_unavailable(struct req *r)
+{
+	http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "30");
+	return http_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "err.unavailable");
+}
+
 /* http_error: an error page with STATUS and the message of catalogue key MSG. */
 int
 http_error(struct req *r, unsigned status, const char *msg)
@@ -442,6 +454,9 @@ http_file(struct req *r, unsigned status, const char *type, int fd,
 		close(fd);
 		return MHD_NO;
 	}
+	/* What the peer acknowledged before: completed_cb counts from here. */
+	r->file_len = size;
+	r->acked0 = conn_acked(conn_of(r->conn));
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	return http_respond(r, status, resp, private);
 }
@@ -453,21 +468,30 @@ http_stage_redirect(struct req *r)
 	return http_redirect(r, route_stage_home(r->sess.stage));
 }
 
-/* http_advance: move the session to STAGE for USER_ID and redirect there. */
+/*
+ * http_advance: move the session to STAGE for USER_ID and redirect there;
+ * 503 when the database would not store it.
+ */
 int
 http_advance(struct req *r, int64_t user_id, int stage)
 {
 	if (session_advance(&r->sess, user_id, stage, r->addr) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_unavailable(r);
 	return http_stage_redirect(r);
 }
 
-/* http_end_session: log out server-side; the cookie is cleared in the reply. */
-void
+/*
+ * http_end_session: log out server-side; the cookie is cleared in the
+ * reply. 0, or -1 when the database would not delete the session (it goes
+ * on, and so does its cookie).
+ */
+int
 http_end_session(struct req *r)
 {
-	session_end(&r->sess);
+	if (session_end(&r->sess) == -1)
+		return -1;
 	r->sess_ended = 1;
+	return 0;
 }
 
 /*
@@ -480,17 +504,26 @@ gate(struct req *r, int *ret)
 {
 	const struct route *rt = r->route;
 	const char *cookie;
-	int v, csrf_ok, user_ok = 1;
+	int v, rc, csrf_ok, user_ok = 1;
 
 	if (rt->stages == 0)
 		return 0;
 	cookie = http_cookie(r, COOKIE_NAME);
-	if (session_load(&r->sess, cookie) == -1 && cookie != NULL)
+	if ((rc = session_load(&r->sess, cookie)) == -1 && cookie != NULL)
 		r->sess_ended = 1;	/* a dead session: its cookie goes */
+	if (rc == -2) {
+		/* Not knowing who this is is not "nobody": fail closed. */
+		*ret = http_unavailable(r);
+		return -1;
+	}
 	csrf_ok = session_csrf_ok(&r->sess, http_field(r, "csrf"));
-	if (r->sess.user_id > 0)
-		user_ok = store_user_by_id(r->sess.user_id, &r->user) == 0 &&
-		    !r->user.disabled;
+	if (r->sess.user_id > 0) {
+		if ((rc = store_user_find_id(r->sess.user_id, &r->user)) == -1) {
+			*ret = http_unavailable(r);
+			return -1;
+		}
+		user_ok = rc == 1 && !r->user.disabled;
+	}
 	v = route_verdict(rt, r->method, r->sess.stage, csrf_ok, user_ok,
 	    r->user.is_admin);
 	if (v == ROUTE_START) {
@@ -511,7 +544,7 @@ gate(struct req *r, int *ret)
 		*ret = http_error(r, MHD_HTTP_FORBIDDEN, "err.csrf");
 		break;
 	case ROUTE_USER_GONE:
-		http_end_session(r);
+		(void)http_end_session(r);
 		/* FALLTHROUGH */
 	case ROUTE_LOGIN:
 		*ret = http_redirect(r, "/login");
@@ -537,7 +570,7 @@ upload_admin(struct req *r, int csrf)
 	struct user u;
 	int ok = 0;
 
-	if (session_load(&s, http_cookie(r, COOKIE_NAME)) == -1)
+	if (session_load(&s, http_cookie(r, COOKIE_NAME)) < 0)
 		return 0;
 	if (s.stage == STAGE_IN && (!csrf || session_csrf_ok(&s,
 	    http_field(r, "csrf"))) && store_user_by_id(s.user_id, &u) == 0) {
@@ -786,9 +819,23 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	int i;
 
 	(void)cls;
-	(void)toe;
 	if (r == NULL)
 		return;
+	/*
+	 * The bytes of a file response that reached the client: all of them
+	 * when libmicrohttpd sent it whole, else what the peer acknowledged
+	 * since (the headers are a few hundred bytes of it). A route's
+	 * cleanup reads it.
+	 */
+	r->sent = r->file_len;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		int64_t acked = conn_acked(conn_of(conn));
+
+		r->sent = 0;
+		if (acked >= 0 && r->acked0 >= 0 && acked > r->acked0)
+			r->sent = (uint64_t)(acked - r->acked0) < r->file_len ?
+			    (uint64_t)(acked - r->acked0) : r->file_len;
+	}
 	if (r->deferred != NULL)
 		MHD_destroy_response(r->deferred);
 	if (r->counted)

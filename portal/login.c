@@ -290,12 +290,13 @@ login_device_code(struct req *r, unsigned *status, int64_t *wait,
 	uint8_t *secret;
 	size_t len;
 	int64_t step;
-	int n, i;
+	int n, i, used;
 
 	*wait = 0;
-	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	*status = MHD_HTTP_SERVICE_UNAVAILABLE;
 	if ((n = store_device_list(r->user.id, &devs)) < 0)
-		return "err.internal";
+		return "err.unavailable";
+	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	if (n == 0) {
 		store_free(devs, n);
 		return "";
@@ -319,7 +320,10 @@ login_device_code(struct req *r, unsigned *status, int64_t *wait,
 	err = check_code(r, secret, d->last_step, &step, status, wait);
 	explicit_bzero(secret, len);
 	free(secret);
-	if (err == NULL && store_device_use(d->id, step) == -1) {
+	if (err == NULL && (used = store_device_use(d->id, step)) == -2) {
+		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		err = "err.unavailable";
+	} else if (err == NULL && used == -1) {
 		/* Another request used this code a moment ago. */
 		throttle_fail("otp", r->user.email, r->addr);
 		store_audit(r->user.id, 0, "otp.fail", r->addr, "replay");

@@ -26,7 +26,8 @@ page_login(struct req *r)
 /*
  * POST /login: an unknown email, a disabled account and a wrong password
  * get the same answer after the same work; failures are throttled per email
- * and per address whether or not the account exists.
+ * and per address whether or not the account exists. A database that
+ * fails is 503, never "wrong password".
  */
 int
 page_login_post(struct req *r)
@@ -48,7 +49,10 @@ page_login_post(struct req *r)
 		return login_form(r, MHD_HTTP_TOO_MANY_REQUESTS,
 		    "login.throttled", wait);
 	}
-	found = store_user_by_email(email, &u) == 0;
+	if ((found = store_user_find(email, &u)) == -1) {
+		free(email);
+		return http_unavailable(r);
+	}
 	if (found)
 		ok = password_verify(u.password_hash, pw) && !u.disabled;
 	else {
@@ -67,7 +71,7 @@ page_login_post(struct req *r)
 	free(email);
 	if ((ndev = store_device_count(u.id)) < 0) {
 		store_clear(&u);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_unavailable(r);
 	}
 	/*
 	 * With a phone the code comes first, also for a temporary password

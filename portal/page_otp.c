@@ -33,6 +33,8 @@ page_otp_post(struct req *r)
 	if (err != NULL && *err == '\0')
 		/* The authenticators were reset while this login was under way. */
 		return http_advance(r, r->user.id, STAGE_ENROL);
+	if (err != NULL && strcmp(err, "err.unavailable") == 0)
+		return http_unavailable(r);
 	if (err != NULL && strcmp(err, "err.internal") == 0)
 		return http_error(r, status, err);
 	if (err != NULL)

@@ -124,7 +124,7 @@ page_reset_request_post(struct req *r)
 
 	if (reset_request(&r->user, r->addr) == -1)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
-	http_end_session(r);
+	(void)http_end_session(r);
 	v = tv_new();
 	return http_page(r, MHD_HTTP_OK, "reset_requested", v);
 }

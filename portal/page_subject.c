@@ -16,23 +16,35 @@
 #define VALIDATION_INPUT_MAX	64
 
 /*
- * The subject of the URL, if granted to this user: 0 with S filled, or -1
- * (unknown and not granted look the same: 404).
+ * The subject of the URL, if granted to this user: 0 with S filled, -1
+ * (unknown and not granted look the same: 404), or -2 when the database
+ * failed.
  */
 static int
 granted_subject(struct req *r, struct subject *s)
 {
 	uint8_t mac[32];
+	int rc;
 
 	memset(s, 0, sizeof *s);
-	if (r->args[0] == NULL || !subjects_code_ok(r->args[0]) ||
-	    store_subject_get(r->args[0], s) == -1)
+	if (r->args[0] == NULL || !subjects_code_ok(r->args[0]))
 		return -1;
-	if (store_grant_mac(r->user.id, s->id, mac) == -1) {
+	if ((rc = store_subject_find(r->args[0], s)) != 1)
+		return rc == 0 ? -1 : -2;
+	if ((rc = store_grant_find(r->user.id, s->id, mac)) != 1) {
 		store_clear(s);
-		return -1;
+		return rc == 0 ? -1 : -2;
 	}
 	return 0;
+}
+
+/* The answer when granted_subject said RC (-1 or -2). */
+static int
+not_granted(struct req *r, int rc)
+{
+	if (rc == -2)
+		return http_unavailable(r);
+	return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 }
 
 static int
@@ -94,9 +106,10 @@ int
 page_subject(struct req *r)
 {
 	struct subject s;
+	int rc;
 
-	if (granted_subject(r, &s) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if ((rc = granted_subject(r, &s)) < 0)
+		return not_granted(r, rc);
 	return subject_page(r, &s, MHD_HTTP_OK, NULL, 0);
 }
 
@@ -114,9 +127,10 @@ page_subject_unlock(struct req *r)
 	uint8_t want[32], got[32];
 	char norm[VALIDATION_INPUT_MAX], *acct;
 	int64_t wait;
+	int rc;
 
-	if (granted_subject(r, &s) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if ((rc = granted_subject(r, &s)) < 0)
+		return not_granted(r, rc);
 	acct = xasprintf("%s\n%lld", r->user.email, (long long)s.id);
 	if ((wait = throttle_wait("validation", acct, r->addr)) > 0) {
 		store_audit(r->user.id, 0, "validation.throttled", r->addr, s.code);
@@ -133,8 +147,13 @@ page_subject_unlock(struct req *r)
 	}
 	validation_mac(r->user.id, s.id, norm, got);
 	explicit_bzero(norm, sizeof norm);
-	if (store_grant_mac(r->user.id, s.id, want) == -1 ||
-	    !crypto_equal(want, got, sizeof want)) {
+	if ((rc = store_grant_find(r->user.id, s.id, want)) == -1) {
+		/* Not knowing the right code is not a wrong code. */
+		free(acct);
+		store_clear(&s);
+		return http_unavailable(r);
+	}
+	if (rc == 0 || !crypto_equal(want, got, sizeof want)) {
 		throttle_fail("validation", acct, r->addr);
 		store_audit(r->user.id, 0, "validation.fail", r->addr, s.code);
 		wait = throttle_wait("validation", acct, r->addr);
@@ -148,7 +167,7 @@ page_subject_unlock(struct req *r)
 	if (store_unlock_put(r->sess.hash, s.id, now_unix() +
 	    cfg.unlock_time) == -1) {
 		store_clear(&s);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_unavailable(r);
 	}
 	store_audit(r->user.id, 0, "subject.unlock", r->addr, s.code);
 	{
@@ -167,19 +186,20 @@ page_subject_unlock(struct req *r)
  * them, live and not expired (all in one query), subject unlocked in this
  * session and not expired. Returns 0 with F filled (caller
  * store_clear()s), 404 for a file the user may not know about, 403 for a
- * subject that is locked.
+ * subject that is locked, 503 when the database failed.
  */
 static unsigned
 file_check(struct req *r, struct pubfile *f)
 {
 	int64_t id = http_arg_id(r, 0);
+	int rc;
 
 	memset(f, 0, sizeof *f);
 	if (r->sess.stage != STAGE_IN || r->user.id <= 0 || id < 0)
 		return MHD_HTTP_NOT_FOUND;
-	if (store_file_for_download(r->user.id, r->sess.hash, id, now_unix(),
-	    f) == -1)
-		return MHD_HTTP_NOT_FOUND;
+	if ((rc = store_file_find_download(r->user.id, r->sess.hash, id,
+	    now_unix(), f)) != 1)
+		return rc == 0 ? MHD_HTTP_NOT_FOUND : MHD_HTTP_SERVICE_UNAVAILABLE;
 	if (f->unlocked_until <= now_unix()) {
 		store_clear(f);
 		return MHD_HTTP_FORBIDDEN;
@@ -198,9 +218,12 @@ page_subject_file(struct req *r)
 	const char *rh, *ir;
 	uint64_t off = 0, len = 0;
 	unsigned status;
+	int64_t row = 0;
 	int fd, kind, ret;
 
-	if ((status = file_check(r, &f)) != 0) {
+	if ((status = file_check(r, &f)) == MHD_HTTP_SERVICE_UNAVAILABLE)
+		return http_unavailable(r);
+	if (status != 0) {
 		snprintf(range, sizeof range, "file %.40s: %u", r->args[0] ?
 		    r->args[0] : "", status);
 		store_audit(r->user.id, 0, "download.refused", r->addr, range);
@@ -247,12 +270,45 @@ page_subject_file(struct req *r)
 		    (unsigned long long)f.size);
 		http_add_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range);
 	}
+	/*
+	 * Fail closed: the download's log and audit rows are written before
+	 * a byte is sent, or nothing is sent. The bytes it sent are recorded
+	 * when the response ends (page_subject_file_done).
+	 */
+	if (r->method == HTTP_GET && (row = subjects_download_begin(&r->user,
+	    &f, status, off, len, r->addr)) < 0) {
+		close(fd);
+		store_clear(&f);
+		return http_unavailable(r);
+	}
 	dl_disposition(&cd, f.name);
 	http_add_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd.data);
 	buf_free(&cd);
-	if (r->method == HTTP_GET)
-		store_download_add(r->user.id, f.id, status, off, len, r->addr);
+	if (r->method == HTTP_GET) {
+		r->ctx = xmalloc(sizeof row);
+		memcpy(r->ctx, &row, sizeof row);
+	}
 	ret = http_file(r, status, dl_mime(f.name), fd, off, len, 1);
 	store_clear(&f);
 	return ret;
+}
+
+/*
+ * page_subject_file_done: the route's cleanup, when the download's
+ * response ended (sent whole, cut off, or the server stopping): its row
+ * gets the bytes actually sent.
+ */
+void
+page_subject_file_done(struct req *r)
+{
+	int64_t row;
+
+	if (r->ctx == NULL)
+		return;
+	memcpy(&row, r->ctx, sizeof row);
+	free(r->ctx);
+	r->ctx = NULL;
+	if (subjects_download_end(row, r->sent) == -1)
+		logmsg("download: could not record the %llu bytes sent by "
+		    "download %lld", (unsigned long long)r->sent, (long long)row);
 }

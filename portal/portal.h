@@ -593,8 +593,6 @@ extern const struct db_col store_download_fields[];
 int64_t	 store_download_begin(int64_t user_id, int64_t file_id, unsigned status,
 	    uint64_t off, const char *addr);
 int	 store_download_end(int64_t id, uint64_t bytes);
-int	 store_download_add(int64_t user_id, int64_t file_id, unsigned status,
-	    uint64_t off, uint64_t bytes, const char *addr);
 int	 store_download_expire(int64_t before);
 int	 store_download_list(int64_t file_id, int limit, struct download_row **);
 
@@ -641,7 +639,7 @@ int	 session_start(struct session *);
 int	 session_advance(struct session *, int64_t user_id, int stage,
 	    const char *addr);
 int	 session_set_pending(struct session *, const void *, size_t);
-void	 session_end(struct session *);
+int	 session_end(struct session *);
 int	 session_csrf_ok(const struct session *, const char *);
 
 /* throttle.c: growing delays after failures, per account and per address */
@@ -731,6 +729,9 @@ int	 subjects_revoke(const struct user *, const struct subject *,
 	    int64_t actor, const char *addr);
 int	 subjects_publish(struct publication *);
 int	 subjects_unpublish(int64_t file_id, int64_t actor, const char *addr);
+int64_t	 subjects_download_begin(const struct user *, const struct pubfile *,
+	    unsigned status, uint64_t off, uint64_t len, const char *addr);
+int	 subjects_download_end(int64_t row, uint64_t bytes);
 
 /* custody.c: the key belongs to the database; kluis key rotate */
 int	 custody_key(int key_state, int check, struct buf *msg);
@@ -841,6 +842,9 @@ struct req {
 	}			 extra[8];	/* headers for the response */
 	int			 nextra;
 	void			*ctx;		/* handler state across callbacks */
+	uint64_t		 file_len;	/* http_file: the bytes to send */
+	int64_t			 acked0;	/* ... the peer's acknowledged bytes then */
+	uint64_t		 sent;		/* for .cleanup: file bytes sent, about */
 };
 
 const char *http_field(const struct req *, const char *);
@@ -855,13 +859,14 @@ int	 http_send(struct req *, unsigned, const char *type, char *body, size_t);
 int	 http_redirect(struct req *, const char *);
 int	 http_page(struct req *, unsigned, const char *page, struct tmpl_vars *);
 int	 http_error(struct req *, unsigned, const char *msg);
+int	 http_unavailable(struct req *);
 int	 http_form(struct req *, unsigned, const char *page, struct tmpl_vars *,
 	    const char *error, int64_t wait);
 int	 http_file(struct req *, unsigned, const char *type, int fd,
 	    uint64_t off, uint64_t size, int private);
 int	 http_stage_redirect(struct req *);
 int	 http_advance(struct req *, int64_t user_id, int stage);
-void	 http_end_session(struct req *);
+int	 http_end_session(struct req *);
 int	 http_start(void);
 void	 http_reload(void);
 int	 http_quiesce(int64_t grace);
@@ -1006,6 +1011,7 @@ int	 page_home(struct req *);
 int	 page_subject(struct req *);
 int	 page_subject_unlock(struct req *);
 int	 page_subject_file(struct req *);
+void	 page_subject_file_done(struct req *);
 
 /* page_account.c: phones, password, recovery codes */
 int	 page_account(struct req *);

@@ -65,7 +65,9 @@ static const struct route routes[] = {
 	GET("/", page_home, IN),
 	GET("/subjects/{}", page_subject, IN),
 	POST("/subjects/{}/unlock", page_subject_unlock, IN),
-	GET("/files/{}", page_subject_file, IN),
+	/* The bytes sent are recorded when the response ends. */
+	{ .method = HTTP_GET, .pattern = "/files/{}", .handler = page_subject_file,
+	  .stages = IN, .cleanup = page_subject_file_done },
 
 	/* Logged in: the account: phones, password, recovery codes. */
 	GET("/account", page_account, IN),

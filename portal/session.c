@@ -36,7 +36,8 @@ session_clear(struct session *s)
 
 /*
  * session_load: the live session whose cookie value is COOKIE. Returns 0
- * with S filled, or -1 when there is none; an expired one is deleted. A
+ * with S filled, -1 when there is none (an expired one is deleted), or -2
+ * when the database failed (S cleared: nothing is known). A
  * well-formed cookie the database does not know is an anonymous session:
  * those are never stored (a crawler must not fill the database), their
  * CSRF token is a MAC of the cookie, and they may do nothing but log in.
@@ -45,13 +46,18 @@ int
 session_load(struct session *s, const char *cookie)
 {
 	int64_t now = now_unix();
+	int rc;
 
 	memset(s, 0, sizeof *s);
 	if (cookie == NULL || strlen(cookie) != 64 ||
 	    crypto_unhex(cookie, s->id, sizeof s->id) == -1)
 		return -1;
 	session_derive(s);
-	if (store_session_get(s->hash, s) == -1) {
+	if ((rc = store_session_find(s->hash, s)) == -1) {
+		session_clear(s);
+		return -2;
+	}
+	if (rc == 0) {
 		s->stage = STAGE_ANON;
 		s->created = s->last_seen = now;
 		return 0;
@@ -125,13 +131,18 @@ session_set_pending(struct session *s, const void *sealed, size_t n)
 	return store_session_set_pending(s->hash, sealed, n);
 }
 
-/* session_end: delete S server-side. */
-void
+/*
+ * session_end: delete S server-side. 0, or -1 when the database would not
+ * (S stays as it was: the session goes on).
+ */
+int
 session_end(struct session *s)
 {
-	store_session_delete(s->hash);
+	if (store_session_delete(s->hash) == -1)
+		return -1;
 	s->stage = STAGE_NONE;
 	s->user_id = 0;
+	return 0;
 }
 
 /* session_csrf_ok: 1 when TOKEN is S's CSRF token (constant time). */

@@ -56,15 +56,17 @@ store_device_add(int64_t user_id, const char *name, const void *sealed,
 /*
  * store_device_use: record that the code of STEP was accepted, only if no
  * code of that step or a later one was (two racing requests with the same
- * code: one wins). Returns 0, or -1 for a replay or an error.
+ * code: one wins). Returns 0, -1 for a replay, -2 when the database failed.
  */
 int
 store_device_use(int64_t id, int64_t step)
 {
-	return db_changed(db_query("UPDATE devices SET last_step = :step, "
+	int n = db_changed(db_query("UPDATE devices SET last_step = :step, "
 	    "last_used = :now WHERE id = :id AND last_step < :step",
 	    DB_INT(":step", step), DB_INT(":now", now_unix()),
-	    DB_INT(":id", id))) == 1 ? 0 : -1;
+	    DB_INT(":id", id)));
+
+	return n == 1 ? 0 : n == 0 ? -1 : -2;
 }
 
 /*

@@ -28,16 +28,6 @@ store_download_end(int64_t id, uint64_t bytes)
 	    DB_INT(":now", now_unix()), DB_INT(":id", id)));
 }
 
-/* store_download_add: the log row of one download, BYTES known. 0, or -1. */
-int
-store_download_add(int64_t user_id, int64_t file_id, unsigned status,
-    uint64_t off, uint64_t bytes, const char *addr)
-{
-	int64_t id = store_download_begin(user_id, file_id, status, off, addr);
-
-	return id < 0 ? -1 : store_download_end(id, bytes);
-}
-
 /* store_download_expire: delete the rows from before BEFORE; how many, or -1. */
 int
 store_download_expire(int64_t before)

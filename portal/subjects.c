@@ -298,3 +298,58 @@ subjects_unpublish(int64_t file_id, int64_t actor, const char *addr)
 	store_clear(&f);
 	return n < 0 ? -1 : n;
 }
+
+struct download {
+	const struct user	*u;
+	const struct pubfile	*f;
+	unsigned		 status;
+	uint64_t		 off, len;
+	const char		*addr;
+	int64_t			 row;
+};
+
+static int
+download_tx(void *arg)
+{
+	struct download *d = arg;
+	char *detail;
+	int rc;
+
+	if ((d->row = store_download_begin(d->u->id, d->f->id, d->status,
+	    d->off, d->addr)) < 0)
+		return -1;
+	if (d->status == 206)
+		detail = xasprintf("file %lld %s, bytes %llu-%llu of %llu",
+		    (long long)d->f->id, d->f->name, (unsigned long long)d->off,
+		    (unsigned long long)(d->off + d->len - 1),
+		    (unsigned long long)d->f->size);
+	else
+		detail = xasprintf("file %lld %s, %llu bytes",
+		    (long long)d->f->id, d->f->name,
+		    (unsigned long long)d->f->size);
+	rc = store_audit_add(d->u->id, 0, "download", d->addr, detail);
+	free(detail);
+	return rc;
+}
+
+/*
+ * subjects_download_begin: U is about to download LEN bytes from OFF of
+ * file F (STATUS 200 or 206) from ADDR: its log row and its audit row, in
+ * one transaction. The row's id (for subjects_download_end), or -1 when
+ * they could not be written: then the download must not happen.
+ */
+int64_t
+subjects_download_begin(const struct user *u, const struct pubfile *f,
+    unsigned status, uint64_t off, uint64_t len, const char *addr)
+{
+	struct download d = { u, f, status, off, len, addr, -1 };
+
+	return db_tx(download_tx, &d) == 0 ? d.row : -1;
+}
+
+/* subjects_download_end: download ROW ended having sent BYTES. 0, or -1. */
+int
+subjects_download_end(int64_t row, uint64_t bytes)
+{
+	return store_download_end(row, bytes);
+}
