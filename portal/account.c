@@ -136,8 +136,8 @@ account_set_disabled(int64_t id, int disabled, int64_t actor,
 int
 account_locked(const char *email)
 {
-	return throttle_wait("pw", email, NULL) > 0 ||
-	    throttle_wait("otp", email, NULL) > 0;
+	return throttle_wait("pw", email, NULL, 1) > 0 ||
+	    throttle_wait("otp", email, NULL, 1) > 0;
 }
 
 /*

@@ -28,6 +28,9 @@ struct config cfg = {
 	.max_conns = 16384,
 	.max_conns_per_addr = 256,
 	.hash_queue = 64,
+	.trusted_proxies = "127.0.0.0/8, ::1",
+	.ipv6_prefix = 64,
+	.forgot_cap = 200,
 	.audit_retention = 400 * 86400,
 	.mail_retention = 30 * 86400,
 };
@@ -74,6 +77,12 @@ const struct config_option config_options[] = {
 	STRING("tls-key", tls_key, "FILE", "... and this PEM private key"),
 	FLAG("trust-proxy", trust_proxy, "take the client address from "
 	    "X-Forwarded-For (only\nbehind a reverse proxy that sets it)"),
+	STRING("trusted-proxies", trusted_proxies, "CIDR,...", "with "
+	    "--trust-proxy, the proxies whose X-Forwarded-For\nis read "
+	    "(default 127.0.0.0/8, ::1)"),
+	NUMBER("ipv6-prefix", ipv6_prefix, 32, 128, "an IPv6 client is "
+	    "limited by this many leading bits\nof its address, one home "
+	    "connection's network\n(default 64)"),
 	COMMON("key", key_file, "FILE", "the key sealing secrets at rest "
 	    "(default DIR/kluis.key;\nkeep it out of database backups)"),
 	COMMON("share", share, "DIR", "where templates/, static/ and data/ "
@@ -117,6 +126,9 @@ const struct config_option config_options[] = {
 	NUMBER("hash-queue", hash_queue, 1, 100000, "logins waiting for a "
 	    "hashing thread, at most; more\nget 503 with Retry-After "
 	    "(default 64)"),
+	NUMBER("forgot-cap", forgot_cap, 1, 1000000, "\"Wachtwoord vergeten?\" "
+	    "mails from all addresses\ntogether before growing delays "
+	    "(default 200)"),
 	SECONDS("audit-retention-days", audit_retention, 1, 36500, 86400,
 	    "DAYS", "audit and download log rows older than this are\n"
 	    "deleted (default 400)"),
@@ -225,6 +237,11 @@ config_check(int serving, char *err, size_t errlen)
 	    "http://") && !str_has_prefix(cfg.public_url, "https://")) {
 		snprintf(err, errlen, "--public-url must start with http:// or "
 		    "https://");
+		return -1;
+	}
+	if (net_proxies_set(cfg.trusted_proxies) == -1) {
+		snprintf(err, errlen, "--trusted-proxies must be addresses or "
+		    "networks (ADDR/BITS) separated by commas");
 		return -1;
 	}
 	cfg.https = cfg.public_url != NULL &&

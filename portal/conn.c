@@ -21,13 +21,15 @@ struct conn {
 	int		 fd;
 	int64_t		 deadline;	/* monotonic ms; 0: none */
 	int		 cut;		/* shut down by the reaper */
+	int		 counted;	/* in its address's count */
+	char		 addr[64];	/* the key of its peer's address */
 };
 
 #define ADDR_BUCKETS	1024
 struct addr_count {
 	struct addr_count *next;
 	int		 n;
-	char		 addr[48];
+	char		 addr[64];
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -50,17 +52,31 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int addr_enter(const char *);
+static void addr_leave(const char *);
+
 /*
  * conn_open: a new connection on FD: it must send its first request's
  * headers within the header deadline, counted from now (a connection that
- * sends nothing is no better than one that trickles). Freed by conn_close.
+ * sends nothing is no better than one that trickles). PEER, when not NULL,
+ * is the client's address, whose connections are limited: *OVER is set
+ * when this one is beyond the limit (the caller closes it). Freed by
+ * conn_close.
  */
 struct conn *
-conn_open(int fd)
+conn_open(int fd, const char *peer, int *over)
 {
 	struct conn *c = xcalloc(1, sizeof *c);
 
+	*over = 0;
 	c->fd = fd;
+	if (peer != NULL) {
+		net_addr_key(peer, c->addr, sizeof c->addr);
+		if (addr_enter(c->addr) == 0)
+			c->counted = 1;
+		else
+			*over = 1;
+	}
 	c->deadline = mono_ms() + cfg.header_timeout * 1000;
 	pthread_mutex_lock(&lock);
 	c->next = conns;
@@ -106,6 +122,8 @@ conn_close(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	pthread_mutex_unlock(&lock);
+	if (c->counted)
+		addr_leave(c->addr);
 	free(c);
 }
 
@@ -158,11 +176,32 @@ addr_bucket(const char *addr)
 }
 
 /*
- * conn_addr_enter: one more request from ADDR; 0, or -1 (nothing counted)
- * when ADDR already has cfg.max_conns_per_addr requests in flight.
+ * conn_addr_enter: one more request from ADDR (behind a trusted proxy);
+ * 0, or -1 (nothing counted) when ADDR's key already has
+ * cfg.max_conns_per_addr requests in flight.
  */
 int
 conn_addr_enter(const char *addr)
+{
+	char key[64];
+
+	net_addr_key(addr, key, sizeof key);
+	return addr_enter(key);
+}
+
+/* conn_addr_leave: the end of a request counted by conn_addr_enter. */
+void
+conn_addr_leave(const char *addr)
+{
+	char key[64];
+
+	net_addr_key(addr, key, sizeof key);
+	addr_leave(key);
+}
+
+/* One more connection or request of the address key KEY; 0, or -1. */
+static int
+addr_enter(const char *addr)
 {
 	struct addr_count **pp, *a;
 	int rc = 0;
@@ -185,9 +224,8 @@ conn_addr_enter(const char *addr)
 	return rc;
 }
 
-/* conn_addr_leave: the end of a request counted by conn_addr_enter. */
-void
-conn_addr_leave(const char *addr)
+static void
+addr_leave(const char *addr)
 {
 	struct addr_count **pp, *a;
 

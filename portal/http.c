@@ -18,6 +18,7 @@
 
 #define MAX_FIELDS	4096	/* the bytes of all fields stay under cfg.max_body */
 #define COOKIE_NAME	"kluis_session"
+#define DEVICE_COOKIE	"kluis_device"
 #define BODY_TIMEOUT	60	/* seconds for a form's body after its headers */
 #define FD_RESERVE	256	/* descriptors besides connections: db, files, mail */
 #define HASH_PER_ADDR	4	/* places one address may hold in the hash queue */
@@ -182,33 +183,62 @@ field_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
+/* The text of the peer address of MC into OUT; "unknown" when none. */
 static void
-client_addr(struct req *r)
+peer_addr(struct MHD_Connection *mc, char *out, size_t outlen)
 {
 	const union MHD_ConnectionInfo *ci;
 	const struct sockaddr *sa;
-	const char *xff, *last;
 
-	snprintf(r->addr, sizeof r->addr, "unknown");
-	if (cfg.trust_proxy &&
-	    (xff = http_header(r, "X-Forwarded-For")) != NULL) {
-		/* The proxy appends the peer it saw: trust only the last hop. */
-		last = strrchr(xff, ',');
-		last = last ? last + 1 : xff;
-		while (*last == ' ')
-			last++;
-		snprintf(r->addr, sizeof r->addr, "%.45s", last);
-		return;
-	}
-	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, outlen, "unknown");
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || (sa = ci->client_addr) == NULL)
 		return;
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    r->addr, sizeof r->addr);
+		    out, (socklen_t)outlen);
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-		    r->addr, sizeof r->addr);
+		    out, (socklen_t)outlen);
+}
+
+/*
+ * The client's address: the peer's, unless the peer is a trusted proxy
+ * (--trust-proxy, --trusted-proxies) that sent X-Forwarded-For: then the
+ * list is walked from the right past trusted proxies to the first address
+ * that is not one. A value that is not an address leaves the peer's.
+ */
+static void
+client_addr(struct req *r)
+{
+	const char *xff, *end, *start, *b;
+	char hop[48];	/* as r->addr: an IPv6 address fits */
+	size_t n;
+
+	peer_addr(r->conn, r->addr, sizeof r->addr);
+	if (!cfg.trust_proxy || !net_is_proxy(r->addr))
+		return;
+	r->via_proxy = 1;
+	if ((xff = http_header(r, "X-Forwarded-For")) == NULL)
+		return;
+	for (end = xff + strlen(xff); end > xff; end = start - 1) {
+		for (start = end; start > xff && start[-1] != ','; start--)
+			;
+		for (b = start; b < end && (*b == ' ' || *b == '\t'); b++)
+			;
+		n = (size_t)(end - b);
+		while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == '\t'))
+			n--;
+		if (n == 0 || n >= sizeof hop)
+			return;
+		memcpy(hop, b, n);
+		hop[n] = '\0';
+		if (!net_is_addr(hop))
+			return;
+		snprintf(r->addr, sizeof r->addr, "%s", hop);
+		if (!net_is_proxy(hop) || start == xff)
+			return;
+	}
 }
 
 /*
@@ -272,6 +302,56 @@ add_session_cookie(struct req *r, struct MHD_Response *resp)
 }
 
 /*
+ * A browser that has just completed a login gets the device cookie of
+ * its account (trust.c): its owner's own browser keeps working while a
+ * stranger's failures hold the account back.
+ */
+static void
+add_device_cookie(struct req *r, struct MHD_Response *resp)
+{
+	char c[256], *token;
+
+	if (!r->sess.rotated || r->sess.stage != STAGE_IN || r->user.id <= 0 ||
+	    r->user.email == NULL)
+		return;
+	token = trust_token(r->user.email);
+	snprintf(c, sizeof c, DEVICE_COOKIE "=%s; Path=/; HttpOnly; "
+	    "SameSite=Lax; Max-Age=%lld%s", token, (long long)trust_max_age(),
+	    cfg.https ? "; Secure" : "");
+	free(token);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c);
+}
+
+/* 429 and 503 say when to come back (RFC 6585, RFC 9110). */
+static void
+add_retry_after(struct req *r, struct MHD_Response *resp, unsigned status)
+{
+	char v[24];
+	int i;
+
+	if (status != MHD_HTTP_TOO_MANY_REQUESTS &&
+	    status != MHD_HTTP_SERVICE_UNAVAILABLE)
+		return;
+	for (i = 0; i < r->nextra; i++)
+		if (strcasecmp(r->extra[i].name, MHD_HTTP_HEADER_RETRY_AFTER) == 0)
+			return;
+	snprintf(v, sizeof v, "%lld", r->retry_after > 0 ?
+	    (long long)r->retry_after : status == MHD_HTTP_TOO_MANY_REQUESTS ?
+	    60LL : 5LL);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
+}
+
+/*
+ * http_trusted: 1 when the request carries a live device cookie of
+ * ACCOUNT (the normalised email): the account-wide throttle spares it.
+ */
+int
+http_trusted(const struct req *r, const char *account)
+{
+	return trust_ok(http_cookie(r, DEVICE_COOKIE), account);
+}
+
+/*
  * http_respond: queue RESP with the security headers and the session
  * cookie, then destroy our reference. Every response goes through here.
  */
@@ -285,6 +365,8 @@ http_respond(struct req *r, unsigned status, struct MHD_Response *resp,
 		return MHD_NO;
 	add_security_headers(resp, private);
 	add_session_cookie(r, resp);
+	add_device_cookie(r, resp);
+	add_retry_after(r, resp, status);
 	for (int i = 0; i < r->nextra; i++)
 		MHD_add_response_header(resp, r->extra[i].name, r->extra[i].value);
 	if (draining)
@@ -414,8 +496,10 @@ http_form(struct req *r, unsigned status, const char *page,
 {
 	if (error != NULL)
 		tv_set(v, "error", error);
-	if (wait > 0)
+	if (wait > 0) {
 		tv_setf(v, "minutes", "%lld", (long long)((wait + 59) / 60));
+		r->retry_after = wait;
+	}
 	return http_page(r, status, page, v);
 }
 
@@ -678,13 +762,24 @@ notify_cb(void *cls, struct MHD_Connection *mc, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
 {
 	const union MHD_ConnectionInfo *ci;
+	char peer[INET6_ADDRSTRLEN];
+	int fd, over;
 
 	(void)cls;
 	if (socket_context == NULL)
 		return;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
-		*socket_context = conn_open(ci != NULL ? ci->connect_fd : -1);
+		fd = ci != NULL ? ci->connect_fd : -1;
+		/*
+		 * Connections are limited per client address; a trusted
+		 * proxy's carry many clients, limited per request instead.
+		 */
+		peer_addr(mc, peer, sizeof peer);
+		*socket_context = conn_open(fd, cfg.trust_proxy &&
+		    net_is_proxy(peer) ? NULL : peer, &over);
+		if (over && fd >= 0)
+			shutdown(fd, SHUT_RDWR);
 	} else {
 		/* Called before libmicrohttpd closes the socket. */
 		conn_close(*socket_context);
@@ -754,7 +849,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 			http_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 			return http_error(r, MHD_HTTP_BAD_REQUEST, "err.badrequest");
 		}
-		if (cfg.trust_proxy) {
+		if (r->via_proxy) {
 			if (conn_addr_enter(r->addr) == -1) {
 				http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
 				return http_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
@@ -938,8 +1033,6 @@ http_start(void)
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg.max_conns,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg.trust_proxy ? 0u :
-	    (unsigned)cfg.max_conns_per_addr,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, NULL,

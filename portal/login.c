@@ -140,7 +140,8 @@ check_code(struct req *r, const uint8_t *secret, int64_t last_step,
 		*status = MHD_HTTP_BAD_REQUEST;
 		return "otp.malformed";
 	}
-	if ((*wait = throttle_wait("otp", r->user.email, r->addr)) > 0) {
+	if ((*wait = throttle_wait("otp", r->user.email, r->addr,
+	    !http_trusted(r, r->user.email))) > 0) {
 		*status = MHD_HTTP_TOO_MANY_REQUESTS;
 		store_audit(r->user.id, 0, "otp.throttled", r->addr, "");
 		return "otp.throttled";
@@ -193,7 +194,7 @@ login_add_device(struct req *r, unsigned *status, int64_t *wait, char **name)
 		err = id == -2 ? "enrol.exists" : "err.internal";
 		goto fail;
 	}
-	throttle_ok("otp", r->user.email);
+	throttle_ok("otp", r->user.email, r->addr);
 	store_audit(r->user.id, 0, "device.add", r->addr, *name);
 	return NULL;
 fail:
@@ -331,7 +332,7 @@ login_device_code(struct req *r, unsigned *status, int64_t *wait,
 		err = "otp.bad";
 	}
 	if (err == NULL) {
-		throttle_ok("otp", r->user.email);
+		throttle_ok("otp", r->user.email, r->addr);
 		if (device_name != NULL)
 			*device_name = xstrdup(d->name);
 	}
@@ -354,7 +355,8 @@ login_recovery_code(struct req *r, unsigned *status, int64_t *wait)
 		*status = MHD_HTTP_BAD_REQUEST;
 		return "recovery.malformed";
 	}
-	if ((*wait = throttle_wait("recovery", r->user.email, r->addr)) > 0) {
+	if ((*wait = throttle_wait("recovery", r->user.email,
+	    r->addr, !http_trusted(r, r->user.email))) > 0) {
 		store_audit(r->user.id, 0, "recovery.throttled", r->addr, "");
 		*status = MHD_HTTP_TOO_MANY_REQUESTS;
 		return "recovery.throttled";
@@ -365,7 +367,7 @@ login_recovery_code(struct req *r, unsigned *status, int64_t *wait)
 		*status = MHD_HTTP_UNAUTHORIZED;
 		return "recovery.bad";
 	}
-	throttle_ok("recovery", r->user.email);
+	throttle_ok("recovery", r->user.email, r->addr);
 	store_audit(r->user.id, 0, "recovery.use", r->addr, "");
 	account_notice(&r->user, "recovery_used", r->addr, NULL, NULL);
 	return NULL;

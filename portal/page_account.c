@@ -98,7 +98,8 @@ reauth(struct req *r, unsigned *status, int64_t *wait)
 		*status = MHD_HTTP_BAD_REQUEST;
 		return "account.pw_current";
 	}
-	if ((*wait = throttle_wait("pw", r->user.email, r->addr)) > 0) {
+	if ((*wait = throttle_wait("pw", r->user.email, r->addr,
+	    !http_trusted(r, r->user.email))) > 0) {
 		store_audit(r->user.id, 0, "password.throttled", r->addr, "");
 		*status = MHD_HTTP_TOO_MANY_REQUESTS;
 		return "login.throttled";
@@ -109,7 +110,7 @@ reauth(struct req *r, unsigned *status, int64_t *wait)
 		*status = MHD_HTTP_UNAUTHORIZED;
 		return "account.pw_bad";
 	}
-	throttle_ok("pw", r->user.email);
+	throttle_ok("pw", r->user.email, r->addr);
 	return NULL;
 }
 

@@ -43,15 +43,20 @@ page_login_post(struct req *r)
 		free(email);
 		return login_form(r, MHD_HTTP_BAD_REQUEST, "login.missing", 0);
 	}
-	if ((wait = throttle_wait("pw", email, r->addr)) > 0) {
-		store_audit(0, 0, "login.throttled", r->addr, "");
-		free(email);
-		return login_form(r, MHD_HTTP_TOO_MANY_REQUESTS,
-		    "login.throttled", wait);
-	}
 	if ((found = store_user_find(email, &u)) == -1) {
 		free(email);
 		return http_unavailable(r);
+	}
+	/* The account's own count spares the browser it knows (trust.c). */
+	if ((wait = throttle_wait("pw", email, r->addr,
+	    !http_trusted(r, email))) > 0) {
+		/* The audit names the account under attack, when there is one. */
+		store_audit(found ? u.id : 0, 0, "login.throttled", r->addr,
+		    found ? "" : "unknown account");
+		store_clear(&u);
+		free(email);
+		return login_form(r, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "login.throttled", wait);
 	}
 	if (found)
 		ok = password_verify(u.password_hash, pw) && !u.disabled;
@@ -67,7 +72,7 @@ page_login_post(struct req *r)
 		free(email);
 		return login_form(r, MHD_HTTP_UNAUTHORIZED, "login.bad", 0);
 	}
-	throttle_ok("pw", email);
+	throttle_ok("pw", email, r->addr);
 	free(email);
 	if ((ndev = store_device_count(u.id)) < 0) {
 		store_clear(&u);

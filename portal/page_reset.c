@@ -45,7 +45,7 @@ page_reset_post(struct req *r)
 	int64_t uid, wait;
 	int ret;
 
-	if ((wait = throttle_wait("reset", NULL, r->addr)) > 0) {
+	if ((wait = throttle_wait("reset", NULL, r->addr, 0)) > 0) {
 		store_audit(0, 0, "reset.throttled", r->addr, "");
 		return reset_form(r, MHD_HTTP_TOO_MANY_REQUESTS, NULL,
 		    "reset.throttled", wait);
@@ -153,7 +153,7 @@ page_reset_password_post(struct req *r)
 		return status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
 		    http_error(r, status, problem) :
 		    newpw_form(r, status, problem);
-	throttle_ok("pw", r->user.email);
+	throttle_ok("pw", r->user.email, r->addr);
 	account_notice(&r->user, "password_changed", r->addr, NULL, NULL);
 	return http_advance(r, r->user.id, STAGE_IN);
 }

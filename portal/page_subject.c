@@ -132,7 +132,8 @@ page_subject_unlock(struct req *r)
 	if ((rc = granted_subject(r, &s)) < 0)
 		return not_granted(r, rc);
 	acct = xasprintf("%s\n%lld", r->user.email, (long long)s.id);
-	if ((wait = throttle_wait("validation", acct, r->addr)) > 0) {
+	if ((wait = throttle_wait("validation", acct, r->addr,
+	    !http_trusted(r, r->user.email))) > 0) {
 		store_audit(r->user.id, 0, "validation.throttled", r->addr, s.code);
 		free(acct);
 		return subject_page(r, &s, MHD_HTTP_TOO_MANY_REQUESTS,
@@ -156,13 +157,14 @@ page_subject_unlock(struct req *r)
 	if (rc == 0 || !crypto_equal(want, got, sizeof want)) {
 		throttle_fail("validation", acct, r->addr);
 		store_audit(r->user.id, 0, "validation.fail", r->addr, s.code);
-		wait = throttle_wait("validation", acct, r->addr);
+		wait = throttle_wait("validation", acct, r->addr,
+		    !http_trusted(r, r->user.email));
 		free(acct);
 		/* Wrong is 401; the page already says when to try again. */
 		return subject_page(r, &s, MHD_HTTP_UNAUTHORIZED, wait > 0 ?
 		    "validation.throttled" : "validation.bad", wait);
 	}
-	throttle_ok("validation", acct);
+	throttle_ok("validation", acct, r->addr);
 	free(acct);
 	if (store_unlock_put(r->sess.hash, s.id, now_unix() +
 	    cfg.unlock_time) == -1) {

@@ -93,6 +93,9 @@ struct config {
 	int		 max_conns_per_addr;
 	int		 hash_threads;	/* password hashing pool; 0: one per core */
 	int		 hash_queue;	/* requests waiting for it, at most */
+	const char	*trusted_proxies; /* CIDR list: X-Forwarded-For read from these */
+	int		 ipv6_prefix;	/* an IPv6 client is limited by its /N */
+	int		 forgot_cap;	/* reset mails from everyone before delays */
 	int64_t		 audit_retention; /* seconds audit and download rows are kept */
 	int64_t		 mail_retention;	/* seconds delivered mail is kept */
 };
@@ -643,9 +646,18 @@ int	 session_end(struct session *);
 int	 session_csrf_ok(const struct session *, const char *);
 
 /* throttle.c: growing delays after failures, per account and per address */
-int64_t	 throttle_wait(const char *kind, const char *account, const char *addr);
+int64_t	 throttle_wait(const char *kind, const char *account, const char *addr,
+	    int account_wide);
 void	 throttle_fail(const char *kind, const char *account, const char *addr);
-void	 throttle_ok(const char *kind, const char *account);
+void	 throttle_ok(const char *kind, const char *account, const char *addr);
+void	 throttle_lift(const char *account);
+int64_t	 throttle_global_wait(const char *kind);
+void	 throttle_global_count(const char *kind, int allowance);
+
+/* trust.c: device cookies, bound to an account */
+char	*trust_token(const char *account);
+int	 trust_ok(const char *value, const char *account);
+int64_t	 trust_max_age(void);
 
 /* mail.c: addresses, messages from templates, the queue, delivery */
 #define MAIL_ADDRESS_MAX	254
@@ -833,6 +845,8 @@ struct req {
 	struct MHD_Response	*deferred;	/* ... here, until the resume */
 	unsigned		 deferred_status;
 	int			 addr_counted;	/* in conn.c's per-address count */
+	int			 via_proxy;	/* the peer is a trusted proxy */
+	int64_t			 retry_after;	/* seconds, for a 429 or 503 */
 	struct session		 sess;
 	int			 sess_ended;	/* clear the cookie */
 	struct user		 user;		/* filled when the session has one */
@@ -867,6 +881,7 @@ int	 http_file(struct req *, unsigned, const char *type, int fd,
 int	 http_stage_redirect(struct req *);
 int	 http_advance(struct req *, int64_t user_id, int stage);
 int	 http_end_session(struct req *);
+int	 http_trusted(const struct req *, const char *account);
 int	 http_start(void);
 void	 http_reload(void);
 int	 http_quiesce(int64_t grace);
@@ -877,10 +892,14 @@ int	 http_upload_allowed(struct req *);
 /* net.c: the listening socket */
 int	 net_split(const char *spec, char *host, size_t, char *port, size_t);
 int	 net_listen(const char *spec, int backlog, char *err, size_t);
+int	 net_proxies_set(const char *list);
+int	 net_is_proxy(const char *addr);
+int	 net_is_addr(const char *text);
+void	 net_addr_key(const char *addr, char *out, size_t);
 
 /* conn.c: header deadlines, requests per address, requests in flight */
 struct conn;
-struct conn *conn_open(int fd);
+struct conn *conn_open(int fd, const char *peer, int *over);
 void	 conn_close(struct conn *);
 int64_t	 conn_acked(const struct conn *);	/* bytes the peer acknowledged */
 void	 conn_deadline(struct conn *, int64_t secs);

@@ -13,7 +13,7 @@
 /*
  * reset_forgot: a "forgot" request for EMAIL (from mail_address) from
  * ADDR: the same work whether or not the account exists. It is counted
- * against the email and the address and queued, sealed, for the worker,
+ * against the pair and the address and queued, sealed, for the worker,
  * which looks the account up (reset_run); an address that sprays requests
  * writes nothing.
  */
@@ -24,10 +24,18 @@ reset_forgot(const char *email, const char *addr)
 	size_t len;
 	int throttled;
 
-	if (throttle_wait("forgot", NULL, addr) > 0)
+	if (throttle_wait("forgot", NULL, addr, 0) > 0)
 		return;
-	throttled = throttle_wait("forgot", email, NULL) > 0;
+	/*
+	 * Allowances per (email, address) and for everyone together, not per
+	 * email: a stranger's requests cannot use up the owner's, whose own
+	 * request from their own address still gets its mail.
+	 */
+	throttled = throttle_wait("forgot", email, addr, 0) > 0 ||
+	    throttle_global_wait("forgot") > 0;
 	throttle_fail("forgot", email, addr);
+	if (!throttled)
+		throttle_global_count("forgot", cfg.forgot_cap);
 	sealed = crypto_seal(email, strlen(email), &len);
 	if (sealed == NULL || store_reset_forgot_add(sealed, len, addr,
 	    throttled) == -1)
@@ -37,7 +45,7 @@ reset_forgot(const char *email, const char *addr)
 	free(sealed);
 }
 
-/* Mail U a fresh reset link; the one mailed before dies. */
+/* Mail U a fresh reset link; links mailed before stay live until used or expired. */
 static void
 send_link(const struct user *u, const char *addr)
 {

@@ -5,15 +5,20 @@
  */
 #include "portal.h"
 
-/* store_reset_link_put: the user's one live reset link; an older one dies. 0, or -1. */
+/*
+ * store_reset_link_put: one more live reset link of the user; the others
+ * stay live (a stranger's request must not void the owner's). Expired
+ * links go. 0, or -1.
+ */
 int
 store_reset_link_put(int64_t user_id, const uint8_t hash[32], int64_t expires,
     const char *addr)
 {
+	if (db_run(db_query("DELETE FROM reset_tokens WHERE expires <= :now",
+	    DB_INT(":now", now_unix()))) == -1)
+		return -1;
 	return db_run(db_query("INSERT INTO reset_tokens (user_id, token_hash, "
-	    "created, expires, addr) VALUES (:uid, :h, :now, :exp, :addr) "
-	    "ON CONFLICT (user_id) DO UPDATE SET token_hash = :h, "
-	    "created = :now, expires = :exp, addr = :addr",
+	    "created, expires, addr) VALUES (:uid, :h, :now, :exp, :addr)",
 	    DB_INT(":uid", user_id), DB_BLOB(":h", hash, 32),
 	    DB_INT(":now", now_unix()), DB_INT(":exp", expires),
 	    DB_TEXT(":addr", addr ? addr : "")));

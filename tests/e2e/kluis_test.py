@@ -697,9 +697,10 @@ AUTO = object()
 class Browser:
 	"""One simulated browser: cookie jar, no automatic redirects."""
 
-	def __init__(self, server, label="browser"):
+	def __init__(self, server, label="browser", source=None):
 		self.server = server
 		self.label = label
+		self.source = source	# loopback address to connect from
 		self.cookies = {}
 		self.raw_set_cookies = []	# every Set-Cookie header seen
 		self.csrf = None
@@ -730,7 +731,8 @@ class Browser:
 			    "application/x-www-form-urlencoded")
 		h.update(headers or {})
 		c = http.client.HTTPConnection("127.0.0.1", self.server.port,
-		    timeout=HTTP_TIMEOUT)
+		    timeout=HTTP_TIMEOUT, source_address=(self.source, 0)
+		    if self.source else None)
 		try:
 			try:
 				c.request(method, path, body=body, headers=h)

@@ -160,8 +160,8 @@ def concurrent_failures_all_count():
 	    "come back (503)", hashed >= 4 and
 	    statuses.count(503) + hashed == 24, statuses)
 	rows = db_rows(srv, "SELECT failures FROM throttle WHERE kind = 'pw'")
-	check("every wrong password is counted, for the account and the "
-	    "address", sorted(r[0] for r in rows) == [hashed, hashed], rows)
+	check("every wrong password is counted, for the account, the pair "
+	    "and the address", sorted(r[0] for r in rows) == [hashed] * 3, rows)
 
 
 @scenario
@@ -491,8 +491,9 @@ def forgot_spray_writes_nothing():
 	    "'reset.unknown'")
 	check("only the first 3 were queued and handled", rows == [(3,)], rows)
 	rows = db_rows(srv, "SELECT count(*) FROM throttle WHERE kind = 'forgot'")
-	check("and only their counters exist (3 emails and the address)",
-	    rows == [(4,)], rows)
+	# Per email, per (email, address), the address, and everyone's count.
+	check("and only their counters exist (3 emails, 3 pairs, the address "
+	    "and all)", rows == [(8,)], rows)
 
 
 @scenario
