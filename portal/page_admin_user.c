@@ -1,4 +1,4 @@
-/* page_admin_user.c: the admin console's accounts: list and search, create, detail, resend, disable, enable. */
+/* page_admin_user.c: the admin console's accounts: list and search, create, detail, resend, disable, enable, delete. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,8 @@
 static const char *const done_keys[] = { "admin.done.created",
     "admin.done.resent", "admin.done.disabled", "admin.done.enabled",
     "admin.done.reset", "admin.done.refused", "admin.done.granted", NULL };
+/* ... and on the list (?done=deleted). */
+static const char *const list_done_keys[] = { "admin.done.deleted", NULL };
 
 /* A page number from the query string: 1 when absent or nonsense. */
 static int
@@ -92,6 +94,7 @@ page_admin_user_list(struct req *r)
 		    "err.internal");
 	}
 	tv_set(v, "admin_nav_users", "1");
+	http_notice(r, v, "done", list_done_keys);
 	if (q != NULL && *q != '\0')
 		tv_set(v, "q", q);
 	for (i = 0; i < n && i < USERS_PAGE; i++) {
@@ -378,4 +381,29 @@ int
 page_admin_user_enable(struct req *r)
 {
 	return set_disabled(r, 0);
+}
+
+/*
+ * POST /admin/users/{id}/delete: after a confirmation, the account and its
+ * personal data are deleted (the logs keep a pseudonym); never one's own.
+ */
+int
+page_admin_user_delete(struct req *r)
+{
+	struct user u;
+	int rc;
+
+	if (console_user(r, &u) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if (u.id == r->user.id)
+		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self_delete");
+	else if (!console_confirmed(r))
+		rc = console_confirm_user(r, &u, "delete", "admin.confirm.delete",
+		    "admin.delete", NULL);
+	else if (person_delete(&u, r->user.id, r->addr, NULL) == -1)
+		rc = http_unavailable(r);
+	else
+		rc = http_redirect(r, "/admin/users?done=deleted");
+	store_clear(&u);
+	return rc;
 }

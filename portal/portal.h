@@ -1049,6 +1049,7 @@ int	 page_admin_user(struct req *);
 int	 page_admin_user_resend(struct req *);
 int	 page_admin_user_disable(struct req *);
 int	 page_admin_user_enable(struct req *);
+int	 page_admin_user_delete(struct req *);
 
 /* page_admin_reset.c: the console's authenticator resets */
 int	 page_admin_reset_otp(struct req *);

@@ -87,6 +87,7 @@ static const struct route routes[] = {
 	AHPOST("/admin/users/{}/resend", page_admin_user_resend),
 	APOST("/admin/users/{}/disable", page_admin_user_disable),
 	APOST("/admin/users/{}/enable", page_admin_user_enable),
+	APOST("/admin/users/{}/delete", page_admin_user_delete),
 
 	/* The admin console: authenticator resets and requests for one. */
 	AHPOST("/admin/users/{}/reset-otp", page_admin_reset_otp),

@@ -265,4 +265,44 @@ def delete_leaves_a_pseudonym():
 	check("kluis check passes after the delete", rc == 0, out + err)
 
 
+@scenario
+def console_delete():
+	"""The console deletes an account after a confirmation, never one's own"""
+	srv, bob = state["srv"], state["bob"]
+	admin = journey(srv, srv.admin_email)
+	b = admin.browser
+	uid = db_rows(srv, "SELECT id FROM users WHERE email = 'bob@example.nl'")
+	require("bob has an account", uid)
+	uid = uid[0][0]
+	r = b.get("/admin/users/%d" % uid)
+	require_page("bob's page in the console", r, "admin/user")
+	check("it offers to delete the account", "/admin/users/%d/delete" % uid
+	    in r.text)
+	r2 = b.submit(r, "/admin/users/%d/delete" % uid, {})
+	check_page("delete shows a confirmation first", r2, "admin/confirm")
+	check("... naming the account", "bob@example.nl" in r2.page.text)
+	check("... and nothing is deleted yet", db_rows(srv, "SELECT count(*) "
+	    "FROM users WHERE id = ?", (uid,)) == [(1,)])
+	r3 = b.submit(r2, "/admin/users/%d/delete" % uid, {})
+	check_redirect("confirmed: back to the list, with a notice", r3,
+	    "/admin/users?done=deleted")
+	r = b.get("/admin/users?done=deleted")
+	check("the list says the account was deleted", "verwijderd" in
+	    r.page.text and "bob@example.nl" not in r.text, r.page.text[:600])
+	check("bob's session is gone", bob.browser.get("/").status == 303)
+	aid = db_rows(srv, "SELECT id FROM users WHERE email = ?",
+	    (srv.admin_email,))[0][0]
+	r = b.get("/admin/users/%d" % aid)
+	check("the admin's own page offers no delete", "/delete" not in r.text)
+	r = b.post("/admin/users/%d/delete" % aid, {"confirm": "1"})
+	check("deleting one's own account is refused (400)", r.status == 400 and
+	    db_rows(srv, "SELECT count(*) FROM users WHERE id = ?", (aid,)) ==
+	    [(1,)], r.summary())
+	r = b.get("/admin/audit?event=user.delete")
+	check("the console's audit shows the deletion by its pseudonym",
+	    "deleted-user-" in r.text and "bob@example.nl" not in r.text)
+	check("bob's email appears nowhere in the database file or its WAL",
+	    b"bob@example.nl" not in db_bytes(srv))
+
+
 main()

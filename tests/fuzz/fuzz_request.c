@@ -213,6 +213,20 @@ refresh_tx(void *arg)
 	return 0;
 }
 
+/* 1 while every seeded account is still there (the console deletes some). */
+static int
+accounts_intact(void)
+{
+	struct user u;
+	int i, ok = 1;
+
+	for (i = 0; i < NACCOUNTS && ok; i++) {
+		ok = store_user_by_id(accounts[i].id, &u) == 0;
+		store_clear(&u);
+	}
+	return ok;
+}
+
 static void
 refresh(void)
 {
@@ -556,7 +570,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct buf req = { 0 };
 
-	if (++inputs % RESET_EVERY == 0) {
+	/* Afresh every RESET_EVERY inputs, and once an account was deleted. */
+	if (++inputs % RESET_EVERY == 0 || !accounts_intact()) {
 		http_stop();	/* the pool thread lets go of the database too */
 		seed();
 		if ((daemon_h = http_start_fuzz()) == NULL)
