@@ -10,24 +10,33 @@
 
 static const char publish_usage[] =
 "usage: kluis publish CODE FILE [--to EMAIL ...] [--name NAME] [--expires DATE]\n"
-"                    [--data DIR]\n"
+"                    [--replaces ID] [--data DIR]\n"
 "\n"
 "Publish FILE on subject CODE. The content is copied into DIR/files/ under\n"
 "its SHA-256, then published in one transaction. Every recipient gets a\n"
 "\"new file\" email (without the file or the validation code).\n"
+"\n"
+"A file with the name of an earlier publication on CODE is its new version:\n"
+"users see the newest version of each report, the older ones under\n"
+"\"Eerdere versies\", and the mail says it is a new version.\n"
 "\n"
 "  --to EMAIL    publish to this grantee only (repeatable); default: every\n"
 "                account the subject is granted to, now or later\n"
 "  --name NAME   the download name (default: FILE's own name)\n"
 "  --expires DATE  not downloadable from DATE on: YYYY-MM-DD (midnight,\n"
 "                UTC), YYYY-MM-DDTHH:MM[:SS] (UTC), or @UNIXSECONDS\n"
+"  --replaces ID the new version of the report that publication ID (see\n"
+"                kluis files) is a version of, whatever its name\n"
 "  --data DIR    the data directory (default ./var)\n";
 
 static const char files_usage[] =
 "usage: kluis files CODE [--data DIR]\n"
 "\n"
 "List the publications of subject CODE: id, date, size, downloads, state,\n"
-"SHA-256 and name. The id is what kluis unpublish takes.\n";
+"version, the publication it replaces, SHA-256 and name. The versions of a\n"
+"report are listed together, newest first; STATE says \"superseded\" when a\n"
+"newer version is live. The id is what kluis unpublish and\n"
+"kluis publish --replaces take.\n";
 
 static const char unpublish_usage[] =
 "usage: kluis unpublish FILE_ID [--data DIR]\n"
@@ -56,12 +65,14 @@ cli_file_publish(int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "expires", required_argument, NULL, 'e' },
+		{ "replaces", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct publication p = { 0 };
 	struct subject s = { 0 };
 	struct staged st = { .fd = -1 };
 	const char *to[MAX_TO], *file, *name = NULL, *slash;
+	char *end;
 	uint8_t mac[32];
 	int nto = 0, c, i, rc = 1, status;
 
@@ -78,6 +89,13 @@ cli_file_publish(int argc, char **argv)
 			to[nto++] = optarg;
 			break;
 		case 'n': name = optarg; break;
+		case 'r':
+			p.replaces = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || p.replaces <= 0)
+				return cli_usage_error("publish", "--replaces "
+				    "takes a file id from kluis files, not %s",
+				    optarg);
+			break;
 		case 'e':
 			if ((p.expires = time_parse(optarg)) == -1)
 				return cli_usage_error("publish", "--expires "
@@ -101,6 +119,12 @@ cli_file_publish(int argc, char **argv)
 	if (store_subject_get(argv[optind], &s) == -1) {
 		fprintf(stderr, "kluis publish: no subject %s; see kluis subject "
 		    "list\n", argv[optind]);
+		goto done;
+	}
+	if (p.replaces > 0 && subjects_replaceable(&s, p.replaces) != 1) {
+		fprintf(stderr, "kluis publish: file %lld is not a publication "
+		    "of %s; see kluis files %s\n", (long long)p.replaces, s.code,
+		    s.code);
 		goto done;
 	}
 	p.to = xcalloc((size_t)nto + 1, sizeof *p.to);
@@ -142,6 +166,8 @@ cli_file_publish(int argc, char **argv)
 	    nto ? "" : "every grantee");
 	for (i = 0; i < p.nto; i++)
 		printf("%s%s", i ? ", " : "", p.to[i].email);
+	if (p.prev > 0)
+		printf("; a new version, replacing file %lld", (long long)p.prev);
 	printf("\n");
 	rc = 0;
 done:
@@ -160,7 +186,7 @@ cli_file_list(int argc, char **argv)
 {
 	struct subject s = { 0 };
 	struct pubfile *list;
-	char date[32], size[32];
+	char date[32], size[32], prev[24];
 	const char *state;
 	int64_t now = now_unix();
 	int n, i, rc;
@@ -183,16 +209,24 @@ cli_file_list(int argc, char **argv)
 		app_close();
 		return 1;
 	}
-	printf("%-6s %-16s %9s %9s %-11s %-64s %s\n", "ID", "PUBLISHED", "SIZE",
-	    "DOWNLOADS", "STATE", "SHA256", "NAME");
+	printf("%-6s %-16s %9s %9s %-11s %7s %8s %-64s %s\n", "ID", "PUBLISHED",
+	    "SIZE", "DOWNLOADS", "STATE", "VERSION", "REPLACES", "SHA256",
+	    "NAME");
 	for (i = 0; i < n; i++) {
 		time_format(list[i].published, TIME_MINUTE, date, sizeof date);
 		dl_size_human(list[i].size, '.', size, sizeof size);
 		state = list[i].unpublished ? "unpublished" : list[i].expires &&
-		    list[i].expires <= now ? "expired" : "live";
-		printf("%-6lld %-16s %9s %9lld %-11s %-64s ", (long long)list[i].id,
-		    date, size, (long long)list[i].downloads, state,
-		    list[i].sha256);
+		    list[i].expires <= now ? "expired" : list[i].superseded ?
+		    "superseded" : "live";
+		if (list[i].replaces > 0)
+			snprintf(prev, sizeof prev, "%lld",
+			    (long long)list[i].replaces);
+		else
+			snprintf(prev, sizeof prev, "-");
+		printf("%-6lld %-16s %9s %9lld %-11s %7lld %8s %-64s ",
+		    (long long)list[i].id, date, size,
+		    (long long)list[i].downloads, state,
+		    (long long)list[i].version, prev, list[i].sha256);
 		print_name(list[i].name);
 		putchar('\n');
 	}

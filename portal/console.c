@@ -164,13 +164,26 @@ add_files(struct tmpl_vars *v, const struct subject *s, const char *lang)
 		tv_set(item, "expires", when);
 		tv_setf(item, "downloads", "%lld", (long long)f[i].downloads);
 		tv_set(item, "sha", f[i].sha256);
+		tv_setf(item, "version", "%lld", (long long)f[i].version);
+		if (f[i].replaces > 0)
+			tv_setf(item, "replaces", "%lld",
+			    (long long)f[i].replaces);
 		if (f[i].unpublished)
 			tv_set(item, "state", "admin.file.state.unpublished");
 		else if (f[i].expires && f[i].expires <= now)
 			tv_set(item, "state", "admin.file.state.expired");
-		else {
+		else if (f[i].superseded) {
+			tv_set(item, "state", "admin.file.state.superseded");
+			tv_set(item, "live", "1");
+		} else {
 			tv_set(item, "state", "admin.file.state.live");
 			tv_set(item, "live", "1");
+			/* the upload form's "new version of" choices */
+			item = tv_add(v, "reports");
+			tv_setf(item, "id", "%lld", (long long)f[i].id);
+			tv_set(item, "name", f[i].name);
+			tv_setf(item, "version", "%lld",
+			    (long long)f[i].version);
 		}
 	}
 	store_free(f, n);

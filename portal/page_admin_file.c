@@ -114,7 +114,7 @@ page_admin_file_upload(struct req *r)
 	struct upload *u = r->ctx;
 	struct publication p = { 0 };
 	struct subject s;
-	const char *audience = http_field(r, "audience"), *exp, *name;
+	const char *audience = http_field(r, "audience"), *exp, *name, *rep;
 	const char *code = r->args[0];
 	uint8_t mac[32];
 	int i, rc;
@@ -131,6 +131,17 @@ page_admin_file_upload(struct req *r)
 		store_clear(&s);
 		return refuse(r, code, MHD_HTTP_BAD_REQUEST,
 		    "admin.upload.bad_name");
+	}
+	if ((rep = http_field(r, "replaces")) != NULL && *rep != '\0') {
+		char *end;
+
+		p.replaces = strtoll(rep, &end, 10);
+		if (*end != '\0' || p.replaces <= 0 ||
+		    subjects_replaceable(&s, p.replaces) != 1) {
+			store_clear(&s);
+			return refuse(r, code, MHD_HTTP_BAD_REQUEST,
+			    "admin.upload.bad_replaces");
+		}
 	}
 	if ((exp = http_field(r, "expires")) != NULL && *exp != '\0') {
 		p.expires = time_parse(exp);
@@ -215,6 +226,7 @@ page_admin_file(struct req *r)
 	struct pubfile f;
 	struct subject s;
 	char when[32], size[32];
+	int64_t next;
 	int n, i;
 
 	if (target(r, &f) == -1)
@@ -241,11 +253,19 @@ page_admin_file(struct req *r)
 	tv_set(v, "expires", when);
 	if (store_file_all_grantees(f.id) == 1)
 		tv_set(v, "all", "1");
+	tv_setf(v, "version", "%lld", (long long)f.version);
+	if (f.replaces > 0)
+		tv_setf(v, "replaces", "%lld", (long long)f.replaces);
+	if ((next = store_file_next(f.id)) > 0)
+		tv_setf(v, "next", "%lld", (long long)next);
 	if (f.unpublished) {
 		time_format(f.unpublished, TIME_MINUTE, when, sizeof when);
 		tv_set(v, "unpublished", when);
-	} else
+	} else {
 		tv_set(v, "live", "1");
+		if (f.superseded)
+			tv_set(v, "superseded", "1");
+	}
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "downloads");
 		time_format(dl[i].at, TIME_MINUTE, when, sizeof when);

@@ -5,7 +5,8 @@
 
 /*
  * The user's granted subjects as the list "subjects" in V (code, title,
- * description, files, new, unlocked). 0, or -1.
+ * description, files: the reports, new: how many of them the user did
+ * not download yet, unlocked). 0, or -1.
  */
 static int
 subjects_vars(struct req *r, struct tmpl_vars *v)
@@ -23,7 +24,10 @@ subjects_vars(struct req *r, struct tmpl_vars *v)
 		tv_set(item, "description", list[i].description);
 		tv_setf(item, "files", "%lld", (long long)list[i].nfiles);
 		tv_set(item, "one_file", list[i].nfiles == 1 ? "1" : "");
-		tv_set(item, "new", list[i].has_new ? "1" : "");
+		if (list[i].has_new > 0)
+			tv_setf(item, "new", "%d", list[i].has_new);
+		else
+			tv_set(item, "new", "");
 		tv_set(item, "unlocked", store_unlock_until(r->sess.hash,
 		    list[i].id) > now_unix() ? "1" : "");
 	}

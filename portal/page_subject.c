@@ -73,22 +73,29 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 		store_clear(s);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
+	/*
+	 * The newest version of each report the user can see, "new" until
+	 * they downloaded it; the older ones below, still downloadable.
+	 */
 	for (i = 0; i < n; i++) {
-		item = tv_add(v, "files");
+		item = tv_add(v, files[i].superseded ? "older" : "files");
 		tv_setf(item, "id", "%lld", (long long)files[i].id);
 		tv_set(item, "name", files[i].name);
 		tmpl_size(files[i].size, r->lang, buf, sizeof buf);
 		tv_set(item, "size", buf);
 		tv_setf(item, "bytes", "%llu", (unsigned long long)files[i].size);
-		time_format(files[i].published, TIME_DATE, buf, sizeof buf);
+		time_format(files[i].published, TIME_MINUTE, buf, sizeof buf);
 		tv_set(item, "date", buf);
 		tv_set(item, "sha256", files[i].sha256);
 		if (files[i].last_download > 0) {
 			time_format(files[i].last_download, TIME_MINUTE, buf,
 			    sizeof buf);
 			tv_set(item, "last", buf);
-		} else
+		} else {
 			tv_set(item, "last", "");
+			if (!files[i].superseded)
+				tv_set(item, "new", "1");
+		}
 		if (files[i].expires > 0) {
 			time_format(files[i].expires, TIME_MINUTE, buf,
 			    sizeof buf);

@@ -132,6 +132,9 @@ void	 html_text(struct buf *, const char *);
 void	 html_attr(struct buf *, const char *);
 void	 html_url(struct buf *, const char *);
 
+/* crc32.c: the CRC-32 of zip files */
+uint32_t crc32_update(uint32_t, const void *, size_t);
+
 /* csv.c: RFC 4180 cells, safe in a spreadsheet */
 void	 csv_cell(struct buf *, const char *, int first);
 void	 csv_end(struct buf *);
@@ -505,7 +508,8 @@ struct subject {
 	int64_t	 created;
 	int64_t	 nfiles;	/* live files (for a user: visible to them) */
 	int64_t	 ngrants;
-	int	 has_new;	/* for a user: a file newer than their last download */
+	int	 has_new;	/* for a user: reports whose newest version they
+			   have not downloaded */
 };
 extern const struct db_col store_subject_fields[];
 int64_t	 store_subject_add(const char *code, const char *title, const char *desc);
@@ -558,13 +562,40 @@ struct pubfile {
 	int64_t	 published;
 	int64_t	 expires;	/* 0: never */
 	int64_t	 unpublished;	/* 0: live */
+	int64_t	 report;	/* the first version's id: its chain of versions */
+	int64_t	 replaces;	/* the version it follows; 0: the first */
+	int64_t	 crc32;		/* of the content; -1: not computed yet */
 	int64_t	 last_download;	/* for a user; 0: never */
 	int64_t	 downloads;	/* count, for the admin */
 	int64_t	 unlocked_until;	/* for the download check; 0: locked */
+	int64_t	 version;	/* 1, 2, ... in its report (lists that say so) */
+	int64_t	 superseded;	/* a newer version is live (for a user: one
+				   they can see); lists that say so */
 };
 extern const struct db_col store_file_fields[];
-int64_t	 store_file_add(int64_t subject_id, const char *sha, uint64_t size,
-	    const char *name, int all, int64_t expires, int64_t by);
+/*
+ * STORE_FILE_CURRENT(f): SQL true when no newer version of F's report is
+ * visible to user :uid at :now (see STORE_FILE_VISIBLE).
+ */
+#define STORE_FILE_CURRENT(f) \
+	"NOT EXISTS (SELECT 1 FROM files nv WHERE nv.report = " f ".report AND " \
+	"nv.id > " f ".id AND " STORE_FILE_VISIBLE("nv") ")"
+struct file_new {			/* a publication to record */
+	int64_t		 subject_id;
+	const char	*sha;
+	uint64_t	 size;
+	uint32_t	 crc;
+	const char	*name;
+	int		 all;		/* for every grantee */
+	int64_t		 expires;	/* 0: never */
+	int64_t		 by;		/* 0: the CLI */
+	int64_t		 report;	/* its chain; 0: a new one */
+	int64_t		 replaces;	/* the version it follows, or 0 */
+};
+int64_t	 store_file_add(const struct file_new *);
+int	 store_file_chain(int64_t subject_id, int64_t file_id, const char *name,
+	    int64_t *report, int64_t *head);
+int	 store_file_saw_report(int64_t report, int64_t before, int64_t user_id);
 int	 store_file_recipient_add(int64_t file_id, int64_t user_id);
 int	 store_file_live_sha(const char *sha);
 int	 store_file_known_sha(const char *sha);
@@ -580,6 +611,7 @@ int	 store_file_find_download(int64_t user_id, const uint8_t session[32],
 int	 store_file_for_download(int64_t user_id, const uint8_t session[32],
 	    int64_t file_id, int64_t now, struct pubfile *);
 int	 store_file_get(int64_t file_id, struct pubfile *);
+int64_t	 store_file_next(int64_t file_id);
 int	 store_file_unpublish(int64_t file_id);
 
 /* store_download.c: the download log */
@@ -702,6 +734,7 @@ struct staged {
 	int	 existed;	/* that content was stored before */
 	int	 committed;	/* the publication is in the database */
 	void	*md;		/* the running SHA-256 (EVP_MD_CTX) while written */
+	uint32_t crc;		/* the CRC-32 of what was written */
 };
 int	 publish_stage(const char *src, struct staged *);
 int	 publish_begin(struct staged *);
@@ -726,7 +759,10 @@ struct publication {
 	int		 nto;
 	int64_t		 actor;		/* 0: the CLI */
 	const char	*addr;
+	int64_t		 replaces;	/* a version of this file's report;
+					   0: of the newest of the same name */
 	int64_t		 id;		/* out: the new file id */
+	int64_t		 prev;		/* out: the version it follows, or 0 */
 };
 int	 subjects_code_ok(const char *);
 int	 subjects_text_ok(const char *, size_t max, int allow_newline);
@@ -740,6 +776,7 @@ int	 subjects_grant(const struct user *, const struct subject *, int resend,
 int	 subjects_revoke(const struct user *, const struct subject *,
 	    int64_t actor, const char *addr);
 int	 subjects_publish(struct publication *);
+int	 subjects_replaceable(const struct subject *, int64_t file_id);
 int	 subjects_unpublish(int64_t file_id, int64_t actor, const char *addr);
 int64_t	 subjects_download_begin(const struct user *, const struct pubfile *,
 	    unsigned status, uint64_t off, uint64_t len, const char *addr);

@@ -104,7 +104,10 @@ publish_begin(struct staged *s)
 	return 0;
 }
 
-/* publish_write: append N bytes of content, hashing them. 0, or -1 (errno). */
+/*
+ * publish_write: append N bytes of content, hashing them (SHA-256, and
+ * the CRC-32 a zip names). 0, or -1 (errno).
+ */
 int
 publish_write(struct staged *s, const void *data, size_t n)
 {
@@ -120,6 +123,7 @@ publish_write(struct staged *s, const void *data, size_t n)
 		errno = EIO;
 		return -1;
 	}
+	s->crc = crc32_update(s->crc, data, n);
 	while (off < n) {
 		k = write(s->fd, p + off, n - off);
 		if (k == -1 && errno == EINTR)

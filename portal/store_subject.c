@@ -71,21 +71,20 @@ store_subject_list(struct subject **list)
 
 /*
  * store_subject_list_of_user: the subjects granted to USER_ID, with the
- * files they can see and whether one was published after their last
- * download in that subject. The count, or -1; caller
- * store_free()s.
+ * reports they can see (the newest visible version of each) and how many
+ * of those they have not downloaded yet (has_new). The count, or -1;
+ * caller store_free()s.
  */
 int
 store_subject_list_of_user(int64_t user_id, struct subject **list)
 {
 	return db_list(db_query("SELECT " SUBJECT_COLS ", (SELECT count(*) "
 	    "FROM files f WHERE f.subject_id = s.id AND " STORE_FILE_VISIBLE("f")
-	    "), 0, EXISTS (SELECT 1 FROM files f WHERE f.subject_id = s.id AND "
-	    STORE_FILE_VISIBLE("f") " AND f.published > coalesce((SELECT "
-	    "max(d.at) FROM downloads d JOIN files f2 ON f2.id = d.file_id "
-	    "WHERE d.user_id = :uid AND f2.subject_id = s.id), 0)) FROM grants "
-	    "g JOIN subjects s ON s.id = g.subject_id WHERE g.user_id = :uid "
-	    "ORDER BY s.code", DB_INT(":uid", user_id),
-	    DB_INT(":now", now_unix())), list, sizeof **list,
-	    listed_fields);
+	    " AND " STORE_FILE_CURRENT("f") "), 0, (SELECT count(*) FROM files "
+	    "f WHERE f.subject_id = s.id AND " STORE_FILE_VISIBLE("f") " AND "
+	    STORE_FILE_CURRENT("f") " AND NOT EXISTS (SELECT 1 FROM downloads d "
+	    "WHERE d.file_id = f.id AND d.user_id = :uid)) FROM grants g JOIN "
+	    "subjects s ON s.id = g.subject_id WHERE g.user_id = :uid ORDER BY "
+	    "s.code", DB_INT(":uid", user_id), DB_INT(":now", now_unix())), list,
+	    sizeof **list, listed_fields);
 }

@@ -186,9 +186,12 @@ subjects_revoke(const struct user *u, const struct subject *s, int64_t actor,
 	return n < 0 ? -1 : n > 0;
 }
 
-/* The "new file" mail of P to U, in U's language. */
+/*
+ * The "new file" mail of P to U, in U's language: "a new version" when U
+ * received an earlier version of its report.
+ */
 static void
-new_file_mail(struct publication *p, const struct user *u)
+new_file_mail(struct publication *p, int64_t report, const struct user *u)
 {
 	struct tmpl_vars *v = tv_new();
 	char size[32];
@@ -199,6 +202,8 @@ new_file_mail(struct publication *p, const struct user *u)
 	tv_set(v, "title", p->s->title);
 	tv_set(v, "file", p->name);
 	tv_set(v, "size", size);
+	if (p->prev > 0 && store_file_saw_report(report, p->id, u->id) == 1)
+		tv_set(v, "version", "1");
 	tv_set(v, "site", cfg.public_url ? cfg.public_url : "");
 	tv_setf(v, "link", "%s/subjects/%s", cfg.public_url ? cfg.public_url :
 	    "", p->s->code);
@@ -213,37 +218,53 @@ struct publish_tx {
 	int			 nmails;
 };
 
-/* Place the content, record the publication, queue the mails: all or nothing. */
+/*
+ * Place the content, record the publication as the next version of its
+ * report (P->replaces', else the newest of the same name's, else a new
+ * one), queue the mails: all or nothing.
+ */
 static int
 publish_tx(void *arg)
 {
 	struct publish_tx *t = arg;
 	struct publication *p = t->p;
+	struct file_new n = { .subject_id = p->s->id, .sha = p->st->sha,
+	    .size = p->st->size, .crc = p->st->crc, .name = p->name,
+	    .all = p->nto == 0, .expires = p->expires, .by = p->actor };
 	struct user u;
-	int i;
+	int i, rc;
 
+	rc = store_file_chain(p->s->id, p->replaces, p->name, &n.report,
+	    &n.replaces);
+	if (rc == -1 || (rc == 0 && p->replaces > 0))
+		return -1;
 	if (publish_place(p->st) == -1)
 		return -1;
-	p->id = store_file_add(p->s->id, p->st->sha, p->st->size, p->name,
-	    p->nto == 0, p->expires, p->actor);
-	if (p->id < 0)
+	if ((p->id = store_file_add(&n)) < 0)
 		return -1;
+	p->prev = n.replaces;
+	if (n.report <= 0)
+		n.report = p->id;
 	for (i = 0; i < p->nto; i++) {
 		if (store_file_recipient_add(p->id, p->to[i].id) == -1)
 			return -1;
-		new_file_mail(p, &p->to[i]);
+		new_file_mail(p, n.report, &p->to[i]);
 	}
 	for (i = 0; i < t->nmails; i++) {
 		if (store_user_by_email(t->mails[i], &u) == -1)
 			continue;
-		new_file_mail(p, &u);
+		new_file_mail(p, n.report, &u);
 		store_clear(&u);
 	}
 	{
-		char *d = xasprintf("file %lld %s on %s, sha256 %s, %s",
-		    (long long)p->id, p->name, p->s->code, p->st->sha,
-		    p->nto == 0 ? "all grantees" : "chosen recipients");
+		char *d, prev[48] = "";
 
+		if (p->prev > 0)
+			snprintf(prev, sizeof prev, ", replaces file %lld",
+			    (long long)p->prev);
+		d = xasprintf("file %lld %s on %s, sha256 %s, %s%s",
+		    (long long)p->id, p->name, p->s->code, p->st->sha,
+		    p->nto == 0 ? "all grantees" : "chosen recipients", prev);
 		store_audit(0, p->actor, "file.publish", p->addr ? p->addr :
 		    "", d);
 		free(d);
@@ -255,7 +276,10 @@ publish_tx(void *arg)
  * subjects_publish: publish the staged content P->st (finished) on P->s as
  * P->name, to the P->nto accounts P->to (each holding a grant; none: every
  * grantee, now or later), in one transaction with the "new file" mails and
- * the audit. Sets P->id and P->st->committed. 0, or -1 (nothing published;
+ * the audit. It is the next version of the report of file P->replaces
+ * (which must be in P->s; see subjects_replaceable), else of the newest
+ * publication of the same name in P->s, else the first of a new report.
+ * Sets P->id, P->prev and P->st->committed. 0, or -1 (nothing published;
  * the caller releases P->st either way).
  */
 int
@@ -272,6 +296,21 @@ subjects_publish(struct publication *p)
 		p->st->committed = 1;
 	strv_free(t.mails, t.nmails);
 	return rc;
+}
+
+/*
+ * subjects_replaceable: 1 when a publication on S may name FILE_ID as the
+ * file it replaces (a publication of S, in whatever state: the new one
+ * follows the newest version of its report), 0 when not, -1.
+ */
+int
+subjects_replaceable(const struct subject *s, int64_t file_id)
+{
+	int64_t report, head;
+
+	if (file_id <= 0)
+		return 0;
+	return store_file_chain(s->id, file_id, NULL, &report, &head);
 }
 
 /*
