@@ -34,7 +34,13 @@ def src(name, data):
 
 
 def last_mail():
-	return (read_mails(state["srv"]) or [(None, None)])[-1][0]
+	"""The newest outbox file once every queued message was delivered."""
+	srv = state["srv"]
+	end = time.time() + 10
+	while time.time() < end and db_rows(srv, "SELECT count(*) FROM "
+	    "mail_queue WHERE sent IS NULL")[0][0]:
+		time.sleep(0.1)
+	return (read_mails(srv) or [(None, None)])[-1][0]
 
 
 def rows_of(resp, table_class):
