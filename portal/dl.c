@@ -267,3 +267,33 @@ dl_size_human(uint64_t size, char mark, char *out, size_t outlen)
 		    (unsigned long long)(tenths / 10), mark,
 		    (unsigned long long)(tenths % 10), units[u]);
 }
+
+/*
+ * dl_etag_match: 1 when the If-None-Match value HDR names ETAG (a quoted
+ * strong tag) or is "*". The comparison is weak (RFC 9110 13.1.2): W/"x"
+ * names "x" too. A malformed list matches nothing.
+ */
+int
+dl_etag_match(const char *hdr, const char *etag)
+{
+	const char *p = hdr, *end;
+	size_t n = strlen(etag);
+
+	if (hdr == NULL)
+		return 0;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			return 0;
+		if (*p == '*')
+			return p[1] == '\0' || p[1] == ' ' || p[1] == ',';
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (*p != '"' || (end = strchr(p + 1, '"')) == NULL)
+			return 0;
+		if ((size_t)(end + 1 - p) == n && memcmp(p, etag, n) == 0)
+			return 1;
+		p = end + 1;
+	}
+}

@@ -429,6 +429,21 @@ http_redirect(struct req *r, const char *location)
 }
 
 /*
+ * http_not_modified: 304, the client's copy is current (its ETag and the
+ * other headers were added with http_add_header).
+ */
+int
+http_not_modified(struct req *r, int private)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	return http_respond(r, MHD_HTTP_NOT_MODIFIED, resp, private);
+}
+
+/*
  * http_page: render templates/PAGE.html inside the layout and send it with
  * STATUS. Sets the variables every page has (page, lang, csrf, user).
  * Consumes V.

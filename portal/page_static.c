@@ -33,7 +33,7 @@ int
 page_static(struct req *r)
 {
 	const char *name = r->args[0], *type, *p;
-	char path[4096];
+	char path[4096], etag[64];
 	struct stat st;
 	int fd;
 
@@ -52,6 +52,15 @@ page_static(struct req *r)
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	}
+	/* The file's size and time of change name its version. */
+	snprintf(etag, sizeof etag, "\"%llx-%llx%09lx\"",
+	    (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec,
+	    (long)st.st_mtim.tv_nsec);
+	http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	if (dl_etag_match(http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
+		close(fd);
+		return http_not_modified(r, 0);
 	}
 	return http_file(r, MHD_HTTP_OK, type, fd, 0, (uint64_t)st.st_size, 0);
 }

@@ -255,6 +255,15 @@ page_subject_file(struct req *r)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
 	snprintf(etag, sizeof etag, "\"%s\"", f.sha256);
+	http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	/* The client has these bytes already: 304, audited as such. */
+	if (dl_etag_match(http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
+		close(fd);
+		snprintf(range, sizeof range, "file %lld", (long long)f.id);
+		store_audit(r->user.id, 0, "download.not_modified", r->addr, range);
+		store_clear(&f);
+		return http_not_modified(r, 1);
+	}
 	rh = http_header(r, MHD_HTTP_HEADER_RANGE);
 	ir = http_header(r, MHD_HTTP_HEADER_IF_RANGE);
 	/* If-Range with anything but our current strong ETag: the whole file. */
@@ -262,7 +271,6 @@ page_subject_file(struct req *r)
 		rh = NULL;
 	kind = dl_range(rh, f.size, &off, &len);
 	http_add_header(r, "Accept-Ranges", "bytes");
-	http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
 	if (kind == DL_RANGE_UNSATISFIABLE) {
 		close(fd);
 		snprintf(range, sizeof range, "bytes */%llu",

@@ -144,6 +144,7 @@ enum { DL_RANGE_NONE = 0, DL_RANGE_ONE = 1, DL_RANGE_UNSATISFIABLE = -1 };
 void	 dl_disposition(struct buf *, const char *name);
 int	 dl_range(const char *, uint64_t size, uint64_t *off, uint64_t *len);
 const char *dl_mime(const char *name);
+int	 dl_etag_match(const char *if_none_match, const char *etag);
 void	 dl_size_human(uint64_t, char mark, char *out, size_t outlen);
 
 /* qr.c: QR codes as SVG */
@@ -908,6 +909,7 @@ void	 http_add_header(struct req *, const char *, const char *);
 int	 http_respond(struct req *, unsigned, struct MHD_Response *, int private);
 int	 http_send(struct req *, unsigned, const char *type, char *body, size_t);
 int	 http_redirect(struct req *, const char *);
+int	 http_not_modified(struct req *, int private);
 int	 http_page(struct req *, unsigned, const char *page, struct tmpl_vars *);
 int	 http_error(struct req *, unsigned, const char *msg);
 int	 http_unavailable(struct req *);

@@ -219,6 +219,36 @@ def ranges():
 
 
 @scenario
+def conditional_requests():
+	"""If-None-Match with the file's own ETag: 304, audited; static files too"""
+	b, fid, data = state["alice"].browser, state["f_all"], state["data"]
+	srv = state["srv"]
+	etag = '"%s"' % hashlib.sha256(data).hexdigest()
+	before = db_rows(srv, "SELECT count(*) FROM audit WHERE event = "
+	    "'download.not_modified'")[0][0]
+	for inm in (etag, "W/" + etag, '"0000", ' + etag, "*"):
+		r = get_file(b, fid, {"If-None-Match": inm})
+		check("If-None-Match %s -> 304 without a body" % inm[:14],
+		    r.status == 304 and r.body == b"" and
+		    r.header("ETag") == etag, r.summary())
+	after = db_rows(srv, "SELECT count(*) FROM audit WHERE event = "
+	    "'download.not_modified'")[0][0]
+	check("each 304 is audited as such", after - before == 4,
+	    (before, after))
+	r = get_file(b, fid, {"If-None-Match": '"0000"'})
+	check("another ETag -> 200 with the file", r.status == 200 and
+	    r.body == data, r.summary())
+	anon = Browser(srv, "anon")
+	r = anon.get("/static/kluis.css")
+	tag = r.header("ETag")
+	check("a static file has an ETag", r.status == 200 and tag, r.summary())
+	r = anon.request("GET", "/static/kluis.css", headers={
+	    "If-None-Match": tag or '"x"'})
+	check("If-None-Match on a static file -> 304", r.status == 304 and
+	    r.body == b"", r.summary())
+
+
+@scenario
 def hostile_name():
 	"""A file name with quotes, CR/LF, slashes and non-ASCII is served safely"""
 	b, fid = state["alice"].browser, state["f_hostile"]

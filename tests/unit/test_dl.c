@@ -1,4 +1,4 @@
-/* test_dl.c: unit test for dl.c and validation.c: Content-Disposition, Range, sizes, media types, codes. */
+/* test_dl.c: unit test for dl.c and validation.c: Content-Disposition, Range, If-None-Match, sizes, media types, codes. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,6 +67,25 @@ mime(const char *name, const char *want)
 	}
 }
 
+static void
+test_etag(void)
+{
+	const char *e = "\"abc\"";
+
+	CHECK(dl_etag_match("\"abc\"", e));
+	CHECK(dl_etag_match("W/\"abc\"", e));
+	CHECK(dl_etag_match("\"x\", \"abc\"", e));
+	CHECK(dl_etag_match("\"x\",W/\"abc\" ", e));
+	CHECK(dl_etag_match("*", e));
+	CHECK(!dl_etag_match(NULL, e));
+	CHECK(!dl_etag_match("", e));
+	CHECK(!dl_etag_match("\"abcd\"", e));
+	CHECK(!dl_etag_match("\"ab\"", e));
+	CHECK(!dl_etag_match("abc", e));
+	CHECK(!dl_etag_match("\"abc", e));
+	CHECK(!dl_etag_match("*x", e));
+}
+
 int
 main(void)
 {
@@ -74,6 +93,7 @@ main(void)
 	uint8_t a[32], b[32];
 	int i;
 
+	test_etag();
 	/* Content-Disposition: quotes, CR/LF, slashes, non-ASCII, empty. */
 	disposition("report.pdf",
 	    "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf");
