@@ -26,6 +26,7 @@
  *	$R		an unused recovery code of user@fuzz.example
  *	$T		a live reset token of user@fuzz.example
  *	$V		the validation code of user@fuzz.example on ALPHA
+ *	$D		a device cookie (kluis_device) of user@fuzz.example
  *	$L		the length of the body that follows the next blank line,
  *			up to the end of the input or the next $E (removed)
  */
@@ -379,6 +380,12 @@ expand(struct buf *out, const uint8_t *in, size_t n)
 			break;
 		case 'V':
 			buf_puts(out, validation_code);
+			i++;
+			break;
+		case 'D':
+			p = trust_token("user@fuzz.example");
+			buf_puts(out, p);
+			free(p);
 			i++;
 			break;
 		case 'L':
