@@ -67,9 +67,13 @@ const struct config_option config_options[] = {
 	STRING("issuer", issuer, "NAME", "the name authenticator apps show "
 	    "(default kluis)"),
 	STRING("smtp-url", smtp_url, "URL", "deliver mail by SMTP, e.g. "
-	    "smtp://mail.example:587 or\nsmtps://user:pass@host (default: "
+	    "smtp://mail.example:587 or\nsmtps://host (default: "
 	    "write .eml files\ninto DIR/outbox/); smtp:// needs STARTTLS "
-	    "unless the\nserver is on this machine (localhost, 127.x, [::1])"),
+	    "unless the\nhost resolves to this machine's loopback only"),
+	FLAG("smtp-without-tls", smtp_without_tls, "send mail to another "
+	    "machine even when it offers no\nSTARTTLS: temporary passwords and "
+	    "reset links then\ncross the network readable (a relay on a "
+	    "trusted\nnetwork only; logged as a warning at start)"),
 	STRING("mail-from", mail_from, "ADDR", "the From of every message\n"
 	    "(default \"kluis <noreply@localhost>\")"),
 	STRING("tls-cert", tls_cert, "FILE", "serve HTTPS with this PEM "

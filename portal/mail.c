@@ -1,5 +1,11 @@
 /* mail.c: addresses, RFC 5322 messages from templates, a durable queue, delivery to outbox/ or SMTP. */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,26 +250,80 @@ smtp_read(char *dst, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/*
- * smtp_loopback: 1 when the SMTP URL names this machine. Only there may
- * mail (temporary passwords, reset links) travel without TLS.
- */
+/* 1 when the address of AI is on this machine (loopback). */
 static int
-smtp_loopback(const char *url)
+addr_loopback(const struct addrinfo *ai)
 {
-	const char *h = strstr(url, "://"), *at;
-	size_t n;
+	const struct sockaddr_in6 *in6;
 
-	if (h == NULL)
-		return 0;
-	h += 3;
-	n = strcspn(h, "/");
-	if ((at = memchr(h, '@', n)) != NULL) {
-		n -= (size_t)(at + 1 - h);
-		h = at + 1;
+	if (ai->ai_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ai->ai_addr)->
+		    sin_addr.s_addr) >> 24) == 127;
+	if (ai->ai_family == AF_INET6) {
+		in6 = (const struct sockaddr_in6 *)ai->ai_addr;
+		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) &&
+		    in6->sin6_addr.s6_addr[12] == 127);
 	}
-	return strncmp(h, "localhost", 9) == 0 && (n == 9 || h[9] == ':') ? 1 :
-	    strncmp(h, "127.", 4) == 0 || strncmp(h, "[::1]", 5) == 0;
+	return 0;
+}
+
+/*
+ * mail_smtp_local: 1 when the SMTP URL's host (parsed by libcurl's URL
+ * API, not by its text) resolves only to this machine's loopback
+ * addresses. Only there may mail (temporary passwords, reset links)
+ * travel without TLS. When RESOLVE is not NULL it gets a CURLOPT_RESOLVE
+ * entry "HOST:PORT:ADDR,..." (caller frees) so that the connection goes
+ * to exactly the addresses judged here.
+ */
+int
+mail_smtp_local(const char *url, char **resolve)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, name[INET6_ADDRSTRLEN];
+	struct addrinfo hints, *res = NULL, *ai;
+	struct buf b = { 0 };
+	size_t hl;
+	int local = 0;
+
+	if (resolve != NULL)
+		*resolve = NULL;
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	    CURLUE_OK)
+		goto out;
+	/* An IPv6 literal comes in brackets. */
+	hl = strlen(host);
+	if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL)
+		goto out;
+	local = 1;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (!addr_loopback(ai))
+			local = 0;
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, name, sizeof name,
+		    NULL, 0, NI_NUMERICHOST) != 0)
+			continue;
+		buf_printf(&b, "%s%s%s%s", b.len ? "," : "", strchr(name, ':') ?
+		    "[" : "", name, strchr(name, ':') ? "]" : "");
+	}
+	if (resolve != NULL && b.len > 0)
+		*resolve = xasprintf("%s:%s:%s", host, port, b.data);
+out:
+	buf_free(&b);
+	if (res != NULL)
+		freeaddrinfo(res);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return local;
 }
 
 static int
@@ -276,6 +336,9 @@ smtp_send(const char *rcpt, const char *msg, size_t len, char *err,
 	char from[320];
 	const char *lt, *gt;
 	CURLcode rc;
+	struct curl_slist *pin = NULL;
+	char *resolve = NULL;
+	int local;
 
 	/* The envelope sender is the address inside cfg.mail_from. */
 	lt = strchr(cfg.mail_from, '<');
@@ -287,14 +350,23 @@ smtp_send(const char *rcpt, const char *msg, size_t len, char *err,
 	if ((c = curl_easy_init()) == NULL)
 		return -1;
 	to = curl_slist_append(to, rcpt);
+	/*
+	 * TLS is required (STARTTLS that cannot be stripped) unless the
+	 * server is on this machine, judged from the addresses the connection
+	 * will go to, or the operator said smtp-without-tls.
+	 */
+	local = mail_smtp_local(cfg.smtp_url, &resolve);
+	if (resolve != NULL)
+		pin = curl_slist_append(pin, resolve);
 	curl_easy_setopt(c, CURLOPT_URL, cfg.smtp_url);
+	if (pin != NULL)
+		curl_easy_setopt(c, CURLOPT_RESOLVE, pin);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, to);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, smtp_read);
 	curl_easy_setopt(c, CURLOPT_READDATA, &u);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	/* STARTTLS is required unless the server is on this machine. */
-	curl_easy_setopt(c, CURLOPT_USE_SSL, smtp_loopback(cfg.smtp_url) ?
+	curl_easy_setopt(c, CURLOPT_USE_SSL, local || cfg.smtp_without_tls ?
 	    (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
@@ -305,6 +377,8 @@ smtp_send(const char *rcpt, const char *msg, size_t len, char *err,
 	if (rc != CURLE_OK && err[0] == '\0')
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 	curl_slist_free_all(to);
+	curl_slist_free_all(pin);
+	free(resolve);
 	curl_easy_cleanup(c);
 	return rc == CURLE_OK ? 0 : -1;
 }

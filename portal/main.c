@@ -102,6 +102,11 @@ serve(int argc, char **argv)
 		http_stop();
 		return 1;
 	}
+	if (cfg.smtp_url != NULL && cfg.smtp_without_tls &&
+	    !mail_smtp_local(cfg.smtp_url, NULL))
+		logmsg("warning: smtp-without-tls: mail to %s may go without "
+		    "TLS; temporary passwords and reset links can be read on "
+		    "the network", "the SMTP server");
 	logmsg("kluis %s listening on %s; open %s/login", KLUIS_VERSION,
 	    cfg.listen, cfg.public_url);
 	for (;;) {

@@ -96,6 +96,7 @@ struct config {
 	const char	*trusted_proxies; /* CIDR list: X-Forwarded-For read from these */
 	int		 ipv6_prefix;	/* an IPv6 client is limited by its /N */
 	int		 forgot_cap;	/* reset mails from everyone before delays */
+	int		 smtp_without_tls; /* plain SMTP to another machine */
 	int64_t		 audit_retention; /* seconds audit and download rows are kept */
 	int64_t		 mail_retention;	/* seconds delivered mail is kept */
 };
@@ -695,6 +696,7 @@ int64_t	 trust_max_age(void);
 /* mail.c: addresses, messages from templates, the queue, delivery */
 #define MAIL_ADDRESS_MAX	254
 char	*mail_address(const char *);
+int	 mail_smtp_local(const char *url, char **resolve);
 int	 mail_queue(const char *to, const char *name, const struct tmpl_vars *,
 	    const char *lang);
 int	 mail_deliver(void);

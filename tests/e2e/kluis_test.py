@@ -172,8 +172,9 @@ def sanitizer_report(text):
 class Server:
 	"""A `kluis serve` process on 127.0.0.1 with its own data directory."""
 
-	def __init__(self, *extra, admin_email=None, data=None):
+	def __init__(self, *extra, admin_email=None, data=None, wrap=None):
 		self.extra = [str(a) for a in extra]
+		self.wrap = list(wrap or [])	# a command that execs the server
 		self.admin_email_arg = admin_email
 		self.own_data = data is None
 		self.data = data or tempfile.mkdtemp(prefix="kluis-e2e-")
@@ -209,7 +210,7 @@ class Server:
 		    "--public-url", self.url]
 		if self.admin_email_arg:
 			cmd += ["--admin-email", self.admin_email_arg]
-		cmd += self.extra
+		cmd = self.wrap + cmd + self.extra
 		self.stdout_lines = []
 		self.stderr_lines = []
 		note("start: %s" % " ".join(cmd))

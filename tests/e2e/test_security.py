@@ -394,6 +394,71 @@ def smtp_requires_tls_off_this_machine():
 		smtp.wait()
 
 
+def outside_address():
+	"""An address of this machine that is not loopback, or None."""
+	import socket
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	try:
+		s.connect(("192.0.2.1", 9))	# no packet is sent
+		a = s.getsockname()[0]
+	except OSError:
+		return None
+	finally:
+		s.close()
+	return None if a.startswith("127.") else a
+
+
+@scenario
+def smtp_host_named_like_loopback_still_needs_tls():
+	"""An SMTP host whose name begins with 127. but is not this machine needs STARTTLS"""
+	import tempfile
+	me = outside_address()
+	if os.geteuid() != 0 or me is None or subprocess.run(["unshare", "-m",
+	    "true"], stderr=subprocess.DEVNULL).returncode != 0:
+		note("skipped: needs root, unshare -m and a non-loopback address "
+		    "to give 127.mail.example a name of its own")
+		return
+	port = free_port()
+	d = tempfile.mkdtemp(prefix="kluis-smtp-name-")
+	hosts = os.path.join(d, "hosts")
+	with open("/etc/hosts") as f, open(hosts, "w") as g:
+		g.write(f.read() + "\n%s 127.mail.example\n" % me)
+	wrap = ["unshare", "-m", "sh", "-c",
+	    'mount --bind "$0" /etc/hosts && exec "$@"', hosts]
+	maildir = os.path.join(d, "Maildir")
+	smtp = subprocess.Popen(["/usr/bin/python3", "-m", "aiosmtpd", "-n",
+	    "-l", "0.0.0.0:%d" % port, "-c", "aiosmtpd.handlers.Mailbox",
+	    maildir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+	try:
+		time.sleep(1.5)
+		url = "smtp://127.mail.example:%d" % port
+		srv = Server("--smtp-url", url, wrap=wrap).start()
+		p = srv.cli("user", "add", "naam@example.org", "--data", srv.data)
+		check("user add exits 0", p.returncode == 0, p.stderr)
+		time.sleep(3)
+		check("no message went in clear to 127.mail.example (%s)" % me,
+		    not maildir_messages(maildir), maildir_messages(maildir))
+		out = srv.cli("mail", "list", "--data", srv.data).stdout.decode()
+		check("it stays queued with a TLS error", "naam@example.org" in
+		    out and ("TLS" in out or "SSL" in out), out)
+		srv.cleanup()
+		# The explicit option sends it, and says so at start.
+		srv = Server("--smtp-url", url, "--smtp-without-tls",
+		    wrap=wrap).start()
+		p = srv.cli("user", "add", "plain@example.org", "--data", srv.data)
+		deadline = time.time() + 15
+		while time.time() < deadline and not maildir_messages(maildir):
+			time.sleep(0.3)
+		check("with --smtp-without-tls the same server gets the mail",
+		    maildir_messages(maildir), srv.stderr_text()[-1500:])
+		check("and the server warned at start", "smtp-without-tls" in
+		    srv.stderr_text(), srv.stderr_text()[-1500:])
+		srv.cleanup()
+	finally:
+		smtp.kill()
+		smtp.wait()
+
+
 @scenario
 def new_temporary_password_needs_the_code_first():
 	"""A resent temporary password leads to /otp before /password"""
