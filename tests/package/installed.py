@@ -175,7 +175,7 @@ def check_docs(binary, man1, man5, conf, what):
 	check("%s: kluis(1) names every command" % what, not missing,
 	    "missing: %s" % missing)
 	status, text = run([binary, "serve", "--help"], env=operator_env())
-	opts = sorted(set(re.findall(r"^\s+--([a-z][a-z-]+)", text, re.M)) -
+	opts = sorted(set(re.findall(r"^\s+--([a-z][a-z0-9-]+)", text, re.M)) -
 	    {"help"})
 	check("%s: the serve options were read from serve --help" % what,
 	    len(opts) >= 20, opts)
