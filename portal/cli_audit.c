@@ -8,7 +8,7 @@
 
 static const char audit_usage[] =
 "usage: kluis audit [--user EMAIL] [--event E] [--since DATE] [--until DATE]\n"
-"                   [--limit N] [--csv] [--data DIR]\n"
+"                   [--limit N] [--csv [--separator S] [--no-bom]] [--data DIR]\n"
 "\n"
 "  --user EMAIL  events about or by accounts whose email contains EMAIL\n"
 "  --event E     one event (login.fail), or all starting with E when it ends\n"
@@ -16,7 +16,11 @@ static const char audit_usage[] =
 "  --since DATE  from this day on (YYYY-MM-DD, UTC)\n"
 "  --until DATE  up to and including this day (YYYY-MM-DD, UTC)\n"
 "  --limit N     at most N events, newest first (default 100; the CSV has all)\n"
-"  --csv         CSV with a header line, as the console's export\n"
+"  --csv         CSV with a header line, as the console's export: separated\n"
+"                by semicolons, after a UTF-8 byte order mark (what Excel in\n"
+"                a Dutch locale opens as columns)\n"
+"  --separator S semicolon (default), comma or tab\n"
+"  --no-bom      no byte order mark (for programs that do not expect one)\n"
 "  --data DIR    the data directory (default ./var)\n";
 
 /* cli_audit: "kluis audit ...". Returns the exit status. */
@@ -30,6 +34,8 @@ cli_audit(int argc, char **argv)
 		{ "until", required_argument, NULL, 't' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "csv", no_argument, NULL, 'c' },
+		{ "separator", required_argument, NULL, 'S' },
+		{ "no-bom", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct audit_filter f = { 0 };
@@ -37,7 +43,8 @@ cli_audit(int argc, char **argv)
 	struct buf b = { 0 };
 	char when[32], *end;
 	long limit = 100;
-	int c, csv = 0, n, i, status;
+	int c, csv = 0, bom = 1, n, i, status;
+	char sep = ';';
 
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "audit", audit_usage, opts, 0,
@@ -71,6 +78,14 @@ cli_audit(int argc, char **argv)
 		case 'c':
 			csv = 1;
 			break;
+		case 'S':
+			if ((sep = csv_separator(optarg)) == 0)
+				return cli_usage_error("audit", "--separator is "
+				    "semicolon, comma or tab, not %s", optarg);
+			break;
+		case 'B':
+			bom = 0;
+			break;
 		}
 	}
 	if (optind != argc)
@@ -79,7 +94,7 @@ cli_audit(int argc, char **argv)
 	if (app_open() == -1)
 		return 1;
 	if (csv) {
-		n = audit_csv(&b, &f);
+		n = audit_csv(&b, &f, sep, bom);
 		if (n >= 0)
 			fwrite(b.data, 1, b.len, stdout);
 		buf_free(&b);

@@ -101,6 +101,7 @@ page_admin_audit(struct req *r)
 	}
 	tv_set(v, "admin_nav_audit", "1");
 	tv_set(v, "f_user", a.user);
+	tv_set(v, "f_event", a.event);
 	tv_set(v, "f_since", a.since);
 	tv_set(v, "f_until", a.until);
 	if (a.error != NULL)
@@ -146,13 +147,19 @@ page_admin_audit_csv(struct req *r)
 {
 	struct audit_form a;
 	struct buf b = { 0 };
+	const char *p;
 	size_t len;
-	int n;
+	char sep;
+	int n, bom;
 
 	read_form(r, &a);
 	if (a.error != NULL)
 		return http_error(r, MHD_HTTP_BAD_REQUEST, a.error);
-	if ((n = audit_csv(&b, &a.f)) < 0) {
+	/* Semicolons and a byte order mark unless asked otherwise: Excel. */
+	if ((sep = csv_separator(http_query(r, "sep"))) == 0)
+		return http_error(r, MHD_HTTP_BAD_REQUEST, "err.badrequest");
+	bom = (p = http_query(r, "bom")) == NULL || strcmp(p, "0") != 0;
+	if ((n = audit_csv(&b, &a.f, sep, bom)) < 0) {
 		buf_free(&b);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");

@@ -137,7 +137,9 @@ void	 html_url(struct buf *, const char *);
 uint32_t crc32_update(uint32_t, const void *, size_t);
 
 /* csv.c: RFC 4180 cells, safe in a spreadsheet */
-void	 csv_cell(struct buf *, const char *, int first);
+char	 csv_separator(const char *name);
+void	 csv_begin(struct buf *, int bom);
+void	 csv_cell(struct buf *, const char *, int first, char sep);
 void	 csv_end(struct buf *);
 
 /* dl.c: pure helpers of downloads */
@@ -797,7 +799,7 @@ int	 backup_restore(const char *dir, const char *newdata, const char *key,
 int	 backup_check_files(int *nfiles, void (*)(const char *, void *), void *);
 
 /* audit.c: the audit log as CSV */
-int	 audit_csv(struct buf *, const struct audit_filter *);
+int	 audit_csv(struct buf *, const struct audit_filter *, char sep, int bom);
 
 /* person.c: what is kept about a person: export, deletion */
 int	 person_export(const struct user *, struct buf *);

@@ -382,9 +382,14 @@ def audit_filter_csv():
 	check("CSV is an attachment", "attachment" in
 	    (r.header("Content-Disposition") or ""))
 	check_headers("csv", r)
-	text = r.body.decode("utf-8")
+	check("the CSV starts with the UTF-8 byte order mark (Excel)",
+	    r.body[:3] == b"\xef\xbb\xbf", r.body[:20])
+	check("... and its header is separated by semicolons",
+	    r.body[3:].startswith(b"time_utc;user;actor;event;address;detail;"
+	    b"id\r\n"), r.body[:60])
+	text = r.body[3:].decode("utf-8")
 	check("CSV rows end in CRLF", "\r\n" in text)
-	rows = list(csv.reader(io.StringIO(text, newline="")))
+	rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
 	check("CSV header", rows and rows[0][:6] == ["time_utc", "user", "actor",
 	    "event", "address", "detail"], rows[:1])
 	check("CSV only has the filtered user", all(row[1] == addr
@@ -400,12 +405,26 @@ def audit_filter_csv():
 	bad = [cell for row in rows for cell in row
 	    if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
 	check("no cell starts with = + - @ tab CR", not bad, bad)
-	r = b.get("/admin/audit.csv?event=user.create")
+	r = b.get("/admin/audit.csv?event=user.create&sep=comma&bom=0")
+	check("on request: commas and no byte order mark",
+	    r.body.startswith(b"time_utc,user,actor,event,address,detail,id\r\n"),
+	    r.body[:60])
 	rows = list(csv.reader(io.StringIO(r.body.decode(), newline="")))
 	check("CSV with event filter has only user.create",
 	    len(rows) > 1 and all(row[3] == "user.create" for row in rows[1:]))
 	check("CSV records the acting admin",
 	    any(row[2] == admin.email for row in rows[1:]), rows)
+	r = b.get("/admin/audit.csv?event=user.create&sep=tab")
+	check("tabs on request, still with the byte order mark",
+	    r.body.startswith(b"\xef\xbb\xbftime_utc\tuser\tactor\t"),
+	    r.body[:40])
+	r = b.get("/admin/audit.csv?sep=pipe")
+	check("an unknown separator is 400", r.status == 400, r.summary())
+	r = b.get("/admin/audit")
+	forms = [f for f in r.page.forms if f["action"] == "/admin/audit.csv"]
+	check("the console offers the separator and the byte order mark",
+	    forms and {"sep", "bom"} <= {i.get("name") for i in
+	    forms[0]["inputs"]}, forms)
 	ex = audit_rows(srv, "audit.export")
 	check("the export itself is audited with the admin",
 	    ex and ex[-1][1] == user_id(srv, admin.email), ex)
@@ -446,9 +465,18 @@ def cli_commands():
 	    p.returncode == 0 and "user.disable" in out and "user.enable" in out,
 	    out + p.stderr.decode())
 	p = srv.cli("audit", "--event", "user.disable", "--csv", *d)
-	rows = list(csv.reader(io.StringIO(p.stdout.decode(), newline="")))
+	check("kluis audit --csv: byte order mark and semicolons by default",
+	    p.stdout.startswith(b"\xef\xbb\xbftime_utc;user;"), p.stdout[:40])
+	rows = list(csv.reader(io.StringIO(p.stdout[3:].decode(), newline=""),
+	    delimiter=";"))
 	check("kluis audit --csv --event", p.returncode == 0 and len(rows) > 1
 	    and all(r[3] == "user.disable" for r in rows[1:]), rows)
+	p = srv.cli("audit", "--event", "user.disable", "--csv", "--separator",
+	    "comma", "--no-bom", *d)
+	check("kluis audit --csv --separator comma --no-bom",
+	    p.stdout.startswith(b"time_utc,user,"), p.stdout[:40])
+	p = srv.cli("audit", "--csv", "--separator", "pipe", *d)
+	check("an unknown separator is a usage error (2)", p.returncode == 2)
 	p = srv.cli("audit", "--since", "yesterday", *d)
 	check("a bad --since is a usage error (2)", p.returncode == 2)
 	p = srv.cli("audit", "--help")
