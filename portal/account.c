@@ -1,6 +1,7 @@
 /* account.c: accounts: create, temporary passwords, disable, and the notices a user gets about their account. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "portal.h"
 
@@ -30,6 +31,31 @@ temp_free(char *temp)
 		explicit_bzero(temp, strlen(temp));
 		free(temp);
 	}
+}
+
+/* account_first_admin_file: where serve leaves the first admin's password when stdout is no terminal; caller frees. */
+char *
+account_first_admin_file(void)
+{
+	return xasprintf("%s/first-admin-password", cfg.data);
+}
+
+/*
+ * account_first_login: U logged in with a temporary password: the file
+ * that held the first admin's goes (it named the password, which is
+ * about to change).
+ */
+void
+account_first_login(const struct user *u)
+{
+	char *path;
+
+	if (!u->password_temp || !u->is_admin)
+		return;
+	path = account_first_admin_file();
+	if (unlink(path) == 0)
+		store_audit(u->id, 0, "account.first_password_removed", "", "");
+	free(path);
 }
 
 /*

@@ -1,12 +1,14 @@
 /* main.c: the kluis command: "serve" and the admin subcommands. */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "portal.h"
 
@@ -43,12 +45,18 @@ static const char serve_usage[] =
 "usage: kluis serve [options]\n"
 "\n";
 
-/* On an empty database: the first admin, whose password is printed once. */
+/*
+ * On an empty database: the first admin. Its temporary password is shown
+ * on a terminal; under a service manager stdout goes to the journal and
+ * its backups, so there the password goes into a file in the data
+ * directory that only this user can read, removed at the first login.
+ */
 static int
 first_admin(void)
 {
-	char *temp = NULL;
+	char *temp = NULL, *text, *path;
 	int64_t id;
+	int rc;
 
 	if (store_user_count() != 0)
 		return 0;
@@ -58,15 +66,32 @@ first_admin(void)
 		    cfg.admin_email);
 		return -1;
 	}
-	printf("kluis: first admin account created\n"
+	text = xasprintf("kluis: first admin account created\n"
 	    "  email:              %s\n"
 	    "  temporary password: %s\n"
 	    "  open:               %s/login\n", cfg.admin_email, temp,
 	    cfg.public_url);
-	fflush(stdout);
 	explicit_bzero(temp, strlen(temp));
 	free(temp);
-	return 0;
+	rc = 0;
+	if (isatty(STDOUT_FILENO)) {
+		fputs(text, stdout);
+		fflush(stdout);
+	} else {
+		path = account_first_admin_file();
+		if (write_file_atomic(path, text, strlen(text), 0600) == -1) {
+			fprintf(stderr, "kluis: cannot write %s: %s\n", path,
+			    strerror(errno));
+			rc = -1;
+		} else
+			logmsg("first admin %s created; its temporary password "
+			    "is in %s (readable by this user only, removed at "
+			    "its first login)", cfg.admin_email, path);
+		free(path);
+	}
+	explicit_bzero(text, strlen(text));
+	free(text);
+	return rc;
 }
 
 static int

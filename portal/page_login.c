@@ -73,6 +73,7 @@ page_login_post(struct req *r)
 		return login_form(r, MHD_HTTP_UNAUTHORIZED, "login.bad", 0);
 	}
 	throttle_ok("pw", email, r->addr);
+	account_first_login(&u);
 	free(email);
 	if ((ndev = store_device_count(u.id)) < 0) {
 		store_clear(&u);

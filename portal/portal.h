@@ -704,6 +704,8 @@ int	 mail_queue(const char *to, const char *name, const struct tmpl_vars *,
 int	 mail_deliver(void);
 
 /* account.c: accounts, temporary passwords, the notices users get about theirs */
+char	*account_first_admin_file(void);
+void	 account_first_login(const struct user *);
 int64_t	 account_invite(const char *email, const char *name, int admin,
 	    const char *lang, int64_t actor, const char *addr, char **temp_out);
 char	*account_temp_password(const struct user *);

@@ -161,8 +161,13 @@ export async function startServer(...extra) {
 	cleanups.push(() => srv.stop());
 	const deadline = Date.now() + 20000;
 	while (Date.now() < deadline) {
-		const m = out.match(/temporary password:\s*(\S+)/);
-		const e = out.match(/^\s*email:\s*(\S+)/m);
+		// stdout is no terminal: the password is in a file of the data
+		// directory (removed at the first login), not in the output.
+		const file = path.join(data, 'first-admin-password');
+		const text = out + (fs.existsSync(file) ?
+		    fs.readFileSync(file, 'utf8') : '');
+		const m = text.match(/temporary password:\s*(\S+)/);
+		const e = text.match(/^\s*email:\s*(\S+)/m);
 		if (m && e) {
 			srv.adminPassword = m[1];
 			srv.adminEmail = e[1];

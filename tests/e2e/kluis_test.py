@@ -277,7 +277,13 @@ class Server:
 		self._parse_credentials()
 
 	def _parse_credentials(self):
+		# stdout is no terminal here: the server leaves the first admin's
+		# password in a file of the data directory, not in its output.
 		text = self.stdout_text()
+		path = os.path.join(self.data, "first-admin-password")
+		if os.path.exists(path):
+			with open(path) as f:
+				text += "\n" + f.read()
 		m = re.search(r"^\s*email:\s*(\S+)\s*$", text, re.M)
 		if m:
 			self.admin_email = m.group(1)

@@ -4,6 +4,7 @@
 through /otp.  TOTP codes come from oathtool, not from the server."""
 
 import os
+import subprocess
 import re
 import sys
 
@@ -79,7 +80,19 @@ def admin_journey():
 	srv = temp_server()
 	state["srv"] = srv
 	out = srv.stdout_text()
-	check("stdout announces the first admin account",
+	# Under a service manager stdout is the journal: no password there,
+	# but in a file only this user can read, and the log says where.
+	path = os.path.join(srv.data, "first-admin-password")
+	check("stdout (no terminal) holds no password",
+	    "temporary password" not in out, out)
+	check("the log says where the password is", path in srv.stderr_text(),
+	    srv.stderr_text()[-600:])
+	check("the password file is readable by this user only",
+	    os.path.exists(path) and os.stat(path).st_mode & 0o777 == 0o600,
+	    os.path.exists(path) and oct(os.stat(path).st_mode))
+	with open(path) as f:
+		out = f.read()
+	check("the file announces the first admin account",
 	    "kluis: first admin account created" in out, out)
 	check("printed email is admin@localhost",
 	    srv.admin_email == "admin@localhost", out)
@@ -111,6 +124,8 @@ def admin_journey():
 	r = b.submit(r, "/login", {"email": srv.admin_email, "password": pw})
 	require_redirect("POST /login with the temporary password -> /enrol",
 	    r, "/enrol")
+	check("the first login removed the password file", not os.path.exists(
+	    os.path.join(srv.data, "first-admin-password")))
 	check_headers("login post", r, page=False)
 	check_cookie_attrs(r)
 	check_rotation("login", b, pre)
@@ -201,6 +216,38 @@ def admin_journey():
 
 	state["admin"] = Account(srv.admin_email, newpw, dev, b)
 	state["admin_temp"] = pw
+
+
+@scenario
+def first_admin_on_a_terminal():
+	"""On a terminal the first admin's password is printed, and no file is left"""
+	import pty
+	import tempfile
+	data = tempfile.mkdtemp(prefix="kluis-e2e-tty-")
+	port = free_port()
+	master, slave = pty.openpty()
+	p = subprocess.Popen([KLUIS_BIN, "serve", "--listen", "127.0.0.1:%d" %
+	    port, "--data", data], stdin=subprocess.DEVNULL, stdout=slave,
+	    stderr=subprocess.DEVNULL, env=dict(os.environ,
+	    KLUIS_SHARE=KLUIS_SHARE))
+	os.close(slave)
+	out = b""
+	try:
+		deadline = time.time() + 20
+		while time.time() < deadline and b"open:" not in out:
+			try:
+				out += os.read(master, 4096)
+			except OSError:
+				break
+		text = out.decode(errors="replace")
+		check("the terminal shows the temporary password",
+		    re.search(r"temporary password:\s*\S{12,}", text), text)
+		check("and no password file is written", not os.path.exists(
+		    os.path.join(data, "first-admin-password")))
+	finally:
+		p.terminate()
+		p.wait(timeout=20)
+		os.close(master)
 
 
 @scenario

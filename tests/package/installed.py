@@ -127,8 +127,9 @@ def journey_start(prog, what):
 	check("%s: GET /static/kluis.css is the style sheet" % what,
 	    status == 200 and ctype.startswith("text/css") and "{" in body,
 	    "%d %s\n%s" % (status, ctype, body[:300]))
-	m = re.search(r"^\s*email:\s*(\S+)\s*$", prog.output(), re.M)
-	return m.group(1) if m else None
+	m = re.search(r"^\s*email:\s*(\S+)\s*$|first admin (\S+) created",
+	    prog.output(), re.M)
+	return (m.group(1) or m.group(2)) if m else None
 
 
 def roff_text(path):
