@@ -19,7 +19,8 @@ mail_temp(const struct user *u, const char *temp, const char *lang)
 	rc = mail_queue(u->email, "temp_password", v, lang);
 	tv_free(v);
 	if (rc == -1)
-		logmsg("account: could not queue the mail for user %lld",
+		logmsg(LOG_ERR,
+		    "account: could not queue the mail for user %lld",
 		    (long long)u->id);
 	return rc;
 }
@@ -191,7 +192,8 @@ account_notice(const struct user *u, const char *name, const char *addr,
 	if (secret != NULL)
 		tv_set(v, "secret", secret);
 	if (mail_queue(u->email, name, v, u->lang) == -1)
-		logmsg("account: could not queue %s for user %lld", name,
+		logmsg(LOG_ERR,
+		    "account: could not queue %s for user %lld", name,
 		    (long long)u->id);
 	tv_free(v);
 }

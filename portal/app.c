@@ -95,7 +95,8 @@ app_backup_before(int from, int pending)
 		    "make room, then start again\n", path);
 		return -1;
 	}
-	logmsg("db: backed up schema version %d to %s before migrating", from,
+	logmsg(LOG_INFO,
+	    "db: backed up schema version %d to %s before migrating", from,
 	    path);
 	return 0;
 }
@@ -204,7 +205,8 @@ app_public_url_save(void)
 	snprintf(path, sizeof path, "%s/public-url", cfg.data);
 	if (write_file_atomic(path, cfg.public_url, strlen(cfg.public_url),
 	    0600) == -1)
-		logmsg("cannot write %s: %s", path, strerror(errno));
+		logmsg(LOG_WARNING,
+		    "cannot write %s: %s", path, strerror(errno));
 }
 
 static void
@@ -233,4 +235,27 @@ app_close(void)
 		lock_fd = -1;
 	}
 	curl_global_cleanup();
+}
+
+/*
+ * app_open_mail: what "kluis mail test" needs: the templates and libcurl,
+ * not the database or the key, so that root may run it with the password
+ * file the service's credential comes from. 0, or -1 with the reason
+ * printed.
+ */
+int
+app_open_mail(void)
+{
+	char path[4096];
+
+	if (cfg.share == NULL || *cfg.share == '\0')
+		cfg.share = app_share_default();
+	snprintf(path, sizeof path, "%s/templates", cfg.share);
+	if (tmpl_init(path) == -1) {
+		fprintf(stderr, "kluis: cannot load templates from %s "
+		    "(set --share to the directory holding templates/)\n", path);
+		return -1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return 0;
 }

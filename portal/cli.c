@@ -8,7 +8,8 @@
 
 #define CLI_SETTING	0x10000		/* + the index in config_options */
 #define CLI_HELP	0x20000
-#define CLI_MAX_OPTS	64
+#define CLI_CONFIG	0x20001
+#define CLI_MAX_OPTS	80
 
 /*
  * cli_getopt: the next option of command CMD in ARGV (set optind to 1
@@ -16,8 +17,11 @@
  * each with a val from 1 to 0xffff; may be NULL), its argument in optarg.
  * The settings (config_options: the COMMON ones, or all of them when ALL)
  * are applied on the way; --help prints USAGE (and, with ALL, the settings).
+ * After the last option the configuration file (--config FILE) and the
+ * environment fill in what the command line left (config_load).
  * Returns the option's val, -1 after the last option, or CLI_EXIT with
- * *STATUS the exit status (0 after --help, 2 after a usage error).
+ * *STATUS the exit status (0 after --help, 2 after a usage error or a bad
+ * configuration).
  */
 int
 cli_getopt(int argc, char **argv, const char *cmd, const char *usage,
@@ -25,17 +29,20 @@ cli_getopt(int argc, char **argv, const char *cmd, const char *usage,
 {
 	static struct option opts[CLI_MAX_OPTS];
 	const struct config_option *o;
-	char err[128];
+	static const char *config;	/* --config FILE, across the calls */
+	char err[512];
 	int n = 0, c;
 
-	for (; own != NULL && own->name != NULL && n < CLI_MAX_OPTS - 2; own++)
+	for (; own != NULL && own->name != NULL && n < CLI_MAX_OPTS - 3; own++)
 		opts[n++] = *own;
-	for (o = config_options; o->name != NULL && n < CLI_MAX_OPTS - 2; o++)
+	for (o = config_options; o->name != NULL && n < CLI_MAX_OPTS - 3; o++)
 		if (all || o->every)
 			opts[n++] = (struct option){ o->name, o->kind ==
 			    CONFIG_FLAG ? no_argument : required_argument, NULL,
 			    CLI_SETTING + (int)(o - config_options) };
 	opts[n++] = (struct option){ "help", no_argument, NULL, CLI_HELP };
+	opts[n++] = (struct option){ "config", required_argument, NULL,
+	    CLI_CONFIG };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	for (;;) {
 		switch (c = getopt_long(argc, argv, "", opts, NULL)) {
@@ -49,6 +56,16 @@ cli_getopt(int argc, char **argv, const char *cmd, const char *usage,
 		case ':':
 			*status = cli_usage_error(cmd, "unknown option");
 			return CLI_EXIT;
+		case CLI_CONFIG:
+			config = optarg;
+			break;
+		case -1:
+			if (config_load(config, err, sizeof err) == -1) {
+				fprintf(stderr, "%s\n", err);
+				*status = 2;
+				return CLI_EXIT;
+			}
+			return -1;
 		default:
 			if (c < CLI_SETTING)
 				return c;

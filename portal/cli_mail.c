@@ -1,5 +1,7 @@
 /* cli_mail.c: "kluis mail ...": look into the mail queue and retry it. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "portal.h"
@@ -7,10 +9,38 @@
 static const char mail_usage[] =
 "usage: kluis mail list [--data DIR]\n"
 "       kluis mail retry [--data DIR]\n"
+"       kluis mail test ADDRESS [serve options]\n"
 "\n"
 "  list    messages not delivered yet: id, recipient, attempts, last error\n"
 "  retry   make every undelivered message due now; the running server\n"
-"          delivers them within a second\n";
+"          delivers them within a second\n"
+"  test    send a test message to ADDRESS now, the configured way (SMTP,\n"
+"          else DIR/outbox/), and print what the SMTP server answered\n";
+
+/* "kluis mail test ADDRESS": the settings of serve, no database. */
+static int
+mail_test_cmd(int argc, char **argv)
+{
+	char *to;
+	int c, status, rc;
+
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "mail", mail_usage, NULL, 1,
+	    &status)) != -1)
+		if (c == CLI_EXIT)
+			return status;
+	if (optind != argc - 1)
+		return cli_usage_error("mail", "test needs exactly one ADDRESS");
+	if ((to = cli_email("mail", argv[optind])) == NULL)
+		return 2;
+	if (mail_init() == -1 || app_open_mail() == -1) {
+		free(to);
+		return 1;
+	}
+	rc = mail_test(to, stdout);
+	free(to);
+	return rc == 0 ? 0 : 1;
+}
 
 static void
 print_row(int64_t id, const char *rcpt, int attempts, int64_t next,
@@ -23,7 +53,7 @@ print_row(int64_t id, const char *rcpt, int attempts, int64_t next,
 	    attempts, when, err ? err : "");
 }
 
-/* cli_mail: "kluis mail list|retry". Returns the exit status. */
+/* cli_mail: "kluis mail list|retry|test". Returns the exit status. */
 int
 cli_mail(int argc, char **argv)
 {
@@ -35,6 +65,8 @@ cli_mail(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	cmd = argv[1];
+	if (strcmp(cmd, "test") == 0)
+		return mail_test_cmd(argc - 1, argv + 1);
 	if ((n = cli_options(argc - 1, argv + 1, "mail", mail_usage, NULL,
 	    NULL)) != -1)
 		return n;

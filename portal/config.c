@@ -1,10 +1,17 @@
 /* config.c: the settings: their defaults in cfg, and the one table of every option that sets them. */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <ini.h>
+
 #include "portal.h"
+
+#define CONFIG_DEFAULT_FILE	"/etc/kluis/kluis.conf"
+#define CONFIG_MAX_OPTIONS	64
 
 struct config cfg = {
 	.listen = "127.0.0.1:8080",
@@ -33,6 +40,7 @@ struct config cfg = {
 	.forgot_cap = 200,
 	.audit_retention = 400 * 86400,
 	.mail_retention = 30 * 86400,
+	.log_level = LOG_INFO,
 };
 
 #define AT(f)	offsetof(struct config, f)
@@ -48,6 +56,8 @@ struct config cfg = {
 	{ name, CONFIG_SECONDS, 0, AT(f), min, max, unit, arg, help }
 #define BYTES(name, f, min, max, help) \
 	{ name, CONFIG_BYTES, 0, AT(f), min, max, 1, "BYTES", help }
+#define LEVEL(name, f, help) \
+	{ name, CONFIG_LEVEL, 0, AT(f), 0, 0, 1, "LEVEL", help }
 
 /*
  * Every option of "kluis serve", in the order of its --help. The options
@@ -74,6 +84,11 @@ const struct config_option config_options[] = {
 	    "machine even when it offers no\nSTARTTLS: temporary passwords and "
 	    "reset links then\ncross the network readable (a relay on a "
 	    "trusted\nnetwork only; logged as a warning at start)"),
+	STRING("smtp-user", smtp_user, "NAME", "the user name for SMTP AUTH "
+	    "(or in --smtp-url)"),
+	STRING("smtp-password-file", smtp_password_file, "FILE", "the password "
+	    "for SMTP AUTH, read from FILE (without\nits line end; an empty "
+	    "file: no password), so it is\nnever on a command line"),
 	STRING("mail-from", mail_from, "ADDR", "the From of every message\n"
 	    "(default \"kluis <noreply@localhost>\")"),
 	STRING("tls-cert", tls_cert, "FILE", "serve HTTPS with this PEM "
@@ -139,6 +154,13 @@ const struct config_option config_options[] = {
 	SECONDS("mail-retention-days", mail_retention, 1, 36500, 86400, "DAYS",
 	    "delivered mail (queue rows and outbox files, which\nhold "
 	    "temporary passwords) older than this is deleted\n(default 30)"),
+	STRING("access-log", access_log, "FILE|-", "one line per request to "
+	    "FILE (- : standard output);\nSIGHUP reopens it (default: none)"),
+	LEVEL("log-level", log_level, "the least important events logged: "
+	    "error, warning,\ninfo or debug (default info)"),
+	STRING("metrics-listen", metrics_listen, "ADDR:PORT", "serve "
+	    "Prometheus metrics at /metrics, and\n/readyz, on this address "
+	    "only (default: off)"),
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -171,54 +193,260 @@ flag_value(const char *value)
 	return -1;
 }
 
+/* A level's value (LOG_ERR ... LOG_DEBUG), -1 when VALUE names none. */
+static int
+level_value(const char *value)
+{
+	static const struct {
+		const char	*name;
+		int		 level;
+	} levels[] = { { "error", LOG_ERR }, { "warning", LOG_WARNING },
+	    { "info", LOG_INFO }, { "debug", LOG_DEBUG } };
+	size_t i;
+
+	for (i = 0; i < sizeof levels / sizeof levels[0]; i++)
+		if (strcasecmp(value, levels[i].name) == 0)
+			return levels[i].level;
+	return -1;
+}
+
+/* Where each option's value came from (enum config_from), by table index. */
+static unsigned char from_of[CONFIG_MAX_OPTIONS];
+
 /*
- * config_set: option NAME takes VALUE (a copy; NULL for a flag given
- * without one: on). A number is decimal, from the option's min to its
- * max, in its unit. 0, or -1 with ERR saying what is wrong (to follow the
- * option's name: "must be a number from 1 to 256").
+ * The strongest source that set O's field so far: options may share one
+ * (unlock-minutes and unlock-seconds).
+ */
+static int
+field_from(const struct config_option *o)
+{
+	const struct config_option *p;
+	int from = CONFIG_FROM_DEFAULT;
+
+	for (p = config_options; p->name != NULL; p++)
+		if (p->off == o->off && from_of[p - config_options] > from)
+			from = from_of[p - config_options];
+	return from;
+}
+
+/*
+ * config_set_from: option NAME takes VALUE (a copy; NULL for a flag given
+ * without one: on), which comes from FROM (enum config_from). The value is
+ * always checked; it is taken unless a stronger source set the setting
+ * already (the command line over the environment over the file). A number
+ * is decimal, from the option's min to its max, in its unit. 0, or -1 with
+ * ERR saying what is wrong (to follow the option's name: "must be a number
+ * from 1 to 256").
  */
 int
-config_set(const char *name, const char *value, char *err, size_t errlen)
+config_set_from(const char *name, const char *value, int from, char *err,
+    size_t errlen)
 {
 	const struct config_option *o = config_find(name);
 	char *f, *end;
-	long long v;
-	int b;
+	long long v = 0;
+	int b = 0;
 
 	if (o == NULL) {
 		snprintf(err, errlen, "is not a setting");
 		return -1;
 	}
-	f = (char *)&cfg + o->off;
 	if (o->kind == CONFIG_FLAG) {
 		if ((b = value == NULL ? 1 : flag_value(value)) == -1) {
 			snprintf(err, errlen, "must be on or off");
 			return -1;
 		}
-		*(int *)f = b;
-		return 0;
-	}
-	if (value == NULL) {
+	} else if (value == NULL || *value == '\0') {
 		snprintf(err, errlen, "needs a value");
 		return -1;
+	} else if (o->kind == CONFIG_LEVEL) {
+		if ((b = level_value(value)) == -1) {
+			snprintf(err, errlen, "must be error, warning, info or "
+			    "debug");
+			return -1;
+		}
+	} else if (o->kind != CONFIG_STRING) {
+		v = strtoll(value, &end, 10);
+		if (*end != '\0' || v < o->min || v > o->max) {
+			snprintf(err, errlen, "must be a number from %lld to %lld",
+			    (long long)o->min, (long long)o->max);
+			return -1;
+		}
 	}
-	if (o->kind == CONFIG_STRING) {
-		*(const char **)f = xstrdup(value);
+	if (from < field_from(o))
 		return 0;
-	}
-	v = strtoll(value, &end, 10);
-	if (*value == '\0' || *end != '\0' || v < o->min || v > o->max) {
-		snprintf(err, errlen, "must be a number from %lld to %lld",
-		    (long long)o->min, (long long)o->max);
-		return -1;
-	}
-	if (o->kind == CONFIG_NUMBER)
+	from_of[o - config_options] = (unsigned char)from;
+	f = (char *)&cfg + o->off;
+	if (o->kind == CONFIG_FLAG || o->kind == CONFIG_LEVEL)
+		*(int *)f = b;
+	else if (o->kind == CONFIG_STRING)
+		*(const char **)f = xstrdup(value);
+	else if (o->kind == CONFIG_NUMBER)
 		*(int *)f = (int)v;
 	else if (o->kind == CONFIG_SECONDS)
 		*(int64_t *)f = (int64_t)v * o->unit;
 	else
 		*(uint64_t *)f = (uint64_t)v;
 	return 0;
+}
+
+/* config_set: config_set_from the command line, the strongest source. */
+int
+config_set(const char *name, const char *value, char *err, size_t errlen)
+{
+	return config_set_from(name, value, CONFIG_FROM_COMMAND, err, errlen);
+}
+
+/* A configuration file being read, for inih's callbacks. */
+struct conf_file {
+	FILE	*f;
+	int	 line;		/* of the line read last */
+	int	 too_long;	/* the first line longer than inih's buffer */
+	int	 err_line;	/* the first line with an error */
+	char	 err[256];
+};
+
+/*
+ * inih's reader: one line, with the leading blanks dropped (inih would take
+ * an indented line as the continuation of the value before it). A line
+ * longer than the buffer is noted and its rest skipped.
+ */
+static char *
+conf_read(char *str, int num, void *arg)
+{
+	struct conf_file *cf = arg;
+	size_t n, skip;
+	int c;
+
+	if (fgets(str, num, cf->f) == NULL)
+		return NULL;
+	cf->line++;
+	n = strlen(str);
+	if (n > 0 && str[n - 1] != '\n' && !feof(cf->f)) {
+		while ((c = getc(cf->f)) != EOF && c != '\n')
+			;
+		if (cf->too_long == 0)
+			cf->too_long = cf->line;
+	}
+	skip = strspn(str, " \t");
+	memmove(str, str + skip, n - skip + 1);
+	return str;
+}
+
+static int
+conf_error(struct conf_file *cf, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cf->err_line == 0) {
+		cf->err_line = cf->line;
+		va_start(ap, fmt);
+		vsnprintf(cf->err, sizeof cf->err, fmt, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
+/* inih's handler: one "name = value" line. 1, or 0 on an error. */
+static int
+conf_line(void *arg, const char *section, const char *name, const char *value)
+{
+	struct conf_file *cf = arg;
+	const struct config_option *o;
+	char err[160];
+
+	if (cf->too_long == cf->line)
+		return conf_error(cf, "line too long (at most %d characters)",
+		    INI_MAX_LINE - 2);
+	if (section != NULL && *section != '\0')
+		return conf_error(cf, "sections ([%s]) are not used", section);
+	if ((o = config_find(name)) == NULL)
+		return conf_error(cf, "unknown setting \"%s\"", name);
+	if (o->kind == CONFIG_FLAG && *value == '\0')
+		return conf_error(cf, "%s must be on or off", name);
+	if (config_set_from(name, value, CONFIG_FROM_FILE, err,
+	    sizeof err) == -1)
+		return conf_error(cf, "%s %s", name, err);
+	return 1;
+}
+
+/*
+ * The configuration file PATH; OPTIONAL: a missing file is none. 0, or -1
+ * with ERR "PATH:LINE: message".
+ */
+static int
+conf_file(const char *path, int optional, char *err, size_t errlen)
+{
+	struct conf_file cf = { 0 };
+	int rc;
+
+	if ((cf.f = fopen(path, "r")) == NULL) {
+		if (optional && errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = ini_parse_stream(conf_read, &cf, conf_line, &cf);
+	if (rc == 0 && ferror(cf.f))
+		snprintf(err, errlen, "%s: cannot read it", path);
+	else if (rc > 0 && cf.err_line == rc)
+		snprintf(err, errlen, "%s:%d: %s", path, rc, cf.err);
+	else if (rc > 0 && cf.too_long == rc)
+		snprintf(err, errlen, "%s:%d: line too long (at most %d "
+		    "characters)", path, rc, INI_MAX_LINE - 2);
+	else if (rc > 0)
+		snprintf(err, errlen, "%s:%d: not \"name = value\"", path, rc);
+	else if (rc < 0)
+		snprintf(err, errlen, "%s: out of memory", path);
+	fclose(cf.f);
+	return rc == 0 && err[0] == '\0' ? 0 : -1;
+}
+
+/* The environment: KLUIS_NAME for each option NAME (- as _). 0, or -1. */
+static int
+conf_env(char *err, size_t errlen)
+{
+	const struct config_option *o;
+	char var[64], e[160], *p;
+	const char *v;
+
+	for (o = config_options; o->name != NULL; o++) {
+		snprintf(var, sizeof var, "KLUIS_%s", o->name);
+		for (p = var; *p; p++)
+			*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+		if ((v = getenv(var)) == NULL || *v == '\0')
+			continue;
+		if (config_set_from(o->name, v, CONFIG_FROM_ENV, e,
+		    sizeof e) == -1) {
+			snprintf(err, errlen, "environment %s: %s", var, e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * config_load: the settings of the configuration file PATH (NULL: the one
+ * KLUIS_CONFIG names, else /etc/kluis/kluis.conf when it exists) and of
+ * the environment, each taken only where no stronger source (the command
+ * line) set it. 0, or -1 with ERR ("FILE:LINE: message" for the file).
+ */
+int
+config_load(const char *path, char *err, size_t errlen)
+{
+	int optional = 0;
+
+	err[0] = '\0';
+	if (path == NULL && (path = getenv("KLUIS_CONFIG")) != NULL &&
+	    *path == '\0')
+		path = NULL;
+	if (path == NULL) {
+		path = CONFIG_DEFAULT_FILE;
+		optional = 1;
+	}
+	if (conf_file(path, optional, err, errlen) == -1)
+		return -1;
+	return conf_env(err, errlen);
 }
 
 /*
@@ -246,6 +474,12 @@ config_check(int serving, char *err, size_t errlen)
 	if (net_proxies_set(cfg.trusted_proxies) == -1) {
 		snprintf(err, errlen, "--trusted-proxies must be addresses or "
 		    "networks (ADDR/BITS) separated by commas");
+		return -1;
+	}
+	if (cfg.metrics_listen != NULL && strcmp(cfg.metrics_listen,
+	    cfg.listen) == 0) {
+		snprintf(err, errlen, "--metrics-listen must not be the public "
+		    "--listen");
 		return -1;
 	}
 	cfg.https = cfg.public_url != NULL &&

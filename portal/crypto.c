@@ -188,20 +188,22 @@ key_read(int fd, const char *path, uint8_t out[KEY_LEN])
 	ssize_t r;
 
 	if (fstat(fd, &st) == -1) {
-		logmsg("crypto: %s: fstat: %s", path, strerror(errno));
+		logmsg(LOG_ERR, "crypto: %s: fstat: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		logmsg("crypto: %s: not a regular file", path);
+		logmsg(LOG_ERR, "crypto: %s: not a regular file", path);
 		return -1;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		logmsg("crypto: %s: group or other may access it (mode %03o), "
+		logmsg(LOG_ERR,
+		    "crypto: %s: group or other may access it (mode %03o), "
 		    "chmod 600", path, (unsigned)(st.st_mode & 0777));
 		return -1;
 	}
 	if (st.st_size != KEY_LEN) {
-		logmsg("crypto: %s: must be exactly %d bytes", path, KEY_LEN);
+		logmsg(LOG_ERR,
+		    "crypto: %s: must be exactly %d bytes", path, KEY_LEN);
 		return -1;
 	}
 	while (got < KEY_LEN) {
@@ -209,7 +211,7 @@ key_read(int fd, const char *path, uint8_t out[KEY_LEN])
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			logmsg("crypto: %s: short read", path);
+			logmsg(LOG_ERR, "crypto: %s: short read", path);
 			return -1;
 		}
 		got += (size_t)r;
@@ -246,12 +248,13 @@ key_new(const char *path, uint8_t fresh[KEY_LEN])
 	if (fd == -1) {
 		int e = errno;
 
-		logmsg("crypto: %s: create: %s", path, strerror(errno));
+		logmsg(LOG_ERR,
+		    "crypto: %s: create: %s", path, strerror(errno));
 		errno = e;
 		return -1;
 	}
 	if (crypto_random(fresh, KEY_LEN) == -1) {
-		logmsg("crypto: RAND_bytes failed");
+		logmsg(LOG_ERR, "crypto: RAND_bytes failed");
 		goto bad;
 	}
 	while (off < KEY_LEN) {
@@ -259,19 +262,19 @@ key_new(const char *path, uint8_t fresh[KEY_LEN])
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			logmsg("crypto: %s: write: %s", path, w == -1 ?
+			logmsg(LOG_ERR, "crypto: %s: write: %s", path, w == -1 ?
 			    strerror(errno) : "short write");
 			goto bad;
 		}
 		off += (size_t)w;
 	}
 	if (fsync(fd) == -1) {
-		logmsg("crypto: %s: fsync: %s", path, strerror(errno));
+		logmsg(LOG_ERR, "crypto: %s: fsync: %s", path, strerror(errno));
 		goto bad;
 	}
 	close(fd);
 	sync_parent(path);
-	logmsg("crypto: created key file %s", path);
+	logmsg(LOG_INFO, "crypto: created key file %s", path);
 	return 0;
  bad:
 	if (fd != -1)
@@ -299,7 +302,8 @@ key_file(const char *path, int create, struct key *k)
 		if (fd == -1 && errno == ENOENT)
 			return 1;
 		if (fd == -1) {
-			logmsg("crypto: %s: open: %s", path, strerror(errno));
+			logmsg(LOG_ERR,
+			    "crypto: %s: open: %s", path, strerror(errno));
 			return -1;
 		}
 		rc = key_read(fd, path, fresh);

@@ -164,18 +164,20 @@ finish_rotation(const char *want)
 		goto done;
 	rc = -1;
 	if (!exists(oldk) && link(cfg.key_file, oldk) == -1) {
-		logmsg("key: cannot keep the old key as %s: %s", oldk,
+		logmsg(LOG_ERR, "key: cannot keep the old key as %s: %s", oldk,
 		    strerror(errno));
 		goto done;
 	}
 	if (rename(newk, cfg.key_file) == -1) {
-		logmsg("key: cannot put %s in place: %s", newk, strerror(errno));
+		logmsg(LOG_ERR,
+		    "key: cannot put %s in place: %s", newk, strerror(errno));
 		goto done;
 	}
 	sync_dir_of(cfg.key_file);
 	if (crypto_key_read(cfg.key_file) != 0)
 		goto done;
-	logmsg("key: finished the rotation that was interrupted: %s is the "
+	logmsg(LOG_INFO,
+	    "key: finished the rotation that was interrupted: %s is the "
 	    "key now, the one before is %s", cfg.key_file, oldk);
 	rc = 1;
  done:
@@ -399,7 +401,8 @@ custody_rotate(struct buf *msg)
 	}
 	if (exists(newk)) {
 		/* Not the database's key (custody_key would have finished it). */
-		logmsg("key: removing %s, left by a rotation that did not commit",
+		logmsg(LOG_INFO,
+		    "key: removing %s, left by a rotation that did not commit",
 		    newk);
 		if (unlink(newk) == -1) {
 			buf_printf(msg, "cannot remove %s: %s", newk,

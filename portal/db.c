@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -52,7 +53,7 @@ db_conn_open(void)
 
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		logmsg("db: cannot open %s: %s", db_path,
+		logmsg(LOG_ERR, "db: cannot open %s: %s", db_path,
 		    db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return NULL;
@@ -61,7 +62,7 @@ db_conn_open(void)
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	    "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
 	    NULL, NULL, &err) != SQLITE_OK) {
-		logmsg("db: cannot configure %s: %s", db_path, err);
+		logmsg(LOG_ERR, "db: cannot configure %s: %s", db_path, err);
 		sqlite3_free(err);
 		sqlite3_close(db);
 		return NULL;
@@ -106,7 +107,7 @@ db_exec(sqlite3 *db, const char *sql)
 	char *err = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		logmsg("db: %s", err ? err : "error");
+		logmsg(LOG_ERR, "db: %s", err ? err : "error");
 		sqlite3_free(err);
 		return -1;
 	}
@@ -145,11 +146,13 @@ db_attach(const char *path)
 	if ((c = db_conn()) == NULL)
 		return -1;
 	if ((v = db_user_version(c->db)) < 0) {
-		logmsg("db: cannot read %s: %s", path, sqlite3_errmsg(c->db));
+		logmsg(LOG_ERR,
+		    "db: cannot read %s: %s", path, sqlite3_errmsg(c->db));
 		return -1;
 	}
 	if (v > db_nmigrations) {
-		logmsg("db: %s has schema version %d, but this kluis knows only "
+		logmsg(LOG_ERR,
+		    "db: %s has schema version %d, but this kluis knows only "
 		    "up to %d: run a newer kluis, or restore a backup", path, v,
 		    db_nmigrations);
 		return -1;
@@ -187,13 +190,15 @@ db_migrate(void)
 		if (db_exec(c->db, "BEGIN IMMEDIATE;") == -1)
 			return -1;
 		if (db_exec(c->db, m->sql) == -1 || db_exec(c->db, pragma) == -1) {
-			logmsg("db: migration %03d_%s failed", m->version, m->name);
+			logmsg(LOG_ERR,
+			    "db: migration %03d_%s failed", m->version, m->name);
 			db_exec(c->db, "ROLLBACK;");
 			return -1;
 		}
 		if (db_exec(c->db, "COMMIT;") == -1)
 			return -1;
-		logmsg("db: applied migration %03d_%s", m->version, m->name);
+		logmsg(LOG_INFO,
+		    "db: applied migration %03d_%s", m->version, m->name);
 	}
 	return 0;
 }
@@ -225,12 +230,13 @@ db_backup(const char *dest)
 		return -1;
 	if (sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		logmsg("db: cannot create %s: %s", dest, out ?
+		logmsg(LOG_ERR, "db: cannot create %s: %s", dest, out ?
 		    sqlite3_errmsg(out) : "out of memory");
 		goto fail;
 	}
 	if ((b = sqlite3_backup_init(out, "main", c->db, "main")) == NULL) {
-		logmsg("db: cannot back up to %s: %s", dest, sqlite3_errmsg(out));
+		logmsg(LOG_ERR,
+		    "db: cannot back up to %s: %s", dest, sqlite3_errmsg(out));
 		goto fail;
 	}
 	/* All pages in one step: one snapshot, whatever the server writes. */
@@ -239,7 +245,8 @@ db_backup(const char *dest)
 		sqlite3_sleep(50);
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE) {
-		logmsg("db: backup to %s failed: %s", dest, sqlite3_errstr(rc));
+		logmsg(LOG_ERR,
+		    "db: backup to %s failed: %s", dest, sqlite3_errstr(rc));
 		goto fail;
 	}
 	if (db_exec(out, "PRAGMA journal_mode=DELETE;") == -1 ||
@@ -306,7 +313,7 @@ db_checkpoint(void)
 		return -1;
 	if (sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 	    &log, &done) != SQLITE_OK) {
-		logmsg("db: checkpoint: %s", sqlite3_errmsg(c->db));
+		logmsg(LOG_ERR, "db: checkpoint: %s", sqlite3_errmsg(c->db));
 		return -1;
 	}
 	return 0;
@@ -331,6 +338,32 @@ db_snapshot_detach(void)
 
 	if (c != NULL)
 		db_exec(c->db, "DETACH DATABASE snap;");
+}
+
+/*
+ * db_writable: 0 when the database can take writes: this thread's
+ * connection is not read-only, and the file and its directory (journal
+ * and WAL files) may be written, also for root (a read-only mount, an
+ * immutable file). -1 otherwise.
+ */
+int
+db_writable(void)
+{
+	struct conn *c = db_conn();
+	char *dir, *slash;
+	int rc;
+
+	if (c == NULL || sqlite3_db_readonly(c->db, "main") != 0 ||
+	    access(db_path, W_OK) == -1)
+		return -1;
+	dir = xstrdup(db_path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0';
+	rc = access(dir, W_OK);
+	free(dir);
+	return rc == 0 ? 0 : -1;
 }
 
 /* db_ping: 0 when a trivial query on this thread's connection works. */
@@ -472,7 +505,7 @@ db_step(sqlite3_stmt *st)
 	rc = sqlite3_step(st);
 
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		logmsg("db: \"%s\": %s", sqlite3_sql(st),
+		logmsg(LOG_ERR, "db: \"%s\": %s", sqlite3_sql(st),
 		    sqlite3_errmsg(sqlite3_db_handle(st)));
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -372,6 +373,7 @@ http_respond(struct req *r, unsigned status, struct MHD_Response *resp,
 	if (draining)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	r->responded = 1;
+	r->sent_status = status;
 	conn_deadline(conn_of(r->conn), 0);
 	if (r->defer) {
 		/* On a pool thread: the HTTP thread queues it after the resume. */
@@ -391,7 +393,7 @@ void
 http_add_header(struct req *r, const char *name, const char *value)
 {
 	if (r->nextra == (int)(sizeof r->extra / sizeof r->extra[0])) {
-		logmsg("http: header %s dropped: too many", name);
+		logmsg(LOG_WARNING, "http: header %s dropped: too many", name);
 		return;
 	}
 	snprintf(r->extra[r->nextra].name, sizeof r->extra[0].name, "%s", name);
@@ -412,6 +414,7 @@ http_send(struct req *r, unsigned status, const char *type, char *body,
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	r->sent_bytes = len;
 	return http_respond(r, status, resp, 1);
 }
 
@@ -425,6 +428,7 @@ http_redirect(struct req *r, const char *location)
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	r->sent_bytes = 0;
 	return http_respond(r, MHD_HTTP_SEE_OTHER, resp, 1);
 }
 
@@ -480,7 +484,7 @@ http_page(struct req *r, unsigned status, const char *page,
 	}
 	snprintf(name, sizeof name, "%s.html", page);
 	if (tmpl_render(&body, name, v, r->lang) == -1) {
-		logmsg("http: cannot render %s", name);
+		logmsg(LOG_ERR, "http: cannot render %s", name);
 		buf_free(&body);
 		tv_free(v);
 		return http_send(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -557,6 +561,7 @@ http_file(struct req *r, unsigned status, const char *type, int fd,
 	r->file_len = size;
 	r->acked0 = conn_acked(conn_of(r->conn));
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	r->sent_bytes = size;
 	return http_respond(r, status, resp, private);
 }
 
@@ -724,6 +729,7 @@ pool_finish(struct req *r)
 	enum MHD_Result ret;
 
 	if (r->pool == POOL_FULL) {
+		stats_add(STAT_THROTTLE_HASH_QUEUE, 1);
 		r->pool = POOL_NONE;
 		r->defer = 0;
 		http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
@@ -838,6 +844,43 @@ framing_bad(struct req *r)
 	return te != NULL && strcasecmp(te, "chunked") != 0;
 }
 
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * The request is over: count it for /metrics and write its access log
+ * line. The body's bytes when it went out whole; of a file cut short (the
+ * client left, a timeout, the shutdown) what the client acknowledged of it
+ * (r->sent, completed_cb); of another answer cut short, 0.
+ */
+static void
+request_done(struct req *r, enum MHD_RequestTerminationCode toe)
+{
+	const struct route *rt = r->route;
+	int whole = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+	uint64_t bytes = r->method == HTTP_HEAD ? 0 : r->file_len > 0 ?
+	    r->sent : whole ? r->sent_bytes : 0;
+
+	if (r->sent_status != 0)
+		stats_request(route_index(rt), r->sent_status);
+	if (rt != NULL && rt->download && (r->sent_status == MHD_HTTP_OK ||
+	    r->sent_status == MHD_HTTP_PARTIAL_CONTENT) &&
+	    r->method == HTTP_GET) {
+		stats_add(whole ? STAT_DOWNLOADS : STAT_DOWNLOADS_CUT, 1);
+		stats_add(STAT_DOWNLOAD_BYTES, bytes);
+	}
+	access_write(r->addr, r->method_name, rt != NULL && rt->secret ?
+	    rt->pattern : r->path, r->sent_status, bytes,
+	    (mono_us() - r->start_us) / 1000, r->sess.user_id > 0 ?
+	    r->sess.user_id : r->user.id);
+}
+
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -853,7 +896,9 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		r = xcalloc(1, sizeof *r);
 		r->conn = conn;
 		r->method = method_of(method);
+		r->method_name = method;
 		r->path = url;
+		r->start_us = mono_us();
 		*con_cls = r;
 		conn_begin(conn_of(conn));
 		r->counted = 1;
@@ -866,6 +911,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		}
 		if (r->via_proxy) {
 			if (conn_addr_enter(r->addr) == -1) {
+				stats_add(STAT_THROTTLE_ADDRESS, 1);
 				http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
 				return http_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
 				    "err.busy");
@@ -946,6 +992,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 			r->sent = (uint64_t)(acked - r->acked0) < r->file_len ?
 			    (uint64_t)(acked - r->acked0) : r->file_len;
 	}
+	request_done(r, toe);
 	if (r->deferred != NULL)
 		MHD_destroy_response(r->deferred);
 	if (r->counted)
@@ -1012,7 +1059,8 @@ raise_nofile(void)
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < want) {
 		cfg.max_conns = rl.rlim_cur > FD_RESERVE * 2 ?
 		    (int)(rl.rlim_cur - FD_RESERVE) : FD_RESERVE;
-		logmsg("http: the system allows %llu open files, so at most %d "
+		logmsg(LOG_WARNING,
+		    "http: the system allows %llu open files, so at most %d "
 		    "connections (raise LimitNOFILE= or ulimit -n to %llu for "
 		    "--max-connections)", (unsigned long long)rl.rlim_cur,
 		    cfg.max_conns, (unsigned long long)want);
@@ -1029,18 +1077,19 @@ http_start(void)
 	int fd;
 
 	raise_nofile();
+	stats_init(route_count());
 	if (cfg.hash_threads == 0)
 		cfg.hash_threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
 		    (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
 	if (cfg.tls_cert != NULL) {
 		if (tls_load(cfg.tls_cert, cfg.tls_key, err, sizeof err) == -1) {
-			logmsg("http: %s", err);
+			logmsg(LOG_ERR, "http: %s", err);
 			return -1;
 		}
 		flags |= MHD_USE_TLS;
 	}
 	if ((fd = net_listen(cfg.listen, 1024, err, sizeof err)) == -1) {
-		logmsg("http: %s", err);
+		logmsg(LOG_ERR, "http: %s", err);
 		return -1;
 	}
 	daemon_handle = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, NULL,
@@ -1057,17 +1106,30 @@ http_start(void)
 	    MHD_OPTION_HTTPS_PRIORITIES, tls_priorities(),
 	    MHD_OPTION_END);
 	if (daemon_handle == NULL) {
-		logmsg("http: cannot start the server on %s", cfg.listen);
+		logmsg(LOG_ERR,
+		    "http: cannot start the server on %s", cfg.listen);
 		close(fd);
 		return -1;
 	}
 	if (conn_start() == -1 || pool_start(cfg.hash_threads, cfg.hash_queue,
 	    HASH_PER_ADDR) == -1) {
-		logmsg("http: cannot start the server's threads");
+		logmsg(LOG_ERR, "http: cannot start the server's threads");
 		http_stop();
 		return -1;
 	}
 	return 0;
+}
+
+/* http_connections: the public server's open connections. */
+int
+http_connections(void)
+{
+	const union MHD_DaemonInfo *di;
+
+	if (daemon_handle == NULL || (di = MHD_get_daemon_info(daemon_handle,
+	    MHD_DAEMON_INFO_CURRENT_CONNECTIONS)) == NULL)
+		return 0;
+	return (int)di->num_connections;
 }
 
 /*
@@ -1082,9 +1144,11 @@ http_reload(void)
 	if (cfg.tls_cert == NULL)
 		return;
 	if (tls_load(cfg.tls_cert, cfg.tls_key, err, sizeof err) == -1)
-		logmsg("http: keeping the TLS certificate in use: %s", err);
+		logmsg(LOG_WARNING,
+		    "http: keeping the TLS certificate in use: %s", err);
 	else
-		logmsg("http: TLS certificate %s loaded", cfg.tls_cert);
+		logmsg(LOG_INFO,
+		    "http: TLS certificate %s loaded", cfg.tls_cert);
 }
 
 /*
@@ -1114,6 +1178,7 @@ http_quiesce(int64_t grace)
 struct MHD_Daemon *
 http_start_fuzz(void)
 {
+	stats_init(route_count());
 	daemon_handle = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET |
 	    MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, access_cb,
 	    NULL,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -16,6 +17,77 @@
 
 #define LEASE		120	/* seconds a claimed message is ours */
 #define RETRY_MAX	3600
+#define SMTP_PASSWORD_MAX	1024	/* bytes of an SMTP password file */
+
+static char *smtp_password;	/* from cfg.smtp_password_file; NULL: none */
+
+static int
+url_has_password(const char *url)
+{
+	CURLU *u = curl_url();
+	char *pw = NULL;
+	int has = 0;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) == CURLUE_OK)
+		has = pw != NULL && *pw != '\0';
+	curl_free(pw);
+	curl_url_cleanup(u);
+	return has;
+}
+
+/*
+ * mail_init: read the SMTP password from cfg.smtp_password_file: the
+ * file's bytes without the line end; an empty file (systemd's empty
+ * credential) is no password. 0, or -1 with the reason logged.
+ */
+int
+mail_init(void)
+{
+	char buf[SMTP_PASSWORD_MAX + 2];
+	size_t n;
+	FILE *f;
+
+	if (cfg.smtp_url != NULL && url_has_password(cfg.smtp_url))
+		logmsg(LOG_WARNING, "mail: the SMTP URL holds a password, which "
+		    "ps may show: use smtp-password-file instead");
+	if (cfg.smtp_password_file == NULL)
+		return 0;
+	if ((f = fopen(cfg.smtp_password_file, "r")) == NULL) {
+		logmsg(LOG_ERR, "mail: cannot read the SMTP password file %s: %s",
+		    cfg.smtp_password_file, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof buf - 1, f);
+	if (ferror(f) || n > SMTP_PASSWORD_MAX) {
+		logmsg(LOG_ERR, "mail: %s: %s", cfg.smtp_password_file,
+		    ferror(f) ? "read error" : "longer than 1024 bytes");
+		fclose(f);
+		explicit_bzero(buf, sizeof buf);
+		return -1;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	if (strlen(buf) != n || strchr(buf, '\n') != NULL) {
+		logmsg(LOG_ERR, "mail: %s: the password must be one line",
+		    cfg.smtp_password_file);
+		explicit_bzero(buf, sizeof buf);
+		return -1;
+	}
+	if (smtp_password != NULL) {
+		explicit_bzero(smtp_password, strlen(smtp_password));
+		free(smtp_password);
+		smtp_password = NULL;
+	}
+	if (n > 0)
+		smtp_password = xstrdup(buf);
+	explicit_bzero(buf, sizeof buf);
+	return 0;
+}
 
 /* header_safe: no CR, LF or other control characters (header injection). */
 static int
@@ -188,7 +260,7 @@ mail_queue(const char *to, const char *name, const struct tmpl_vars *v,
 	int rc = -1;
 
 	if ((rcpt = mail_address(to)) == NULL) {
-		logmsg("mail: not an address, not queued: %s", name);
+		logmsg(LOG_ERR, "mail: not an address, not queued: %s", name);
 		return -1;
 	}
 	/* templates/mail/NAME.LANG.txt, falling back to the default language. */
@@ -199,12 +271,12 @@ mail_queue(const char *to, const char *name, const struct tmpl_vars *v,
 		snprintf(tname, sizeof tname, "mail/%s." LANG_DEFAULT ".txt",
 		    name);
 		if (tmpl_render_text(&text, tname, v, lang) == -1) {
-			logmsg("mail: no template %s", tname);
+			logmsg(LOG_ERR, "mail: no template %s", tname);
 			goto done;
 		}
 	}
 	if (mail_compose(&msg, rcpt, text.data ? text.data : "") == -1) {
-		logmsg("mail: cannot compose %s", tname);
+		logmsg(LOG_ERR, "mail: cannot compose %s", tname);
 		goto done;
 	}
 	if ((sealed = crypto_seal(msg.data, msg.len, &len)) == NULL)
@@ -326,9 +398,57 @@ out:
 	return local;
 }
 
+/* What "kluis mail test" prints of the SMTP dialogue: no credentials. */
+struct transcript {
+	FILE	*out;
+	int	 auth;		/* in an AUTH exchange: hide what we send */
+};
+
+static void
+transcript_lines(struct transcript *t, const char *mark, const char *p,
+    size_t n, int ours)
+{
+	const char *end = p + n, *nl;
+	int len;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		len = (int)((nl ? nl : end) - p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (ours && (t->auth || (len >= 5 &&
+		    strncasecmp(p, "AUTH ", 5) == 0))) {
+			if (!t->auth)
+				fprintf(t->out, "%s AUTH %.*s (credentials "
+				    "hidden)\n", mark, (int)strcspn(p + 5,
+				    " \r\n"), p + 5);
+			else
+				fprintf(t->out, "%s (credentials hidden)\n",
+				    mark);
+			t->auth = 1;
+		} else if (len > 0)
+			fprintf(t->out, "%s %.*s\n", mark, len, p);
+		if (!ours && len >= 3 && strncmp(p, "334", 3) != 0)
+			t->auth = 0;
+		p = nl ? nl + 1 : end;
+	}
+}
+
+/* libcurl's debug callback: the commands sent and the server's answers. */
+static int
+smtp_debug(CURL *c, curl_infotype type, char *data, size_t size, void *arg)
+{
+	(void)c;
+	if (type == CURLINFO_HEADER_IN)
+		transcript_lines(arg, "<", data, size, 0);
+	else if (type == CURLINFO_HEADER_OUT)
+		transcript_lines(arg, ">", data, size, 1);
+	return 0;
+}
+
 static int
 smtp_send(const char *rcpt, const char *msg, size_t len, char *err,
-    size_t errlen)
+    size_t errlen, struct transcript *t)
 {
 	CURL *c;
 	struct curl_slist *to = NULL;
@@ -361,6 +481,11 @@ smtp_send(const char *rcpt, const char *msg, size_t len, char *err,
 	curl_easy_setopt(c, CURLOPT_URL, cfg.smtp_url);
 	if (pin != NULL)
 		curl_easy_setopt(c, CURLOPT_RESOLVE, pin);
+	/* The password never in the URL: ps and the logs could show it. */
+	if (cfg.smtp_user != NULL)
+		curl_easy_setopt(c, CURLOPT_USERNAME, cfg.smtp_user);
+	if (smtp_password != NULL)
+		curl_easy_setopt(c, CURLOPT_PASSWORD, smtp_password);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, to);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, smtp_read);
@@ -372,6 +497,11 @@ smtp_send(const char *rcpt, const char *msg, size_t len, char *err,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	if (t != NULL) {
+		curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, smtp_debug);
+		curl_easy_setopt(c, CURLOPT_DEBUGDATA, t);
+		curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+	}
 	err[0] = '\0';
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK && err[0] == '\0')
@@ -405,7 +535,7 @@ mail_deliver(void)
 			snprintf(err, sizeof err, "cannot open sealed message");
 		else if (cfg.smtp_url != NULL)
 			rc = smtp_send(m.rcpt, (const char *)msg, len, err,
-			    sizeof err);
+			    sizeof err, NULL);
 		else if ((rc = spool(m.id, (const char *)msg, len)) == -1)
 			snprintf(err, sizeof err, "outbox: %s", strerror(errno));
 		if (msg != NULL) {
@@ -419,11 +549,70 @@ mail_deliver(void)
 			delay = (int64_t)60 << (m.attempts > 6 ? 6 : m.attempts);
 			if (delay > RETRY_MAX)
 				delay = RETRY_MAX;
-			logmsg("mail: message %lld not delivered (attempt %d): %s",
+			logmsg(LOG_WARNING,
+			    "mail: message %lld not delivered (attempt %d): %s",
 			    (long long)m.id, m.attempts + 1, err);
 			store_mail_failed(m.id, now_unix() + delay, err);
 		}
 		store_clear(&m);
 	}
 	return sent;
+}
+
+/*
+ * mail_test: send TO a test message now, the configured way: by SMTP,
+ * printing the dialogue to OUT (the AUTH exchange hidden), or into
+ * DATA/outbox/. Needs the templates, not the database. 0 when the message
+ * was taken, else -1; either way OUT says what happened.
+ */
+int
+mail_test(const char *to, FILE *out)
+{
+	struct transcript t = { out, 0 };
+	struct tmpl_vars *v = tv_new();
+	struct buf text = { 0 }, msg = { 0 };
+	char err[CURL_ERROR_SIZE + 1], path[4096], stamp[32];
+	uint8_t rnd[4];
+	int rc = -1;
+
+	if (cfg.public_url != NULL)
+		tv_set(v, "site", cfg.public_url);
+	if (tmpl_render_text(&text, "mail/mail_test." LANG_DEFAULT ".txt", v,
+	    LANG_DEFAULT) == -1 || mail_compose(&msg, to, text.data ?
+	    text.data : "") == -1) {
+		fprintf(out, "cannot compose the test message (templates/mail/"
+		    "mail_test." LANG_DEFAULT ".txt)\n");
+		goto done;
+	}
+	fprintf(out, "From: %s\nTo: %s\n", cfg.mail_from, to);
+	if (cfg.smtp_url != NULL) {
+		fprintf(out, "SMTP: %s%s%s\n", cfg.smtp_url, cfg.smtp_user ?
+		    ", user " : "", cfg.smtp_user ? cfg.smtp_user : "");
+		err[0] = '\0';
+		if ((rc = smtp_send(to, msg.data, msg.len, err, sizeof err,
+		    &t)) == 0)
+			fprintf(out, "sent: the SMTP server took the message\n");
+		else
+			fprintf(out, "not sent: %s\n", err);
+		goto done;
+	}
+	time_format(now_unix(), TIME_ISO, stamp, sizeof stamp);
+	if (crypto_random(rnd, sizeof rnd) == -1)
+		goto done;
+	snprintf(path, sizeof path, "%s/outbox", cfg.data);
+	if (mkdir_p(path, 0700) == -1 || (size_t)snprintf(path, sizeof path,
+	    "%s/outbox/test-%s-%02x%02x%02x%02x.eml", cfg.data, stamp, rnd[0],
+	    rnd[1], rnd[2], rnd[3]) >= sizeof path ||
+	    write_file_atomic(path, msg.data, msg.len, 0600) == -1) {
+		fprintf(out, "not written: %s/outbox: %s\n", cfg.data,
+		    strerror(errno));
+		goto done;
+	}
+	fprintf(out, "no smtp-url: written to %s\n", path);
+	rc = 0;
+done:
+	tv_free(v);
+	buf_wipe(&text);
+	buf_wipe(&msg);
+	return rc;
 }

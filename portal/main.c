@@ -31,6 +31,7 @@ static const char usage[] =
 "  unpublish     withdraw a published file\n"
 "  audit         the audit log, filtered, as a table or CSV\n"
 "  mail list     undelivered mail; mail retry: deliver it now\n"
+"  mail test     send a test message now, the configured way\n"
 "\n"
 "  backup DIR    a consistent copy of the data directory, the server running\n"
 "  restore DIR   a new data directory from a backup (--data NEW --key FILE)\n"
@@ -38,11 +39,16 @@ static const char usage[] =
 "  key rotate    re-seal every secret under a new key\n"
 "  housekeeping  delete what is kept past its retention, now\n"
 "\n"
-"Every command takes --data DIR (default ./var), --share DIR, --key FILE\n"
-"and --help.\n";
+"Every command takes --config FILE (default /etc/kluis/kluis.conf when it\n"
+"exists), --data DIR (default ./var), --share DIR, --key FILE and --help.\n"
+"Settings come from the command line, else the environment (KLUIS_DATA,\n"
+"...), else the configuration file; see kluis.conf(5).\n";
 
 static const char serve_usage[] =
-"usage: kluis serve [options]\n"
+"usage: kluis serve [--config FILE] [options]\n"
+"\n"
+"Every option may be set in the configuration file (name = value) or the\n"
+"environment (KLUIS_NAME, - as _) instead; the command line wins.\n"
 "\n";
 
 /*
@@ -112,6 +118,9 @@ serve(int argc, char **argv)
 		    argv[optind]);
 	if (config_check(1, err, sizeof err) == -1)
 		return cli_usage_error("serve", "%s", err);
+	log_setup(cfg.log_level, 1);
+	if (mail_init() == -1 || access_open() == -1)
+		return 1;
 	if (app_open() == -1 || first_admin() == -1)
 		return 1;
 	app_public_url_save();
@@ -123,31 +132,43 @@ serve(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (http_start() == -1 || worker_start() == -1) {
+	if (http_start() == -1 || metrics_start() == -1 ||
+	    worker_start() == -1) {
+		metrics_stop();
 		http_stop();
 		return 1;
 	}
 	if (cfg.smtp_url != NULL && cfg.smtp_without_tls &&
 	    !mail_smtp_local(cfg.smtp_url, NULL))
-		logmsg("warning: smtp-without-tls: mail to %s may go without "
-		    "TLS; temporary passwords and reset links can be read on "
-		    "the network", "the SMTP server");
-	logmsg("kluis %s listening on %s; open %s/login", KLUIS_VERSION,
-	    cfg.listen, cfg.public_url);
+		logmsg(LOG_WARNING, "smtp-without-tls: mail to %s may go "
+		    "without TLS; temporary passwords and reset links can be "
+		    "read on the network", "the SMTP server");
+	logmsg(LOG_INFO, "kluis %s listening on %s; open %s/login",
+	    KLUIS_VERSION, cfg.listen, cfg.public_url);
+	notify("READY=1\nSTATUS=listening on %s", cfg.listen);
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig != SIGHUP)
 			break;
-		logmsg("SIGHUP: reloading");
+		logmsg(LOG_INFO, "SIGHUP: reloading");
+		notify_reloading();
 		http_reload();
+		access_reopen();
+		notify("READY=1\nSTATUS=listening on %s", cfg.listen);
 	}
-	logmsg("stopping on signal %d: no new connections; waiting up to "
-	    "%llds for running requests", sig, (long long)cfg.shutdown_grace);
+	notify("STOPPING=1\nSTATUS=stopping: waiting up to %llds for running "
+	    "requests", (long long)cfg.shutdown_grace);
+	logmsg(LOG_INFO, "stopping on signal %d: no new connections; waiting "
+	    "up to %llds for running requests", sig,
+	    (long long)cfg.shutdown_grace);
 	if ((left = http_quiesce(cfg.shutdown_grace)) > 0)
-		logmsg("stopping with %d requests still running", left);
+		logmsg(LOG_WARNING, "stopping with %d requests still running",
+		    left);
+	metrics_stop();
 	http_stop();
 	worker_stop();
+	access_close();
 	app_close();
 	return 0;
 }

@@ -50,7 +50,8 @@ page_admin_file_upload_chunk(struct req *r, const char *key, const char *filenam
 	 */
 	if (off == 0 && !u->started) {
 		if (publish_begin(&u->st) == -1) {
-			logmsg("upload: cannot create a file in %s/files: %s",
+			logmsg(LOG_ERR,
+			    "upload: cannot create a file in %s/files: %s",
 			    cfg.data, strerror(errno));
 			r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 			return -1;
@@ -66,7 +67,8 @@ page_admin_file_upload_chunk(struct req *r, const char *key, const char *filenam
 		return -1;
 	}
 	if (size > 0 && publish_write(&u->st, data, size) == -1) {
-		logmsg("upload: cannot write %s: %s", u->st.tmp, strerror(errno));
+		logmsg(LOG_ERR,
+		    "upload: cannot write %s: %s", u->st.tmp, strerror(errno));
 		r->status = errno == ENOSPC ? MHD_HTTP_INSUFFICIENT_STORAGE :
 		    MHD_HTTP_INTERNAL_SERVER_ERROR;
 		return -1;
@@ -182,7 +184,8 @@ page_admin_file_upload(struct req *r)
 		}
 	}
 	if (publish_finish(&u->st) == -1) {
-		logmsg("upload: cannot sync %s: %s", u->st.tmp, strerror(errno));
+		logmsg(LOG_ERR,
+		    "upload: cannot sync %s: %s", u->st.tmp, strerror(errno));
 		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 		goto done;
 	}

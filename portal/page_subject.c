@@ -241,14 +241,16 @@ page_subject_file(struct req *r)
 	}
 	if (publish_path(f.sha256, path, sizeof path) == -1 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		logmsg("download: file %lld: cannot open its content %.12s: %s",
+		logmsg(LOG_ERR,
+		    "download: file %lld: cannot open its content %.12s: %s",
 		    (long long)f.id, f.sha256, strerror(errno));
 		store_clear(&f);
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    (uint64_t)sb.st_size != f.size) {
-		logmsg("download: file %lld: content %.12s is not the published "
+		logmsg(LOG_ERR,
+		    "download: file %lld: content %.12s is not the published "
 		    "file", (long long)f.id, f.sha256);
 		close(fd);
 		store_clear(&f);

@@ -95,7 +95,7 @@ password_blocklist_load(const char *path)
 	ssize_t len;
 
 	if ((f = fopen(path, "re")) == NULL) {
-		logmsg("password: %s: cannot open", path);
+		logmsg(LOG_ERR, "password: %s: cannot open", path);
 		return -1;
 	}
 	while ((len = getline(&line, &cap, f)) != -1) {
@@ -110,7 +110,7 @@ password_blocklist_load(const char *path)
 	}
 	free(line);
 	if (ferror(f)) {
-		logmsg("password: %s: read error", path);
+		logmsg(LOG_ERR, "password: %s: read error", path);
 		fclose(f);
 		for (i = 0; i < n; i++)
 			free(words[i]);

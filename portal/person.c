@@ -186,9 +186,11 @@ person_delete(const struct user *u, int64_t actor, const char *addr,
 		return -1;
 	files = outbox_delete(u->email);
 	if (db_checkpoint() == -1)
-		logmsg("person: account %lld deleted; the WAL still holds its "
+		logmsg(LOG_WARNING,
+		    "person: account %lld deleted; the WAL still holds its "
 		    "old pages until the next checkpoint", (long long)u->id);
-	logmsg("person: deleted account %lld, now %s in the logs (%d outbox "
+	logmsg(LOG_INFO,
+	    "person: deleted account %lld, now %s in the logs (%d outbox "
 	    "files)", (long long)u->id, d.alias, files);
 	if (alias != NULL)
 		snprintf(alias, 26, "%s", d.alias);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdarg.h>
+#include <syslog.h>		/* LOG_ERR ... LOG_DEBUG: logmsg's levels */
 #include <time.h>
 
 #define KLUIS_VERSION "0.1.0"
@@ -40,7 +41,9 @@ struct buf {
 	size_t	 cap;
 };
 void	 fatal(const char *, ...) PRINTF_LIKE(1, 2) __attribute__((noreturn));
-void	 logmsg(const char *, ...) PRINTF_LIKE(1, 2);
+void	 log_setup(int level, int server);
+const char *log_prefix(int level, char buf[8]);
+void	 logmsg(int level, const char *, ...) PRINTF_LIKE(2, 3);
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
@@ -71,6 +74,8 @@ struct config {
 	const char	*admin_email;
 	const char	*issuer;	/* otpauth issuer */
 	const char	*smtp_url;	/* NULL: write var/outbox/ */
+	const char	*smtp_user;	/* SMTP AUTH; or the URL's user */
+	const char	*smtp_password_file; /* read by mail_init() */
 	const char	*mail_from;
 	const char	*tls_cert;
 	const char	*tls_key;
@@ -99,6 +104,9 @@ struct config {
 	int		 smtp_without_tls; /* plain SMTP to another machine */
 	int64_t		 audit_retention; /* seconds audit and download rows are kept */
 	int64_t		 mail_retention;	/* seconds delivered mail is kept */
+	const char	*access_log;	/* FILE, "-": stdout, NULL: none */
+	int		 log_level;	/* LOG_ERR ... LOG_DEBUG: logged up to */
+	const char	*metrics_listen; /* ADDR:PORT of /metrics; NULL: off */
 };
 extern struct config cfg;
 enum config_kind {
@@ -106,7 +114,14 @@ enum config_kind {
 	CONFIG_FLAG,			/* int: on/off */
 	CONFIG_NUMBER,			/* int, from min to max */
 	CONFIG_SECONDS,			/* int64_t: a number of UNIT seconds */
-	CONFIG_BYTES			/* uint64_t */
+	CONFIG_BYTES,			/* uint64_t */
+	CONFIG_LEVEL			/* int: LOG_ERR ... LOG_DEBUG by name */
+};
+enum config_from {			/* where a setting came from; weakest first */
+	CONFIG_FROM_DEFAULT,
+	CONFIG_FROM_FILE,
+	CONFIG_FROM_ENV,
+	CONFIG_FROM_COMMAND
 };
 struct config_option {
 	const char	*name;		/* --NAME; a file's "NAME = value" */
@@ -121,8 +136,42 @@ struct config_option {
 extern const struct config_option config_options[];	/* ends with a NULL name */
 const struct config_option *config_find(const char *name);
 int	 config_set(const char *name, const char *value, char *err, size_t);
+int	 config_set_from(const char *name, const char *value, int from,
+	    char *err, size_t);
+int	 config_load(const char *path, char *err, size_t);
 int	 config_check(int serving, char *err, size_t);
 void	 config_usage(FILE *, int all);
+
+/* stats.c: the counters behind /metrics, atomic */
+enum stat_counter {
+	STAT_LOGIN_OK,			/* logins by result */
+	STAT_LOGIN_PASSWORD_OK,
+	STAT_LOGIN_BAD_PASSWORD,
+	STAT_LOGIN_BAD_CODE,
+	STAT_LOGIN_THROTTLED,
+	STAT_THROTTLE_LOGIN,		/* requests refused, by throttle */
+	STAT_THROTTLE_CODE,
+	STAT_THROTTLE_RECOVERY,
+	STAT_THROTTLE_VALIDATION,
+	STAT_THROTTLE_RESET,
+	STAT_THROTTLE_PASSWORD,
+	STAT_THROTTLE_HASH_QUEUE,
+	STAT_THROTTLE_ADDRESS,
+	STAT_DOWNLOADS,			/* downloads sent whole */
+	STAT_DOWNLOADS_CUT,		/* downloads cut short */
+	STAT_DOWNLOAD_BYTES,
+	STAT_COUNT
+};
+void	 stats_init(int nroutes);
+void	 stats_add(enum stat_counter, uint64_t);
+uint64_t stats_get(enum stat_counter);
+void	 stats_request(int route, unsigned status);
+uint64_t stats_requests(int route, unsigned status);
+void	 stats_audit(const char *event);
+
+/* notify.c: telling systemd how the service is (sd_notify) */
+void	 notify(const char *, ...) PRINTF_LIKE(1, 2);
+void	 notify_reloading(void);
 
 /* wake.c: the worker's doorbell: whoever queues work for it rings */
 void	 wake_up(void);
@@ -295,6 +344,7 @@ int	 db_snapshot_attach(const char *path);	/* as "snap" */
 void	 db_snapshot_detach(void);
 void	 db_thread_done(void);
 int	 db_ping(void);
+int	 db_writable(void);
 sqlite3_stmt *db_prepare(const char *sql);
 sqlite3_stmt *db_prepare_bound(const char *sql, const struct db_bind *);
 void	 db_done(sqlite3_stmt *);
@@ -501,6 +551,7 @@ int	 store_mail_failed(int64_t id, int64_t next, const char *error);
 int	 store_mail_list(void (*)(int64_t, const char *, int, int64_t,
 	    const char *));
 int	 store_mail_retry_now(void);
+int64_t	 store_mail_pending(int64_t *oldest);
 int	 store_mail_expire(int64_t before);
 
 /* store_subject.c: subjects */
@@ -701,6 +752,8 @@ char	*mail_address(const char *);
 int	 mail_smtp_local(const char *url, char **resolve);
 int	 mail_queue(const char *to, const char *name, const struct tmpl_vars *,
 	    const char *lang);
+int	 mail_init(void);
+int	 mail_test(const char *to, FILE *out);
 int	 mail_deliver(void);
 
 /* account.c: accounts, temporary passwords, the notices users get about theirs */
@@ -819,6 +872,9 @@ struct retention {			/* what one round deleted */
 };
 int	 retention_run(int64_t now, struct retention *);
 
+/* health.c: ready for work? (/readyz) */
+int	 health_ready(char *why, size_t);
+
 /* worker.c: the background thread: forgot requests, mail, housekeeping */
 int	 worker_start(void);
 void	 worker_stop(void);
@@ -827,6 +883,7 @@ void	 worker_stop(void);
 enum { APP_RUN, APP_CHECK, APP_ALONE };
 int	 app_start(int how, struct buf *keymsg);
 int	 app_open(void);
+int	 app_open_mail(void);
 void	 app_public_url_save(void);
 void	 app_close(void);
 
@@ -853,6 +910,8 @@ struct route {
 	upload_fn	 upload;	/* multipart files, streamed */
 	int		 pool;		/* hashes a password: run on the pool */
 	void		(*cleanup)(struct req *);
+	int		 secret;	/* a {} segment is a secret: logs show the pattern */
+	int		 download;	/* counted as a download in /metrics */
 };
 
 enum { POOL_NONE = 0, POOL_QUEUED, POOL_DONE, POOL_FULL };
@@ -903,6 +962,10 @@ struct req {
 	uint64_t		 file_len;	/* http_file: the bytes to send */
 	int64_t			 acked0;	/* ... the peer's acknowledged bytes then */
 	uint64_t		 sent;		/* for .cleanup: file bytes sent, about */
+	const char		*method_name;	/* MHD's, for the access log */
+	int64_t			 start_us;	/* monotonic, headers received */
+	unsigned		 sent_status;	/* of the answer queued; 0: none */
+	uint64_t		 sent_bytes;	/* its body's size */
 };
 
 const char *http_field(const struct req *, const char *);
@@ -928,11 +991,23 @@ int	 http_advance(struct req *, int64_t user_id, int stage);
 int	 http_end_session(struct req *);
 int	 http_trusted(const struct req *, const char *account);
 int	 http_start(void);
+int	 http_connections(void);
 void	 http_reload(void);
 int	 http_quiesce(int64_t grace);
 struct MHD_Daemon *http_start_fuzz(void);
 void	 http_stop(void);
 int	 http_upload_allowed(struct req *);
+
+/* access.c: the access log */
+int	 access_open(void);
+void	 access_reopen(void);
+void	 access_close(void);
+void	 access_write(const char *addr, const char *method, const char *path,
+	    unsigned status, uint64_t bytes, int64_t ms, int64_t account);
+
+/* metrics.c: the monitoring listener: /metrics, /readyz, /healthz */
+int	 metrics_start(void);
+void	 metrics_stop(void);
 
 /* net.c: the listening socket */
 int	 net_split(const char *spec, char *host, size_t, char *port, size_t);
@@ -985,6 +1060,9 @@ const char *route_allow(int allowed);
 const char *route_stage_home(int stage);
 int	 route_verdict(const struct route *, int method, int stage, int csrf_ok,
 	    int user_ok, int admin);
+int	 route_count(void);
+const struct route *route_at(int);
+int	 route_index(const struct route *);
 
 /* lang.c: the language a person chose, remembered in a cookie and the account */
 #define LANG_COOKIE	"kluis_lang"
@@ -1026,6 +1104,9 @@ int	 console_subject_page(struct req *, const char *code, unsigned status,
 
 /* page_healthz.c: /healthz */
 int	 page_healthz(struct req *);
+
+/* page_readyz.c: /readyz */
+int	 page_readyz(struct req *);
 
 /* page_static.c: /static/NAME */
 int	 page_static(struct req *);

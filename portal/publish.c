@@ -227,7 +227,8 @@ publish_place(struct staged *s)
 		return -1;
 	s->existed = stat(path, &sb) == 0;
 	if (rename(s->tmp, path) == -1) {
-		logmsg("publish: cannot rename to %s: %s", path, strerror(errno));
+		logmsg(LOG_ERR,
+		    "publish: cannot rename to %s: %s", path, strerror(errno));
 		return -1;
 	}
 	s->placed = 1;
@@ -286,7 +287,8 @@ drop_tx(void *arg)
 		return 0;
 	/* A publisher, or a backup copying it, holds a lock: keep it. */
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0) {
-		logmsg("publish: removed %s content %.12s...", d->orphans ?
+		logmsg(LOG_ERR,
+		    "publish: removed %s content %.12s...", d->orphans ?
 		    "unreferenced" : "withdrawn or expired", d->sha);
 		d->removed = 1;
 	}
@@ -337,7 +339,8 @@ publish_sweep(void)
 			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 				continue;
 			if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
-				logmsg("publish: removed the unfinished %s",
+				logmsg(LOG_INFO,
+				    "publish: removed the unfinished %s",
 				    de->d_name);
 			close(fd);
 		} else if (sha_wellformed(de->d_name))

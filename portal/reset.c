@@ -39,7 +39,7 @@ reset_forgot(const char *email, const char *addr)
 	sealed = crypto_seal(email, strlen(email), &len);
 	if (sealed == NULL || store_reset_forgot_add(sealed, len, addr,
 	    throttled) == -1)
-		logmsg("reset: could not queue a request");
+		logmsg(LOG_ERR, "reset: could not queue a request");
 	else
 		wake_up();
 	free(sealed);

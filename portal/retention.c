@@ -77,7 +77,7 @@ retention_run(int64_t now, struct retention *r)
 	before = now - cfg.audit_retention;
 	if ((c.audit = store_audit_expire(before)) < 0 ||
 	    (c.downloads = store_download_expire(before)) < 0) {
-		logmsg("retention: cannot delete old audit rows");
+		logmsg(LOG_ERR, "retention: cannot delete old audit rows");
 		rc = -1;
 	} else if (c.audit + c.downloads > 0) {
 		d = xasprintf("%d audit and %d download rows older than %lld "
@@ -89,7 +89,7 @@ retention_run(int64_t now, struct retention *r)
 	before = now - cfg.mail_retention;
 	if ((c.mail = store_mail_expire(before)) < 0 ||
 	    (c.outbox = outbox_expire(before)) < 0) {
-		logmsg("retention: cannot delete old mail");
+		logmsg(LOG_ERR, "retention: cannot delete old mail");
 		rc = -1;
 	} else if (c.mail + c.outbox > 0) {
 		d = xasprintf("%d delivered messages and %d outbox files older "
@@ -99,7 +99,8 @@ retention_run(int64_t now, struct retention *r)
 		free(d);
 	}
 	if ((c.files = content_expire()) < 0) {
-		logmsg("retention: cannot delete the content of old files");
+		logmsg(LOG_ERR,
+		    "retention: cannot delete the content of old files");
 		rc = -1;
 	} else if (c.files > 0) {
 		d = xasprintf("the content of %d withdrawn or expired files",

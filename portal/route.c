@@ -31,6 +31,7 @@
 static const struct route routes[] = {
 	/* What anyone may fetch. */
 	GET("/healthz", page_healthz, 0),
+	GET("/readyz", page_readyz, 0),
 	GET("/static/{}", page_static, 0),
 	GET("/lang", page_lang, ANY_SESSION),	/* remembers it for a known user */
 
@@ -59,7 +60,9 @@ static const struct route routes[] = {
 	GET("/reset/password", page_reset_password, STAGE_BIT(STAGE_RESET_PW)),
 	HPOST("/reset/password", page_reset_password_post,
 	    STAGE_BIT(STAGE_RESET_PW)),
-	GET("/reset/{}", page_reset, ANY_LOGIN),	/* the token in the path */
+	/* The token in the path: the logs show the pattern. */
+	{ .method = HTTP_GET, .pattern = "/reset/{}", .handler = page_reset,
+	  .stages = ANY_LOGIN, .secret = 1 },
 
 	/* Logged in: the home page, subjects and their files. */
 	GET("/", page_home, IN),
@@ -67,7 +70,7 @@ static const struct route routes[] = {
 	POST("/subjects/{}/unlock", page_subject_unlock, IN),
 	/* The bytes sent are recorded when the response ends. */
 	{ .method = HTTP_GET, .pattern = "/files/{}", .handler = page_subject_file,
-	  .stages = IN, .cleanup = page_subject_file_done },
+	  .stages = IN, .cleanup = page_subject_file_done, .download = 1 },
 
 	/* Logged in: the account: phones, password, recovery codes. */
 	GET("/account", page_account, IN),
@@ -230,4 +233,25 @@ route_verdict(const struct route *rt, int method, int stage, int csrf_ok,
 	if (rt->admin && !admin)
 		return ROUTE_NOT_FOUND;
 	return ROUTE_OK;
+}
+
+/* route_count: the routes in the table. */
+int
+route_count(void)
+{
+	return (int)(sizeof routes / sizeof routes[0]);
+}
+
+/* route_at: route I of the table (0 to route_count() - 1). */
+const struct route *
+route_at(int i)
+{
+	return &routes[i];
+}
+
+/* route_index: RT's place in the table, or -1 for NULL. */
+int
+route_index(const struct route *rt)
+{
+	return rt != NULL ? (int)(rt - routes) : -1;
 }

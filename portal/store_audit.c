@@ -4,7 +4,8 @@
 #include "portal.h"
 
 /*
- * store_audit_add: append one audit event; DETAIL never holds a secret.
+ * store_audit_add: append one audit event (counted for /metrics when it
+ * is a login's result or a throttle's); DETAIL never holds a secret.
  * 0, or -1 when it could not be written (what must not happen unaudited
  * then does not happen).
  */
@@ -12,6 +13,7 @@ int
 store_audit_add(int64_t user_id, int64_t actor_id, const char *event,
     const char *addr, const char *detail)
 {
+	stats_audit(event);
 	return db_run(db_query("INSERT INTO audit (at, user_id, actor_id, event, "
 	    "addr, detail) VALUES (:at, :uid, :actor, :event, :addr, :detail)",
 	    DB_INT(":at", now_unix()), DB_ID(":uid", user_id),
@@ -26,7 +28,7 @@ store_audit(int64_t user_id, int64_t actor_id, const char *event,
     const char *addr, const char *detail)
 {
 	if (store_audit_add(user_id, actor_id, event, addr, detail) == -1)
-		logmsg("audit: could not record %s", event);
+		logmsg(LOG_ERR, "audit: could not record %s", event);
 }
 
 /* store_audit_expire: delete the events from before BEFORE; how many, or -1. */

@@ -84,6 +84,26 @@ store_mail_retry_now(void)
 }
 
 /*
+ * store_mail_pending: the messages not delivered yet, with in *OLDEST when
+ * the oldest of them was queued (0: none). The count, or -1.
+ */
+int64_t
+store_mail_pending(int64_t *oldest)
+{
+	sqlite3_stmt *st = db_query("SELECT count(*), coalesce(min(created), 0) "
+	    "FROM mail_queue WHERE sent IS NULL");
+	int64_t n = -1;
+
+	*oldest = 0;
+	if (st != NULL && db_step(st) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 0);
+		*oldest = sqlite3_column_int64(st, 1);
+	}
+	db_done(st);
+	return n;
+}
+
+/*
  * store_mail_expire: delete the rows of messages delivered before BEFORE
  * (their text was dropped on delivery). How many, or -1.
  */

@@ -208,7 +208,8 @@ new_file_mail(struct publication *p, int64_t report, const struct user *u)
 	tv_setf(v, "link", "%s/subjects/%s", cfg.public_url ? cfg.public_url :
 	    "", p->s->code);
 	if (mail_queue(u->email, "new_file", v, u->lang) == -1)
-		logmsg("publish: could not queue the mail to %s", u->email);
+		logmsg(LOG_ERR,
+		    "publish: could not queue the mail to %s", u->email);
 	tv_free(v);
 }
 

@@ -97,7 +97,7 @@ perr(struct parser *ps, int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (!ps->failed)
-		logmsg("tmpl: %s:%d: %s", ps->file, line, msg);
+		logmsg(LOG_ERR, "tmpl: %s:%d: %s", ps->file, line, msg);
 	ps->failed = 1;
 }
 
@@ -424,14 +424,14 @@ read_whole(const char *path, char **out, size_t *outlen)
 	FILE *f;
 
 	if ((f = fopen(path, "re")) == NULL) {
-		logmsg("tmpl: %s: %s", path, strerror(errno));
+		logmsg(LOG_ERR, "tmpl: %s: %s", path, strerror(errno));
 		return -1;
 	}
 	buf_puts(&b, "");
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_append(&b, chunk, n);
 	if (ferror(f)) {
-		logmsg("tmpl: %s: read error", path);
+		logmsg(LOG_ERR, "tmpl: %s: read error", path);
 		fclose(f);
 		buf_free(&b);
 		return -1;
@@ -486,12 +486,12 @@ load_dir(struct tstate *st, const char *dir, const char *rel, int depth)
 	int rc = 0;
 
 	if (depth > MAX_DIR_DEPTH) {
-		logmsg("tmpl: %s/%s: too deep", dir, rel);
+		logmsg(LOG_ERR, "tmpl: %s/%s: too deep", dir, rel);
 		return -1;
 	}
 	path = *rel ? xasprintf("%s/%s", dir, rel) : xstrdup(dir);
 	if ((d = opendir(path)) == NULL) {
-		logmsg("tmpl: %s: %s", path, strerror(errno));
+		logmsg(LOG_ERR, "tmpl: %s: %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -503,7 +503,7 @@ load_dir(struct tstate *st, const char *dir, const char *rel, int depth)
 		free(path);
 		path = xasprintf("%s/%s", dir, sub);
 		if (stat(path, &sb) == -1) {
-			logmsg("tmpl: %s: %s", path, strerror(errno));
+			logmsg(LOG_ERR, "tmpl: %s: %s", path, strerror(errno));
 			rc = -1;
 		} else if (S_ISDIR(sb.st_mode)) {
 			rc = load_dir(st, dir, sub, depth + 1);
@@ -605,7 +605,7 @@ load_catalog(struct catalog *c, const char *path, const char *file)
 	if (read_whole(path, &src, &len) == -1)
 		return -1;
 	if (strlen(src) != len) {
-		logmsg("tmpl: %s: contains a NUL byte", file);
+		logmsg(LOG_ERR, "tmpl: %s: contains a NUL byte", file);
 		goto done;
 	}
 	for (line = src; line != NULL && *line != '\0'; line = next) {
@@ -616,7 +616,8 @@ load_catalog(struct catalog *c, const char *path, const char *file)
 		if (*line == '\0' || *line == '#')
 			continue;
 		if ((eq = strchr(line, '=')) == NULL) {
-			logmsg("tmpl: %s:%d: expected \"key = text\"", file,
+			logmsg(LOG_ERR,
+			    "tmpl: %s:%d: expected \"key = text\"", file,
 			    lineno);
 			goto done;
 		}
@@ -626,7 +627,8 @@ load_catalog(struct catalog *c, const char *path, const char *file)
 		str_trim(key);
 		str_trim(text);
 		if (!is_name(key, strlen(key), 0)) {
-			logmsg("tmpl: %s:%d: bad key \"%s\"", file, lineno, key);
+			logmsg(LOG_ERR,
+			    "tmpl: %s:%d: bad key \"%s\"", file, lineno, key);
 			goto done;
 		}
 		c->msgs = xgrow(c->msgs, c->n, &cap, sizeof(*c->msgs));
@@ -638,7 +640,8 @@ load_catalog(struct catalog *c, const char *path, const char *file)
 		qsort(c->msgs, c->n, sizeof(*c->msgs), msg_cmp);
 	for (i = 1; i < c->n; i++) {
 		if (strcmp(c->msgs[i - 1].key, c->msgs[i].key) == 0) {
-			logmsg("tmpl: %s: key \"%s\" defined twice", file,
+			logmsg(LOG_ERR,
+			    "tmpl: %s: key \"%s\" defined twice", file,
 			    c->msgs[i].key);
 			goto done;
 		}
@@ -661,7 +664,7 @@ load_catalogs(struct tstate *st, const char *dir)
 
 	path = xasprintf("%s/i18n", dir);
 	if ((d = opendir(path)) == NULL) {
-		logmsg("tmpl: %s: %s", path, strerror(errno));
+		logmsg(LOG_ERR, "tmpl: %s: %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -670,7 +673,8 @@ load_catalogs(struct tstate *st, const char *dir)
 			continue;
 		n = strlen(de->d_name) - 4;
 		if (n == 0 || n > 15 || !is_name(de->d_name, n, 0)) {
-			logmsg("tmpl: i18n/%s: bad language name", de->d_name);
+			logmsg(LOG_ERR,
+			    "tmpl: i18n/%s: bad language name", de->d_name);
 			rc = -1;
 			break;
 		}
@@ -699,7 +703,8 @@ check_includes(const struct tstate *st, const char *file,
 {
 	for (; n != NULL; n = n->next) {
 		if (n->type == N_INCLUDE && find_tmpl(st, n->s) == NULL) {
-			logmsg("tmpl: %s: {{> %s}}: no such template", file,
+			logmsg(LOG_ERR,
+			    "tmpl: %s: {{> %s}}: no such template", file,
 			    n->s);
 			return -1;
 		}
@@ -730,7 +735,8 @@ tmpl_init(const char *dir)
 		if (strcmp(st->c[i].lang, LANG_DEFAULT) == 0)
 			break;
 	if (i == st->nc) {
-		logmsg("tmpl: %s/i18n/" LANG_DEFAULT ".msg: missing (the "
+		logmsg(LOG_ERR,
+		    "tmpl: %s/i18n/" LANG_DEFAULT ".msg: missing (the "
 		    "default language)", dir);
 		goto fail;
 	}
@@ -1009,7 +1015,8 @@ render_nodes(struct rctx *r, const struct node *n, const struct scope *sc)
 			if ((t = find_tmpl(state, n->s)) == NULL)
 				return -1;
 			if (r->depth >= MAX_INCLUDE) {
-				logmsg("tmpl: {{> %s}}: includes nested too "
+				logmsg(LOG_ERR,
+				    "tmpl: {{> %s}}: includes nested too "
 				    "deeply", n->s);
 				return -1;
 			}
@@ -1034,7 +1041,8 @@ render(struct buf *b, const char *name, const struct tmpl_vars *v,
 	size_t start = b->len;
 
 	if ((t = find_tmpl(state, name)) == NULL) {
-		logmsg("tmpl: %s: no such template", name ? name : "(null)");
+		logmsg(LOG_ERR,
+		    "tmpl: %s: no such template", name ? name : "(null)");
 		return -1;
 	}
 	r.b = b;

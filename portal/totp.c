@@ -28,7 +28,7 @@ totp_init(void)
 {
 	pthread_once(&oath_once, oath_start);
 	if (init_rc == -1)
-		logmsg("totp: oath_init failed");
+		logmsg(LOG_ERR, "totp: oath_init failed");
 	return init_rc;
 }
 

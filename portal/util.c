@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,26 +19,86 @@ void
 fatal(const char *fmt, ...)
 {
 	va_list ap;
+	char pfx[8];
 
 	va_start(ap, fmt);
-	fputs("kluis: ", stderr);
+	fprintf(stderr, "%skluis: ", log_prefix(LOG_ERR, pfx));
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
 	exit(1);
 }
 
-/* logmsg: one line to stderr with a UTC timestamp; never pass secrets. */
-void
-logmsg(const char *fmt, ...)
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static int log_journal;		/* stderr is a journald stream */
+static int log_server;		/* kluis serve: timestamps and level words */
+static int log_max = LOG_INFO;	/* the least important level written */
+
+/*
+ * Is stderr the stream journald gave us? JOURNAL_STREAM names its device
+ * and inode; a stderr redirected elsewhere keeps the variable but not the
+ * stream.
+ */
+static void
+log_detect(void)
 {
-	char ts[32];
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	log_journal = js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev ==
+	    dev && (unsigned long long)st.st_ino == ino;
+}
+
+/*
+ * log_setup: events less important than LEVEL (LOG_ERR ... LOG_DEBUG) are
+ * not written; SERVER: lines carry a timestamp and their level's name
+ * (else "kluis: message", as a command's).
+ */
+void
+log_setup(int level, int server)
+{
+	log_max = level;
+	log_server = server;
+}
+
+/* log_prefix: "<N>" for LEVEL when stderr goes to journald, else "". */
+const char *
+log_prefix(int level, char buf[8])
+{
+	pthread_once(&log_once, log_detect);
+	if (!log_journal)
+		return "";
+	snprintf(buf, 8, "<%d>", level & 7);
+	return buf;
+}
+
+/*
+ * logmsg: one line to stderr at LEVEL (LOG_ERR, LOG_WARNING, LOG_INFO,
+ * LOG_DEBUG): under journald with its priority prefix ("<3>..."), else with
+ * a UTC timestamp and the level's name; never pass secrets.
+ */
+void
+logmsg(int level, const char *fmt, ...)
+{
+	static const char *const names[8] = { "emergency", "alert",
+	    "critical", "error", "warning", "notice", "info", "debug" };
+	char ts[32], pfx[8];
 	va_list ap;
 
-	time_format(now_unix(), TIME_ISO, ts, sizeof ts);
+	if (level > log_max)
+		return;
+	log_prefix(level, pfx);
 	va_start(ap, fmt);
 	flockfile(stderr);
-	fprintf(stderr, "%s ", ts);
+	if (log_journal)
+		fputs(pfx, stderr);
+	else if (log_server) {
+		time_format(now_unix(), TIME_ISO, ts, sizeof ts);
+		fprintf(stderr, "%s %s: ", ts, names[level & 7]);
+	} else
+		fputs("kluis: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	funlockfile(stderr);

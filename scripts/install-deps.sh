@@ -9,7 +9,7 @@
 set -eu
 want="cmake make gcc pkg-config libmicrohttpd-dev liboath-dev libssl-dev
 libsqlite3-dev libqrencode-dev libargon2-dev libcurl4-openssl-dev
-libgnutls28-dev scdoc"
+libgnutls28-dev libinih-dev libsystemd-dev scdoc"
 if [ "${1:-build}" = fuzz ]; then
 	want="$want clang libclang-rt-dev llvm"
 fi
