@@ -61,7 +61,10 @@ cli_getopt(int argc, char **argv, const char *cmd, const char *usage,
 			break;
 		case -1:
 			if (config_load(config, err, sizeof err) == -1) {
-				fprintf(stderr, "%s\n", err);
+				char pfx[8];
+
+				fprintf(stderr, "%s%s\n", log_prefix(LOG_ERR,
+				    pfx), err);
 				*status = 2;
 				return CLI_EXIT;
 			}

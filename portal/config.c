@@ -300,6 +300,7 @@ config_set(const char *name, const char *value, char *err, size_t errlen)
 /* A configuration file being read, for inih's callbacks. */
 struct conf_file {
 	FILE	*f;
+	char	 text[INI_MAX_LINE];	/* the line read last */
 	int	 line;		/* of the line read last */
 	int	 too_long;	/* the first line longer than inih's buffer */
 	int	 err_line;	/* the first line with an error */
@@ -330,6 +331,7 @@ conf_read(char *str, int num, void *arg)
 	}
 	skip = strspn(str, " \t");
 	memmove(str, str + skip, n - skip + 1);
+	snprintf(cf->text, sizeof cf->text, "%s", str);
 	return str;
 }
 
@@ -358,6 +360,9 @@ conf_line(void *arg, const char *section, const char *name, const char *value)
 	if (cf->too_long == cf->line)
 		return conf_error(cf, "line too long (at most %d characters)",
 		    INI_MAX_LINE - 2);
+	/* inih takes "name: value" too; kluis.conf(5) says "name = value". */
+	if (cf->text[strcspn(cf->text, "=:")] != '=')
+		return conf_error(cf, "not \"name = value\"");
 	if (section != NULL && *section != '\0')
 		return conf_error(cf, "sections ([%s]) are not used", section);
 	if ((o = config_find(name)) == NULL)

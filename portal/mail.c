@@ -481,11 +481,15 @@ smtp_send(const char *rcpt, const char *msg, size_t len, char *err,
 	curl_easy_setopt(c, CURLOPT_URL, cfg.smtp_url);
 	if (pin != NULL)
 		curl_easy_setopt(c, CURLOPT_RESOLVE, pin);
-	/* The password never in the URL: ps and the logs could show it. */
-	if (cfg.smtp_user != NULL)
-		curl_easy_setopt(c, CURLOPT_USERNAME, cfg.smtp_user);
-	if (smtp_password != NULL)
+	/*
+	 * The password never in the URL: ps and the logs could show it. No
+	 * password (an empty file): no AUTH.
+	 */
+	if (smtp_password != NULL) {
+		if (cfg.smtp_user != NULL)
+			curl_easy_setopt(c, CURLOPT_USERNAME, cfg.smtp_user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, smtp_password);
+	}
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, to);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, smtp_read);

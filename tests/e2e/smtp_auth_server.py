@@ -1,9 +1,10 @@
 """An SMTP server that wants AUTH, for the tests: Debian's aiosmtpd on
 loopback, without TLS (kluis allows plain SMTP to this machine only).
 
-	python3 smtp_auth_server.py PORT USER PASSWORD OUTDIR
+	python3 smtp_auth_server.py PORT USER PASSWORD_FILE OUTDIR
 
-Accepts AUTH PLAIN and LOGIN for USER with PASSWORD only; a message is
+Accepts AUTH PLAIN and LOGIN for USER with the password in PASSWORD_FILE
+(its first line; not an argument, which ps would show) only; a message is
 refused (530) without it. Each message becomes OUTDIR/NNN.json with the
 envelope, the authenticated user and the message text; each AUTH attempt
 is a line of OUTDIR/auth.log ("ok USER" or "fail USER")."""
@@ -16,8 +17,9 @@ import sys
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-PORT, USER, PASSWORD, OUT = int(sys.argv[1]), sys.argv[2], sys.argv[3], \
-    sys.argv[4]
+PORT, USER, OUT = int(sys.argv[1]), sys.argv[2], sys.argv[4]
+with open(sys.argv[3]) as f:
+	PASSWORD = f.read().rstrip("\n")
 os.makedirs(OUT, exist_ok=True)
 
 
@@ -27,7 +29,7 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 	    "replace") == PASSWORD
 	with open(os.path.join(OUT, "auth.log"), "a") as f:
 		f.write("%s %s %s\n" % ("ok" if ok else "fail", mechanism, login))
-	return AuthResult(success=ok)
+	return AuthResult(success=ok, handled=False)
 
 
 class Handler:
