@@ -57,19 +57,19 @@ app_lock(int exclusive)
 	snprintf(path, sizeof path, "%s/kluis.lock", cfg.data);
 	if (lock_fd == -1 && (lock_fd = open(path, O_RDWR | O_CREAT |
 	    O_CLOEXEC, 0600)) == -1) {
-		fprintf(stderr, "kluis: cannot open %s: %s\n", path,
+		logmsg(LOG_ERR, "cannot open %s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	if (flock(lock_fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
 		return 0;
 	if (exclusive)
-		fprintf(stderr, "kluis: %s is in use by a running kluis (the "
+		logmsg(LOG_ERR, "%s is in use by a running kluis (the "
 		    "server, or another command): stop it first, so that "
-		    "nothing goes on with the old key\n", cfg.data);
+		    "nothing goes on with the old key", cfg.data);
 	else
-		fprintf(stderr, "kluis: a key rotation is running on %s: try "
-		    "again when it is done\n", cfg.data);
+		logmsg(LOG_ERR, "a key rotation is running on %s: try "
+		    "again when it is done", cfg.data);
 	return -1;
 }
 
@@ -90,9 +90,9 @@ app_backup_before(int from, int pending)
 	snprintf(path, sizeof path, "%s/before-migration-%03d-%s.db", dir,
 	    from + pending, when);
 	if (mkdir_p(dir, 0700) == -1 || db_backup(path) == -1) {
-		fprintf(stderr, "kluis: cannot back up the database to %s before "
+		logmsg(LOG_ERR, "cannot back up the database to %s before "
 		    "migrating it (see the line above): nothing was changed; "
-		    "make room, then start again\n", path);
+		    "make room, then start again", path);
 		return -1;
 	}
 	logmsg(LOG_INFO,
@@ -121,7 +121,7 @@ app_start(int how, struct buf *keymsg)
 	if (cfg.share == NULL || *cfg.share == '\0')
 		cfg.share = app_share_default();
 	if (mkdir_p(cfg.data, 0700) == -1) {
-		fprintf(stderr, "kluis: cannot create %s: %s\n", cfg.data,
+		logmsg(LOG_ERR, "cannot create %s: %s", cfg.data,
 		    strerror(errno));
 		return -1;
 	}
@@ -129,13 +129,13 @@ app_start(int how, struct buf *keymsg)
 		return -1;
 	snprintf(path, sizeof path, "%s/outbox", cfg.data);
 	if (mkdir_p(path, 0700) == -1) {
-		fprintf(stderr, "kluis: cannot create %s: %s\n", path,
+		logmsg(LOG_ERR, "cannot create %s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/files", cfg.data);
 	if (mkdir_p(path, 0700) == -1) {
-		fprintf(stderr, "kluis: cannot create %s: %s\n", path,
+		logmsg(LOG_ERR, "cannot create %s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
@@ -144,13 +144,13 @@ app_start(int how, struct buf *keymsg)
 	key_state = crypto_key_read(cfg.key_file);
 	snprintf(path, sizeof path, "%s/templates", cfg.share);
 	if (tmpl_init(path) == -1) {
-		fprintf(stderr, "kluis: cannot load templates from %s "
-		    "(set --share to the directory holding templates/)\n", path);
+		logmsg(LOG_ERR, "cannot load templates from %s "
+		    "(set --share to the directory holding templates/)", path);
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/data/common-passwords.txt", cfg.share);
 	if (password_blocklist_load(path) == -1) {
-		fprintf(stderr, "kluis: cannot load %s\n", path);
+		logmsg(LOG_ERR, "cannot load %s", path);
 		return -1;
 	}
 	if (totp_init() == -1)
@@ -160,13 +160,13 @@ app_start(int how, struct buf *keymsg)
 		app_public_url_load();
 	snprintf(path, sizeof path, "%s/kluis.db", cfg.data);
 	if ((pending = db_attach(path)) < 0 || (from = db_schema()) < 0) {
-		fprintf(stderr, "kluis: cannot open the database %s\n", path);
+		logmsg(LOG_ERR, "cannot open the database %s", path);
 		return -1;
 	}
 	if (pending > 0 && from > 0 && app_backup_before(from, pending) == -1)
 		return -1;
 	if (db_migrate() == -1) {
-		fprintf(stderr, "kluis: cannot migrate the database %s\n", path);
+		logmsg(LOG_ERR, "cannot migrate the database %s", path);
 		return -1;
 	}
 	if (custody_key(key_state, how == APP_CHECK, &msg) == -1) {
@@ -174,7 +174,7 @@ app_start(int how, struct buf *keymsg)
 			buf_puts(keymsg, msg.data ? msg.data : "");
 			buf_free(&msg);
 		} else {
-			fprintf(stderr, "kluis: %s\n", msg.data ? msg.data : "");
+			logmsg(LOG_ERR, "%s", msg.data ? msg.data : "");
 			buf_free(&msg);
 			db_thread_done();
 			return -1;
@@ -252,8 +252,8 @@ app_open_mail(void)
 		cfg.share = app_share_default();
 	snprintf(path, sizeof path, "%s/templates", cfg.share);
 	if (tmpl_init(path) == -1) {
-		fprintf(stderr, "kluis: cannot load templates from %s "
-		    "(set --share to the directory holding templates/)\n", path);
+		logmsg(LOG_ERR, "cannot load templates from %s "
+		    "(set --share to the directory holding templates/)", path);
 		return -1;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -68,7 +68,7 @@ first_admin(void)
 		return 0;
 	if ((id = account_invite(cfg.admin_email, "", 1, NULL, 0, "",
 	    &temp)) < 0) {
-		fprintf(stderr, "kluis: cannot create the first admin %s\n",
+		logmsg(LOG_ERR, "cannot create the first admin %s",
 		    cfg.admin_email);
 		return -1;
 	}
