@@ -328,6 +328,7 @@ page_subject_file_done(struct req *r)
 	free(r->ctx);
 	r->ctx = NULL;
 	if (subjects_download_end(row, r->sent) == -1)
-		logmsg("download: could not record the %llu bytes sent by "
+		logmsg(LOG_ERR,
+		    "download: could not record the %llu bytes sent by "
 		    "download %lld", (unsigned long long)r->sent, (long long)row);
 }
