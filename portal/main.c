@@ -86,12 +86,12 @@ first_admin(void)
 	} else {
 		path = account_first_admin_file();
 		if (write_file_atomic(path, text, strlen(text), 0600) == -1) {
-			fprintf(stderr, "kluis: cannot write %s: %s\n", path,
+			logmsg(LOG_ERR, "cannot write %s: %s", path,
 			    strerror(errno));
 			rc = -1;
 		} else
-			logmsg("first admin %s created; its temporary password "
-			    "is in %s (readable by this user only, removed at "
+			logmsg(LOG_NOTICE, "first admin %s created; its "
+			    "temporary password is in %s (readable by this user only, removed at "
 			    "its first login)", cfg.admin_email, path);
 		free(path);
 	}

@@ -403,8 +403,8 @@ def sd_notify():
 		    "READY=1" in lines and any(l.startswith("STATUS=listening")
 		    for l in lines), first)
 		check("... sent once it answers and the first admin exists",
-		    get(port, "/healthz")[0] == 200 and
-		    "temporary password:" in p.text(), p.text())
+		    get(port, "/healthz")[0] == 200 and os.path.isfile(
+		    path("notify-data", "first-admin-password")), p.text())
 		p.p.send_signal(signal.SIGHUP)
 		msgs = []
 		try:
