@@ -91,8 +91,9 @@ first_admin(void)
 			rc = -1;
 		} else
 			logmsg(LOG_NOTICE, "first admin %s created; its "
-			    "temporary password is in %s (readable by this user only, removed at "
-			    "its first login)", cfg.admin_email, path);
+			    "temporary password is in %s (readable by this "
+			    "user only, removed at its first login)",
+			    cfg.admin_email, path);
 		free(path);
 	}
 	explicit_bzero(text, strlen(text));
