@@ -99,52 +99,6 @@ header_safe(const char *s)
 	return 1;
 }
 
-static int
-is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	return 1;
-}
-
-/* Subject, RFC 2047 encoded when it is not plain ASCII. */
-static void
-put_subject(struct buf *b, const char *subject)
-{
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *s = (const unsigned char *)subject;
-	size_t n = strlen(subject), i;
-	uint32_t v;
-
-	if (is_ascii(subject)) {
-		buf_printf(b, "Subject: %s\r\n", subject);
-		return;
-	}
-	buf_puts(b, "Subject: =?utf-8?B?");
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-		buf_putc(b, b64[v >> 18 & 63]);
-		buf_putc(b, b64[v >> 12 & 63]);
-		buf_putc(b, b64[v >> 6 & 63]);
-		buf_putc(b, b64[v & 63]);
-	}
-	if (n - i == 1) {
-		v = (uint32_t)s[i] << 16;
-		buf_putc(b, b64[v >> 18 & 63]);
-		buf_putc(b, b64[v >> 12 & 63]);
-		buf_puts(b, "==");
-	} else if (n - i == 2) {
-		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
-		buf_putc(b, b64[v >> 18 & 63]);
-		buf_putc(b, b64[v >> 12 & 63]);
-		buf_putc(b, b64[v >> 6 & 63]);
-		buf_putc(b, '=');
-	}
-	buf_puts(b, "?=\r\n");
-}
-
 /*
  * mail_address: IN as an email address kluis accepts, trimmed and in lower
  * case (caller frees), or NULL when it is none: at most 254 bytes, a local
@@ -222,9 +176,11 @@ mail_compose(struct buf *out, const char *to, const char *text)
 			return -1;
 		crypto_hex(rnd, sizeof rnd, id);
 	}
-	buf_printf(out, "From: %s\r\n", cfg.mail_from);
-	buf_printf(out, "To: %s\r\n", to);
-	put_subject(out, subject);
+	if (!header_safe(cfg.mail_from))
+		return -1;
+	mime_mailbox(out, "From", cfg.mail_from);
+	mime_mailbox(out, "To", to);
+	mime_header(out, "Subject", subject);
 	buf_printf(out, "Date: %s\r\n", date);
 	mail_domain(host, sizeof host);
 	buf_printf(out, "Message-ID: <%s@%s>\r\n", id, host);

@@ -746,6 +746,10 @@ char	*trust_token(const char *account);
 int	 trust_ok(const char *value, const char *account);
 int64_t	 trust_max_age(void);
 
+/* mime.c: header fields folded and encoded (RFC 5322, RFC 2047) */
+void	 mime_header(struct buf *, const char *name, const char *value);
+void	 mime_mailbox(struct buf *, const char *name, const char *mailbox);
+
 /* mail.c: addresses, messages from templates, the queue, delivery */
 #define MAIL_ADDRESS_MAX	254
 char	*mail_address(const char *);
