@@ -469,7 +469,8 @@ backup_restore(const char *dir, const char *newdata, const char *key,
 		    dbproblems.data ? dbproblems.data : "cannot open it");
 		goto fail;
 	}
-	if ((rc = store_keyring_get("fingerprint", &v, &vlen)) == 1 &&
+	if (store_keyring_exists() == 1 &&
+	    (rc = store_keyring_get("fingerprint", &v, &vlen)) == 1 &&
 	    vlen == 64) {
 		memcpy(want, v, 64);
 		want[64] = '\0';

@@ -60,7 +60,8 @@ key_fingerprint(const char *file)
 		    "no such file" : "not a usable key file (see above)");
 	db = xasprintf("%s/kluis.db", cfg.data);
 	if (stat(db, &st) == 0 && db_attach(db) >= 0) {
-		if (store_keyring_get("fingerprint", &v, &n) == 1 && n == 64)
+		if (store_keyring_exists() == 1 &&
+		    store_keyring_get("fingerprint", &v, &n) == 1 && n == 64)
 			printf("database %s: %.64s%s\n", db, (const char *)v,
 			    rc == 0 ? (memcmp(v, fp, 64) == 0 ? " (the same: "
 			    "this is its key)" : " (another key)") : "");

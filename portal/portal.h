@@ -702,6 +702,7 @@ struct sealed {				/* one sealed value, for a rotation */
 	size_t	 len;
 };
 extern const struct db_col store_keyring_sealed_fields[];
+int	 store_keyring_exists(void);
 int	 store_keyring_get(const char *name, uint8_t **, size_t *);	/* 1, 0, -1 */
 int	 store_keyring_put(const char *name, const void *, size_t);
 int64_t	 store_keyring_in_use(void);

@@ -14,6 +14,17 @@ static const struct db_col value_fields[] = {
 };
 
 /*
+ * store_keyring_exists: 1 when the database has the keyring (a database
+ * not migrated yet may not), 0, -1 on error.
+ */
+int
+store_keyring_exists(void)
+{
+	return (int)db_value(db_query("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'keyring'"), -1);
+}
+
+/*
  * store_keyring_get: the value NAME into *VAL (caller frees) and *LEN.
  * 1, 0 when there is none, -1 on error.
  */
