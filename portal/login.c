@@ -349,6 +349,7 @@ const char *
 login_recovery_code(struct req *r, unsigned *status, int64_t *wait)
 {
 	const char *code = http_field(r, "recovery_code");
+	int used;
 
 	*wait = 0;
 	if (!recovery_wellformed(code)) {
@@ -361,7 +362,11 @@ login_recovery_code(struct req *r, unsigned *status, int64_t *wait)
 		*status = MHD_HTTP_TOO_MANY_REQUESTS;
 		return "recovery.throttled";
 	}
-	if (recovery_use(r->user.id, code) == -1) {
+	if ((used = recovery_use(r->user.id, code)) == -2) {
+		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		return "err.unavailable";
+	}
+	if (used == -1) {
 		throttle_fail("recovery", r->user.email, r->addr);
 		store_audit(r->user.id, 0, "recovery.fail", r->addr, "");
 		*status = MHD_HTTP_UNAUTHORIZED;

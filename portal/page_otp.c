@@ -67,7 +67,10 @@ page_otp_recovery_post(struct req *r)
 	int64_t wait;
 	unsigned status;
 
-	if ((err = login_recovery_code(r, &status, &wait)) != NULL)
+	if ((err = login_recovery_code(r, &status, &wait)) != NULL &&
+	    strcmp(err, "err.unavailable") == 0)
+		return http_unavailable(r);
+	if (err != NULL)
 		return otp_recovery_form(r, status, err, wait);
 	store_audit(r->user.id, 0, "login.ok", r->addr, "recovery code");
 	return login_second_factor_done(r);

@@ -84,7 +84,8 @@ recovery_wellformed(const char *typed)
 
 /*
  * recovery_use: spend TYPED, a recovery code as typed, of USER_ID. 0 when
- * it was one of their unused codes (now spent), -1 when it was not.
+ * it was one of their unused codes (now spent), -1 when it was not, -2 when
+ * the database failed.
  */
 int
 recovery_use(int64_t user_id, const char *typed)

@@ -38,15 +38,18 @@ store_recovery_replace(int64_t user_id, uint8_t hashes[][32], int n)
 
 /*
  * store_recovery_use: spend the unused code of USER_ID with HASH. 0 when it
- * was unused (and now is used), -1 otherwise; two racing requests: one wins.
+ * was unused (and now is used), -1 when it was not, -2 when the database
+ * failed; two racing requests: one wins.
  */
 int
 store_recovery_use(int64_t user_id, const uint8_t hash[32])
 {
-	return db_changed(db_query("UPDATE recovery_codes SET used = :now WHERE "
+	int n = db_changed(db_query("UPDATE recovery_codes SET used = :now WHERE "
 	    "user_id = :uid AND code_hash = :h AND used IS NULL",
 	    DB_INT(":now", now_unix()), DB_INT(":uid", user_id),
-	    DB_BLOB(":h", hash, 32))) == 1 ? 0 : -1;
+	    DB_BLOB(":h", hash, 32)));
+
+	return n == 1 ? 0 : n == 0 ? -1 : -2;
 }
 
 /* store_recovery_count: the user's unused codes, or -1. */

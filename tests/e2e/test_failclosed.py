@@ -67,6 +67,7 @@ def downloads_are_audited():
 	state["srv"] = srv
 	acct, vcode, fid, sha = portal(srv, "alice", 50 * MiB)
 	state.update(acct=acct, vcode=vcode, fid=fid, sha=sha)
+	state["recovery"] = new_recovery_codes(acct.browser)
 	b = acct.browser
 	r = b.get("/files/%d" % fid)
 	require("a whole download: 200 with the file", r.status == 200 and
@@ -207,6 +208,13 @@ def damaged_database_is_503():
 	r = unlock(acct.browser, "DakMon", state["vcode"])
 	check("the right validation code on a damaged database: 503, not 401 "
 	    "or 404", r.status == 503 and r.header("Retry-After"), r.summary())
+
+	damaged("recovery_codes_hash")
+	rb = login(srv, acct.email, acct.password, "/otp", "damaged-recovery")
+	r = rb.get("/otp/recovery")
+	r = rb.submit(r, "/otp/recovery", {"recovery_code": state["recovery"][0]})
+	check("a right recovery code on a damaged database: 503, not 401",
+	    r.status == 503 and r.header("Retry-After"), r.summary())
 
 	damaged("files")
 	r = acct.browser.get("/files/%d" % state["fid"])
