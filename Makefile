@@ -57,7 +57,7 @@ fuzz-ci: fuzz-build
 # The benchmarks in tests/bench/ (figures from one run, not pass/fail; see
 # README "Benchmarks"). BENCH_ARGS=--quick for a smoke run. Run them on a
 # machine that is otherwise idle.
-BENCHES = login_storm slow_clients idle_connections downloads
+BENCHES = login_storm slow_clients idle_connections downloads zip
 BENCH_ARGS ?=
 bench: build
 	@scripts/install-deps.sh bench

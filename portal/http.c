@@ -23,6 +23,7 @@
 #define BODY_TIMEOUT	60	/* seconds for a form's body after its headers */
 #define FD_RESERVE	256	/* descriptors besides connections: db, files, mail */
 #define HASH_PER_ADDR	4	/* places one address may hold in the hash queue */
+#define HTTP_STREAM_BLOCK (1 << 20)	/* bytes http_stream asks for at a time */
 
 static struct MHD_Daemon *daemon_handle;
 static volatile int draining;	/* shutting down: close after each answer */
@@ -563,6 +564,53 @@ http_file(struct req *r, unsigned status, const char *type, int fd,
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	r->sent_bytes = size;
 	return http_respond(r, status, resp, private);
+}
+
+/* The reader of http_stream: libmicrohttpd's ends instead of 0 and -1. */
+struct stream {
+	http_reader	 read;
+	void		*cls;
+};
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = cls;
+	ssize_t n = s->read(s->cls, pos, buf, max);
+
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : n;
+}
+
+/*
+ * http_stream: send SIZE bytes (the Content-Length) as TYPE, each piece
+ * from READ(CLS, pos, buf, max): the bytes put in BUF, 0 at the end, -1
+ * when the rest cannot be produced (the connection is then cut, so the
+ * client sees a short body, never a complete-looking one). READ runs on
+ * the connection's thread, a block of HTTP_STREAM_BLOCK bytes at a time;
+ * CLS is the caller's until the request's cleanup.
+ */
+int
+http_stream(struct req *r, unsigned status, const char *type, uint64_t size,
+    http_reader read, void *cls)
+{
+	struct MHD_Response *resp;
+	struct stream *s = xmalloc(sizeof *s);
+
+	s->read = read;
+	s->cls = cls;
+	resp = MHD_create_response_from_callback(size, HTTP_STREAM_BLOCK,
+	    stream_read, s, free);
+	if (resp == NULL) {
+		free(s);
+		return MHD_NO;
+	}
+	/* As http_file: completed_cb counts the bytes that reached the peer. */
+	r->file_len = size;
+	r->acked0 = conn_acked(conn_of(r->conn));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	return http_respond(r, status, resp, 1);
 }
 
 /* http_stage_redirect: send the user to the page of the session's stage. */

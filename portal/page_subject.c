@@ -198,9 +198,8 @@ page_subject_unlock(struct req *r)
  * subject that is locked, 503 when the database failed.
  */
 static unsigned
-file_check(struct req *r, struct pubfile *f)
+file_check(struct req *r, int64_t id, struct pubfile *f)
 {
-	int64_t id = http_arg_id(r, 0);
 	int rc;
 
 	memset(f, 0, sizeof *f);
@@ -230,7 +229,8 @@ page_subject_file(struct req *r)
 	int64_t row = 0;
 	int fd, kind, ret;
 
-	if ((status = file_check(r, &f)) == MHD_HTTP_SERVICE_UNAVAILABLE)
+	if ((status = file_check(r, http_arg_id(r, 0), &f)) ==
+	    MHD_HTTP_SERVICE_UNAVAILABLE)
 		return http_unavailable(r);
 	if (status != 0) {
 		snprintf(range, sizeof range, "file %.40s: %u", r->args[0] ?
@@ -331,4 +331,155 @@ page_subject_file_done(struct req *r)
 		logmsg(LOG_ERR,
 		    "download: could not record the %llu bytes sent by "
 		    "download %lld", (unsigned long long)r->sent, (long long)row);
+}
+
+/* A zip on its way: the archive, and the download row of each entry. */
+struct zipdl {
+	struct archive	*a;
+	int64_t		*rows;		/* NULL for HEAD */
+	int		 n;
+};
+
+static ssize_t
+zip_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	return archive_read(cls, pos, buf, max);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct pubfile *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * The newest version of each report of S that this request may download,
+ * each passed by file_check, by name, into *OUT (caller store_free()s).
+ * The count, or -1 when the database failed.
+ */
+static int
+zip_files(struct req *r, const struct subject *s, struct pubfile **out)
+{
+	struct pubfile *list, *ok;
+	int n, i, k = 0;
+	unsigned st;
+
+	*out = NULL;
+	if ((n = store_file_list_for_user(r->user.id, s->id, now_unix(),
+	    &list)) < 0)
+		return -1;
+	ok = xcalloc((size_t)n + 1, sizeof *ok);
+	for (i = 0; i < n; i++) {
+		if (list[i].superseded)
+			continue;
+		st = file_check(r, list[i].id, &ok[k]);
+		if (st == MHD_HTTP_SERVICE_UNAVAILABLE) {
+			store_free(list, n);
+			store_free(ok, k);
+			return -1;
+		}
+		if (st == 0)
+			k++;
+	}
+	store_free(list, n);
+	qsort(ok, (size_t)k, sizeof *ok, by_name);
+	*out = ok;
+	return k;
+}
+
+/*
+ * GET /subjects/{code}.zip: the newest version of every file of the
+ * subject that the user may download (each passed by file_check), as one
+ * zip of stored entries streamed from their content. Its Content-Length
+ * is known before the first byte; one audit row for the zip and a
+ * download row for each file are written first (fail closed), and get
+ * the bytes that reached the client when the response ends
+ * (page_subject_zip_done). No Range: a zip is fetched whole.
+ */
+int
+page_subject_zip(struct req *r)
+{
+	struct subject s;
+	struct pubfile *files;
+	struct zipdl *z;
+	struct buf cd = { 0 };
+	char name[48];
+	int n, rc;
+
+	if ((rc = granted_subject(r, &s)) < 0)
+		return not_granted(r, rc);
+	if (store_unlock_until(r->sess.hash, s.id) <= now_unix()) {
+		snprintf(name, sizeof name, "%s.zip: 403", s.code);
+		store_audit(r->user.id, 0, "download.refused", r->addr, name);
+		return subject_page(r, &s, MHD_HTTP_FORBIDDEN, "zip.locked", 0);
+	}
+	if ((n = zip_files(r, &s, &files)) < 0) {
+		store_clear(&s);
+		return http_unavailable(r);
+	}
+	if (n == 0) {
+		store_free(files, n);
+		store_clear(&s);
+		return http_error(r, MHD_HTTP_NOT_FOUND, "zip.empty");
+	}
+	z = xcalloc(1, sizeof *z);
+	z->n = n;
+	if ((z->a = archive_new(files, n)) == NULL) {
+		free(z);
+		store_free(files, n);
+		store_clear(&s);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	}
+	if (r->method == HTTP_GET) {
+		z->rows = xcalloc((size_t)n, sizeof *z->rows);
+		if (subjects_zip_begin(&r->user, &s, files, n,
+		    archive_size(z->a), r->addr, z->rows) == -1) {
+			archive_free(z->a);
+			free(z->rows);
+			free(z);
+			store_free(files, n);
+			store_clear(&s);
+			return http_unavailable(r);
+		}
+	}
+	r->ctx = z;
+	snprintf(name, sizeof name, "%s.zip", s.code);
+	dl_disposition(&cd, name);
+	http_add_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd.data);
+	http_add_header(r, "Accept-Ranges", "none");
+	buf_free(&cd);
+	store_free(files, n);
+	store_clear(&s);
+	return http_stream(r, MHD_HTTP_OK, "application/zip",
+	    archive_size(z->a), zip_read, z->a);
+}
+
+/*
+ * page_subject_zip_done: the route's cleanup: each file's download row
+ * gets the bytes of its content that reached the client.
+ */
+void
+page_subject_zip_done(struct req *r)
+{
+	struct zipdl *z = r->ctx;
+	uint64_t sent;
+	int i;
+
+	if (z == NULL)
+		return;
+	r->ctx = NULL;
+	for (i = 0; z->rows != NULL && i < z->n; i++) {
+		sent = archive_entry_sent(z->a, i, r->sent);
+		if (subjects_download_end(z->rows[i], sent) == -1)
+			logmsg("download: could not record the %llu bytes sent "
+			    "by download %lld", (unsigned long long)sent,
+			    (long long)z->rows[i]);
+	}
+	archive_free(z->a);
+	free(z->rows);
+	free(z);
 }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdarg.h>
 #include <syslog.h>		/* LOG_ERR ... LOG_DEBUG: logmsg's levels */
@@ -31,6 +32,8 @@ enum time_style {
 	TIME_MAIL		/* Tue, 01 Dec 2026 14:03:00 +0000 (RFC 5322) */
 };
 void	 time_format(int64_t, enum time_style, char *out, size_t);
+int	 time_fields(int64_t, int *year, int *month, int *day, int *hour,
+	    int *minute, int *second);
 int	 time_parse_day(const char *, int64_t *);
 int64_t	 time_parse(const char *);
 
@@ -184,6 +187,21 @@ void	 html_url(struct buf *, const char *);
 
 /* crc32.c: the CRC-32 of zip files */
 uint32_t crc32_update(uint32_t, const void *, size_t);
+
+/* zip.c: the records of a streamed zip of stored entries */
+#define ZIP_NAME_MAX	240	/* bytes of an entry's name, before " (N)" */
+struct zip_entry {
+	const char	*name;		/* see zip_name */
+	uint64_t	 size;
+	uint32_t	 crc;
+	uint16_t	 dos_date, dos_time;
+	uint64_t	 offset;	/* of its local header in the zip */
+};
+size_t	 zip_local(struct buf *, const struct zip_entry *);
+void	 zip_central(struct buf *, const struct zip_entry *, size_t n,
+	    uint64_t at);
+void	 zip_name(struct buf *, const char *);
+void	 zip_dos_time(int64_t, uint16_t *date, uint16_t *time);
 
 /* csv.c: RFC 4180 cells, safe in a spreadsheet */
 char	 csv_separator(const char *name);
@@ -667,6 +685,8 @@ int	 store_file_for_download(int64_t user_id, const uint8_t session[32],
 	    int64_t file_id, int64_t now, struct pubfile *);
 int	 store_file_get(int64_t file_id, struct pubfile *);
 int64_t	 store_file_next(int64_t file_id);
+int	 store_file_crc_todo(int64_t after, int64_t *id, char sha[65]);
+int	 store_file_set_crc(const char *sha, uint32_t crc);
 int	 store_file_unpublish(int64_t file_id);
 
 /* store_download.c: the download log */
@@ -810,6 +830,8 @@ void	 publish_release(struct staged *);
 void	 publish_sweep(void);
 int	 publish_path(const char *sha, char *out, size_t outlen);
 int	 publish_drop_content(const char *sha);
+int	 publish_crc(const char *sha, uint32_t *crc);
+int	 publish_crc_backfill(int64_t *after);
 
 /* subjects.c: subjects and their files: create, grant, revoke, publish, unpublish */
 #define SUBJECT_TITLE_MAX	200
@@ -842,10 +864,21 @@ int	 subjects_revoke(const struct user *, const struct subject *,
 	    int64_t actor, const char *addr);
 int	 subjects_publish(struct publication *);
 int	 subjects_replaceable(const struct subject *, int64_t file_id);
+int	 subjects_zip_begin(const struct user *, const struct subject *,
+	    const struct pubfile *, int n, uint64_t size, const char *addr,
+	    int64_t *rows);
 int	 subjects_unpublish(int64_t file_id, int64_t actor, const char *addr);
 int64_t	 subjects_download_begin(const struct user *, const struct pubfile *,
 	    unsigned status, uint64_t off, uint64_t len, const char *addr);
 int	 subjects_download_end(int64_t row, uint64_t bytes);
+
+/* archive.c: published files as one zip, streamed from their content */
+struct archive;
+struct archive *archive_new(const struct pubfile *, int n);
+uint64_t archive_size(const struct archive *);
+ssize_t	 archive_read(struct archive *, uint64_t pos, void *, size_t);
+uint64_t archive_entry_sent(const struct archive *, int i, uint64_t sent);
+void	 archive_free(struct archive *);
 
 /* custody.c: the key belongs to the database; kluis key rotate */
 int	 custody_key(int key_state, int check, struct buf *msg);
@@ -991,6 +1024,9 @@ int	 http_form(struct req *, unsigned, const char *page, struct tmpl_vars *,
 	    const char *error, int64_t wait);
 int	 http_file(struct req *, unsigned, const char *type, int fd,
 	    uint64_t off, uint64_t size, int private);
+typedef ssize_t (*http_reader)(void *, uint64_t pos, char *, size_t);
+int	 http_stream(struct req *, unsigned, const char *type, uint64_t size,
+	    http_reader, void *);
 int	 http_stage_redirect(struct req *);
 int	 http_advance(struct req *, int64_t user_id, int stage);
 int	 http_end_session(struct req *);
@@ -1161,6 +1197,8 @@ int	 page_home(struct req *);
 int	 page_subject(struct req *);
 int	 page_subject_unlock(struct req *);
 int	 page_subject_file(struct req *);
+int	 page_subject_zip(struct req *);
+void	 page_subject_zip_done(struct req *);
 void	 page_subject_file_done(struct req *);
 
 /* page_account.c: phones, password, recovery codes */

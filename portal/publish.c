@@ -348,3 +348,61 @@ publish_sweep(void)
 	}
 	closedir(d);
 }
+
+/*
+ * publish_crc: the CRC-32 of content SHA, read from disk once and stored
+ * with its publications (content published before CRCs were computed at
+ * publication). 0, or -1.
+ */
+int
+publish_crc(const char *sha, uint32_t *crc)
+{
+	unsigned char *buf;
+	char path[4096];
+	ssize_t n;
+	uint32_t c = 0;
+	int fd;
+
+	if (publish_path(sha, path, sizeof path) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	buf = xmalloc(1 << 20);
+	while ((n = read(fd, buf, 1 << 20)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			logmsg("publish: cannot read %.12s...: %s", sha,
+			    strerror(errno));
+			free(buf);
+			close(fd);
+			return -1;
+		}
+		c = crc32_update(c, buf, (size_t)n);
+	}
+	free(buf);
+	close(fd);
+	*crc = c;
+	return store_file_set_crc(sha, c);
+}
+
+/*
+ * publish_crc_backfill: the CRC-32 of the next live content after
+ * publication *AFTER (start with 0) that has none yet, for the worker: one
+ * file a call. 1 when one was done (or failed: *AFTER moves past it), 0
+ * when none is left.
+ */
+int
+publish_crc_backfill(int64_t *after)
+{
+	char sha[65];
+	uint32_t crc;
+	int64_t id;
+
+	if (store_file_crc_todo(*after, &id, sha) != 1)
+		return 0;
+	*after = id;
+	if (publish_crc(sha, &crc) == 0)
+		logmsg("publish: CRC-32 of %.12s... computed for zips", sha);
+	return 1;
+}

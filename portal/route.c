@@ -66,6 +66,10 @@ static const struct route routes[] = {
 
 	/* Logged in: the home page, subjects and their files. */
 	GET("/", page_home, IN),
+	/* Before "{}"; the bytes sent are recorded when the response ends. */
+	{ .method = HTTP_GET, .pattern = "/subjects/{}.zip",
+	  .handler = page_subject_zip, .stages = IN,
+	  .cleanup = page_subject_zip_done },
 	GET("/subjects/{}", page_subject, IN),
 	POST("/subjects/{}/unlock", page_subject_unlock, IN),
 	/* The bytes sent are recorded when the response ends. */
@@ -119,26 +123,33 @@ static const struct route routes[] = {
 
 /*
  * match: PATH against PATTERN, where "{}" stands for one non-empty segment,
- * copied into ARGS (caller frees) on a match. 1 on a match, else 0.
+ * or, followed by more of the segment ("{}.zip"), for a non-empty start of
+ * a segment that ends so; copied into ARGS (caller frees) on a match. 1 on
+ * a match, else 0.
  */
 static int
 match(const char *pattern, const char *path, char *args[2], int capture)
 {
 	const char *p = pattern, *s = path, *end;
+	size_t fix;
 	int n = 0;
 
 	while (*p != '\0') {
 		if (p[0] == '{' && p[1] == '}') {
+			/* What follows in the segment ("{}.zip"): its end. */
+			p += 2;
+			fix = strcspn(p, "/");
 			end = strchr(s, '/');
 			if (end == NULL)
 				end = s + strlen(s);
-			if (end == s || n == 2)
+			if ((size_t)(end - s) <= fix || n == 2 ||
+			    strncmp(end - fix, p, fix) != 0)
 				return 0;
 			if (capture)
-				args[n] = strndup(s, (size_t)(end - s));
+				args[n] = strndup(s, (size_t)(end - s) - fix);
 			n++;
 			s = end;
-			p += 2;
+			p += fix;
 			continue;
 		}
 		if (*p++ != *s++)

@@ -1,4 +1,6 @@
 /* store_file.c: the SQL of published files (tables files and file_recipients). */
+#include <string.h>
+
 #include "portal.h"
 
 #define FILE_COLS "f.id, f.subject_id, f.sha256, f.size, f.name, f.published, " \
@@ -277,4 +279,35 @@ store_file_unpublish(int64_t file_id)
 	    DB_INT(":id", file_id)));
 
 	return n < 0 ? -1 : n > 0;
+}
+
+/*
+ * store_file_crc_todo: the first live publication after file AFTER whose
+ * content has no CRC-32 yet: its id into *ID and content into SHA. 1, 0
+ * when there is none, -1.
+ */
+int
+store_file_crc_todo(int64_t after, int64_t *id, char sha[65])
+{
+	struct pubfile f;
+	int rc;
+
+	rc = db_find(db_query("SELECT " FILE_COLS ", 0, 0, 0, 0, 0 FROM files f "
+	    "WHERE f.id > :after AND f.crc32 IS NULL AND " STORE_FILE_LIVE("f")
+	    " ORDER BY f.id LIMIT 1", DB_INT(":after", after),
+	    DB_INT(":now", now_unix())), &f, sizeof f, store_file_fields);
+	if (rc == 1) {
+		*id = f.id;
+		memcpy(sha, f.sha256, 65);
+		store_clear(&f);
+	}
+	return rc;
+}
+
+/* store_file_set_crc: content SHA has CRC-32 CRC, for every publication of it. 0, or -1. */
+int
+store_file_set_crc(const char *sha, uint32_t crc)
+{
+	return db_run(db_query("UPDATE files SET crc32 = :crc WHERE sha256 = "
+	    ":sha AND crc32 IS NULL", DB_INT(":crc", crc), DB_TEXT(":sha", sha)));
 }

@@ -393,3 +393,48 @@ subjects_download_end(int64_t row, uint64_t bytes)
 {
 	return store_download_end(row, bytes);
 }
+
+struct zip_begin {
+	const struct user	*u;
+	const struct subject	*s;
+	const struct pubfile	*f;
+	int			 n;
+	uint64_t		 size;
+	const char		*addr;
+	int64_t			*rows;
+};
+
+static int
+zip_begin_tx(void *arg)
+{
+	struct zip_begin *z = arg;
+	char *detail;
+	int i, rc;
+
+	for (i = 0; i < z->n; i++)
+		if ((z->rows[i] = store_download_begin(z->u->id, z->f[i].id,
+		    200, 0, z->addr)) < 0)
+			return -1;
+	detail = xasprintf("%s.zip, %d files, %llu bytes", z->s->code, z->n,
+	    (unsigned long long)z->size);
+	rc = store_audit_add(z->u->id, 0, "download.zip", z->addr, detail);
+	free(detail);
+	return rc;
+}
+
+/*
+ * subjects_zip_begin: U is about to download the N files F of S as one zip
+ * of SIZE bytes from ADDR: one audit row for the zip and a download row
+ * for each file, their ids into ROWS (for subjects_download_end), in one
+ * transaction. 0, or -1 when they could not be written: then the zip must
+ * not be sent.
+ */
+int
+subjects_zip_begin(const struct user *u, const struct subject *s,
+    const struct pubfile *f, int n, uint64_t size, const char *addr,
+    int64_t *rows)
+{
+	struct zip_begin z = { u, s, f, n, size, addr, rows };
+
+	return db_tx(zip_begin_tx, &z) == 0 ? 0 : -1;
+}

@@ -56,6 +56,27 @@ time_format(int64_t t, enum time_style style, char *out, size_t n)
 }
 
 /*
+ * time_fields: T broken down in the portal's time zone, as people read it
+ * (month 1-12). 0, or -1 when T cannot be.
+ */
+int
+time_fields(int64_t t, int *year, int *month, int *day, int *hour,
+    int *minute, int *second)
+{
+	struct tm tm;
+
+	if (zone_tm(t, &tm) == NULL)
+		return -1;
+	*year = tm.tm_year + 1900;
+	*month = tm.tm_mon + 1;
+	*day = tm.tm_mday;
+	*hour = tm.tm_hour;
+	*minute = tm.tm_min;
+	*second = tm.tm_sec;
+	return 0;
+}
+
+/*
  * time_parse_day: S as YYYY-MM-DD, the start of that day in the portal's
  * time zone, into *T. 0, or -1 when S is not such a date.
  */

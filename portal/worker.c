@@ -1,4 +1,4 @@
-/* worker.c: the background thread of the server: "forgot" requests, mail delivery, housekeeping, retention. */
+/* worker.c: the background thread of the server: "forgot" requests, mail delivery, housekeeping, retention, CRC-32s of old content. */
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -14,7 +14,7 @@ static atomic_int	stopping;
 static void *
 worker_loop(void *arg)
 {
-	int64_t last_house = 0, last_retention = 0;
+	int64_t last_house = 0, last_retention = 0, crc_after = 0;
 
 	(void)arg;
 	while (!atomic_load(&stopping)) {
@@ -28,7 +28,11 @@ worker_loop(void *arg)
 		if (now_unix() - last_retention >= RETENTION) {
 			retention_run(now_unix(), NULL);
 			last_retention = now_unix();
+			crc_after = 0;	/* once an hour, what failed before */
 		}
+		/* Content from before CRCs were stored: one file a round. */
+		if (publish_crc_backfill(&crc_after) == 1)
+			continue;
 		wake_wait(1);
 	}
 	db_thread_done();

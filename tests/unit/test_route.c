@@ -65,6 +65,30 @@ test_captures(void)
 	CHECK(rt != NULL && rt->handler == page_subject_file &&
 	    strcmp(args[0], "7") == 0 && args[1] == NULL);
 	free(args[0]);
+	args[0] = NULL;
+	/* "{}.zip": the start of a segment that ends so, before plain "{}". */
+	rt = route_find("/subjects/DakMon.zip", HTTP_GET, &allowed, args);
+	CHECK(rt != NULL && rt->handler == page_subject_zip &&
+	    strcmp(args[0], "DakMon") == 0);
+	free(args[0]);
+	args[0] = NULL;
+	rt = route_find("/subjects/a.zip.zip", HTTP_GET, &allowed, args);
+	CHECK(rt != NULL && rt->handler == page_subject_zip &&
+	    strcmp(args[0], "a.zip") == 0);
+	free(args[0]);
+	args[0] = NULL;
+	rt = route_find("/subjects/.zip", HTTP_GET, &allowed, args);
+	CHECK(rt != NULL && rt->handler == page_subject && args[0] != NULL &&
+	    strcmp(args[0], ".zip") == 0);
+	free(args[0]);
+	args[0] = NULL;
+	rt = route_find("/subjects/DakMon.zipx", HTTP_GET, &allowed, args);
+	CHECK(rt != NULL && rt->handler == page_subject);
+	free(args[0]);
+	args[0] = NULL;
+	CHECK(route_find("/subjects/DakMon.zip", HTTP_POST, &allowed, args) ==
+	    NULL && allowed == 1);
+	CHECK(find("/subjects/DakMon.zip/x", HTTP_GET, &allowed) == NULL);
 }
 
 /* A fixed segment wins over "{}": the table lists it first. */
