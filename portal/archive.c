@@ -91,8 +91,8 @@ archive_new(const struct pubfile *f, int n)
 		if (publish_path(f[i].sha256, path, sizeof path) == -1 ||
 		    stat(path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 		    (uint64_t)sb.st_size != f[i].size) {
-			logmsg("zip: file %lld: its content %.12s... is missing "
-			    "or not the published file", (long long)f[i].id,
+			logmsg(LOG_ERR, "zip: file %lld: its content %.12s... "
+			    "is missing or not the published file", (long long)f[i].id,
 			    f[i].sha256);
 			goto fail;
 		}
@@ -167,12 +167,13 @@ open_entry(struct archive *a, int i)
 	a->fd_entry = -1;
 	if (publish_path(a->sha[i], path, sizeof path) == -1 ||
 	    (a->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		logmsg("zip: file %lld: cannot open its content %.12s...: %s",
+		logmsg(LOG_ERR, "zip: file %lld: cannot open its content "
+		    "%.12s...: %s",
 		    (long long)a->ids[i], a->sha[i], strerror(errno));
 		return -1;
 	}
 	if (fstat(a->fd, &sb) == -1 || (uint64_t)sb.st_size != a->e[i].size) {
-		logmsg("zip: file %lld: its content %.12s... changed",
+		logmsg(LOG_ERR, "zip: file %lld: its content %.12s... changed",
 		    (long long)a->ids[i], a->sha[i]);
 		close(a->fd);
 		a->fd = -1;
@@ -217,7 +218,7 @@ archive_read(struct archive *a, uint64_t pos, void *buf, size_t max)
 		n = pread(a->fd, buf, (size_t)want, (off_t)off);
 	while (n == -1 && errno == EINTR);
 	if (n <= 0) {
-		logmsg("zip: file %lld: cannot read its content: %s",
+		logmsg(LOG_ERR, "zip: file %lld: cannot read its content: %s",
 		    (long long)a->ids[p->entry], n == 0 ? "it is shorter" :
 		    strerror(errno));
 		return -1;

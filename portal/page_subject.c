@@ -475,8 +475,8 @@ page_subject_zip_done(struct req *r)
 	for (i = 0; z->rows != NULL && i < z->n; i++) {
 		sent = archive_entry_sent(z->a, i, r->sent);
 		if (subjects_download_end(z->rows[i], sent) == -1)
-			logmsg("download: could not record the %llu bytes sent "
-			    "by download %lld", (unsigned long long)sent,
+			logmsg(LOG_ERR, "download: could not record the %llu "
+			    "bytes sent by download %lld", (unsigned long long)sent,
 			    (long long)z->rows[i]);
 	}
 	archive_free(z->a);

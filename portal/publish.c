@@ -372,7 +372,8 @@ publish_crc(const char *sha, uint32_t *crc)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			logmsg("publish: cannot read %.12s...: %s", sha,
+			logmsg(LOG_ERR, "publish: cannot read %.12s...: %s",
+			    sha,
 			    strerror(errno));
 			free(buf);
 			close(fd);
@@ -403,6 +404,7 @@ publish_crc_backfill(int64_t *after)
 		return 0;
 	*after = id;
 	if (publish_crc(sha, &crc) == 0)
-		logmsg("publish: CRC-32 of %.12s... computed for zips", sha);
+		logmsg(LOG_INFO, "publish: CRC-32 of %.12s... computed for "
+		    "zips", sha);
 	return 1;
 }
