@@ -34,6 +34,17 @@ temp_free(char *temp)
 	}
 }
 
+/*
+ * account_name_ok: a person's name: empty, or text by str_text_ok of at
+ * most ACCOUNT_NAME_MAX bytes. Trims in place.
+ */
+int
+account_name_ok(char *name)
+{
+	str_trim(name);
+	return *name == '\0' || str_text_ok(name, ACCOUNT_NAME_MAX, 0);
+}
+
 /* account_first_admin_file: where serve leaves the first admin's password when stdout is no terminal; caller frees. */
 char *
 account_first_admin_file(void)

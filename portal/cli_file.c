@@ -111,7 +111,9 @@ cli_file_publish(int argc, char **argv)
 		name = (slash = strrchr(file, '/')) ? slash + 1 : file;
 	if (!subjects_file_name_ok(name))
 		return cli_usage_error("publish", "the name must be 1-%d bytes "
-		    "of UTF-8 (use --name)", SUBJECT_FILE_NAME_MAX);
+		    "of text without control or text-direction characters, no "
+		    "path, not starting with a dot or a space nor ending with "
+		    "a space (use --name)", SUBJECT_FILE_NAME_MAX);
 	if (p.expires > 0 && p.expires <= now_unix())
 		return cli_usage_error("publish", "--expires is in the past");
 	if (app_open() == -1)

@@ -45,10 +45,10 @@ subject_add(int argc, char **argv)
 	if (!subjects_code_ok(code))
 		return cli_usage_error("subject", "CODE must be 1-32 letters, "
 		    "digits, '-' or '_': %s", code);
-	if (title == NULL || !subjects_text_ok(title, SUBJECT_TITLE_MAX, 0))
+	if (title == NULL || !str_text_ok(title, SUBJECT_TITLE_MAX, 0))
 		return cli_usage_error("subject", "add needs --title with 1-%d "
 		    "printable characters", SUBJECT_TITLE_MAX);
-	if (*desc != '\0' && !subjects_text_ok(desc, SUBJECT_DESC_MAX, 1))
+	if (*desc != '\0' && !str_text_ok(desc, SUBJECT_DESC_MAX, 1))
 		return cli_usage_error("subject", "--description must be "
 		    "printable UTF-8 of at most %d bytes", SUBJECT_DESC_MAX);
 	if (app_open() == -1)

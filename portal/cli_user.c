@@ -52,7 +52,7 @@ user_add(int argc, char **argv)
 		{ "admin", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *name = "";
+	char *name = NULL;
 	char *email;
 	int admin = 0, c, status;
 	int64_t id;
@@ -62,20 +62,36 @@ user_add(int argc, char **argv)
 	    &status)) != -1) {
 		if (c == CLI_EXIT)
 			return status;
-		if (c == 'n')
-			name = optarg;
+		if (c == 'n') {
+			free(name);
+			name = xstrdup(optarg);
+		}
 		else
 			admin = 1;
 	}
-	if (optind != argc - 1)
+	if (name == NULL)
+		name = xstrdup("");
+	if (!account_name_ok(name)) {
+		free(name);
+		return cli_usage_error("user", "--name: at most %d bytes of text "
+		    "on one line, without control or text-direction characters",
+		    ACCOUNT_NAME_MAX);
+	}
+	if (optind != argc - 1) {
+		free(name);
 		return cli_usage_error("user", "add needs exactly one EMAIL");
-	if ((email = cli_email("user", argv[optind])) == NULL)
+	}
+	if ((email = cli_email("user", argv[optind])) == NULL) {
+		free(name);
 		return 2;
+	}
 	if (app_open() == -1) {
 		free(email);
+		free(name);
 		return 1;
 	}
 	id = account_invite(email, name, admin, NULL, 0, "", NULL);
+	free(name);
 	if (id == -2)
 		fprintf(stderr, "kluis user: %s already has an account\n", email);
 	else if (id < 0)

@@ -110,19 +110,12 @@ login_pending_clear(struct req *r)
 	store_session_set_pending(r->sess.hash, NULL, 0);
 }
 
-/* login_device_name_ok: 1..64 characters, no control characters; trims in place. */
+/* login_device_name_ok: text by str_text_ok of 1..64 bytes; trims in place. */
 int
 login_device_name_ok(char *name)
 {
-	const unsigned char *p;
-
 	str_trim(name);
-	if (*name == '\0' || strlen(name) > DEVICE_NAME_MAX)
-		return 0;
-	for (p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
+	return str_text_ok(name, DEVICE_NAME_MAX, 0);
 }
 
 /*

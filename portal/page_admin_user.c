@@ -9,7 +9,6 @@
 
 #define USERS_PAGE	50
 #define SEARCH_MAX	100
-#define NAME_MAX_LEN	100
 #define RECENT_EVENTS	20
 
 /* The notices after an action on a user (?done=NAME). */
@@ -142,7 +141,7 @@ new_form(struct req *r, unsigned status, const char *error)
 	tv_set(v, "admin_nav_users", "1");
 	if (email != NULL && strlen(email) <= MAIL_ADDRESS_MAX)
 		tv_set(v, "email", email);
-	if (name != NULL && strlen(name) <= NAME_MAX_LEN)
+	if (name != NULL && strlen(name) <= ACCOUNT_NAME_MAX)
 		tv_set(v, "name", name);
 	lang_choices(v, lang);
 	if (http_field(r, "admin") != NULL)
@@ -157,21 +156,6 @@ page_admin_user_new(struct req *r)
 	return new_form(r, MHD_HTTP_OK, NULL);
 }
 
-/* A person's name: at most 100 bytes, no control characters; trimmed in place. */
-static int
-name_ok(char *name)
-{
-	const unsigned char *p;
-
-	str_trim(name);
-	if (strlen(name) > NAME_MAX_LEN)
-		return 0;
-	for (p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* POST /admin/users: create an account; the temporary password goes by mail only. */
 int
 page_admin_user_create(struct req *r)
@@ -183,7 +167,7 @@ page_admin_user_create(struct req *r)
 	if ((email = mail_address(http_field(r, "email"))) == NULL)
 		return new_form(r, MHD_HTTP_BAD_REQUEST, "admin.new.bad_email");
 	name = xstrdup(http_field(r, "name") ? http_field(r, "name") : "");
-	if (!name_ok(name)) {
+	if (!account_name_ok(name)) {
 		free(email);
 		free(name);
 		return new_form(r, MHD_HTTP_BAD_REQUEST, "admin.new.bad_name");

@@ -64,6 +64,7 @@ void	 strv_free(char **, int);
 int	 str_has_prefix(const char *, const char *);
 void	 str_lower(char *);
 void	 str_trim(char *);
+int	 str_text_ok(const char *, size_t max, int newline);
 int	 write_file_atomic(const char *path, const void *, size_t, int mode);
 int	 mkdir_p(const char *path, int mode);
 int64_t	 now_unix(void);
@@ -782,6 +783,8 @@ int	 mail_test(const char *to, FILE *out);
 int	 mail_deliver(void);
 
 /* account.c: accounts, temporary passwords, the notices users get about theirs */
+#define ACCOUNT_NAME_MAX	100
+int	 account_name_ok(char *);
 char	*account_first_admin_file(void);
 void	 account_first_login(const struct user *);
 int64_t	 account_invite(const char *email, const char *name, int admin,
@@ -852,7 +855,6 @@ struct publication {
 	int64_t		 prev;		/* out: the version it follows, or 0 */
 };
 int	 subjects_code_ok(const char *);
-int	 subjects_text_ok(const char *, size_t max, int allow_newline);
 int	 subjects_file_name_ok(const char *);
 const char *subjects_check(const char *code, const char *title,
 	    const char *desc);

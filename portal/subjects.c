@@ -18,64 +18,18 @@ subjects_code_ok(const char *s)
 	    "0123456789_-") == n;
 }
 
-/* subjects_text_ok: printable UTF-8 of 1..MAX bytes (no control characters but, when allowed, newlines). */
-int
-subjects_text_ok(const char *s, size_t max, int allow_newline)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	int more = 0;
-
-	if (n == 0 || n > max)
-		return 0;
-	for (; *p; p++) {
-		if (more) {
-			if ((*p & 0xc0) != 0x80)
-				return 0;
-			more--;
-			continue;
-		}
-		if (*p >= 0xf0 && *p <= 0xf4)
-			more = 3;
-		else if (*p >= 0xe0)
-			more = *p <= 0xef ? 2 : -1;
-		else if (*p >= 0xc2)
-			more = *p <= 0xdf ? 1 : -1;
-		else if (*p >= 0x80)
-			return 0;
-		else if ((*p < 0x20 && !(allow_newline && *p == '\n')) ||
-		    *p == 0x7f)
-			return 0;
-		if (more < 0)
-			return 0;
-	}
-	return more == 0;
-}
-
-/* subjects_file_name_ok: valid UTF-8 of 1..255 bytes without NUL (control characters are served safely). */
+/*
+ * subjects_file_name_ok: a name a file may be published under: text by
+ * str_text_ok of at most 255 bytes, no path ("/" or "\\"), not hidden
+ * (".htaccess", "." and ".."), no space at either end.
+ */
 int
 subjects_file_name_ok(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	int more = 0;
+	size_t n = strlen(s);
 
-	if (*s == '\0' || strlen(s) > SUBJECT_FILE_NAME_MAX)
-		return 0;
-	for (; *p; p++) {
-		if (more) {
-			if ((*p & 0xc0) != 0x80)
-				return 0;
-			more--;
-		} else if (*p >= 0xf5 || (*p >= 0x80 && *p < 0xc2))
-			return 0;
-		else if (*p >= 0xf0)
-			more = 3;
-		else if (*p >= 0xe0)
-			more = 2;
-		else if (*p >= 0xc2)
-			more = 1;
-	}
-	return more == 0;
+	return str_text_ok(s, SUBJECT_FILE_NAME_MAX, 0) && s[0] != '.' &&
+	    strpbrk(s, "/\\") == NULL && s[0] != ' ' && s[n - 1] != ' ';
 }
 
 /*
@@ -87,10 +41,10 @@ subjects_check(const char *code, const char *title, const char *desc)
 {
 	if (code == NULL || !subjects_code_ok(code))
 		return "admin.subject.bad_code";
-	if (title == NULL || !subjects_text_ok(title, SUBJECT_TITLE_MAX, 0))
+	if (title == NULL || !str_text_ok(title, SUBJECT_TITLE_MAX, 0))
 		return "admin.subject.bad_title";
 	if (desc != NULL && *desc != '\0' &&
-	    !subjects_text_ok(desc, SUBJECT_DESC_MAX, 1))
+	    !str_text_ok(desc, SUBJECT_DESC_MAX, 1))
 		return "admin.subject.bad_description";
 	return NULL;
 }

@@ -300,6 +300,60 @@ str_trim(char *s)
 }
 
 /*
+ * str_text_ok: S is valid UTF-8 of 1 to MAX bytes, not only whitespace,
+ * with no C0 or C1 control character (but a newline where NEWLINE), no
+ * DEL, and no bidirectional mark, embedding, override or isolate (U+061C,
+ * U+200E, U+200F, U+202A-U+202E, U+2066-U+2069): with one of those a name
+ * could reorder the text around it ("txt.exe" shown as "exe.txt").
+ */
+int
+str_text_ok(const char *s, size_t max, int newline)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	static const uint32_t least[] = { 0, 0x80, 0x800, 0x10000 };
+	uint32_t c;
+	int more, len, seen = 0;
+
+	if (n == 0 || n > max)
+		return 0;
+	while (*p) {
+		if (*p < 0x80) {
+			c = *p++;
+			more = 0;
+		} else if (*p >= 0xc2 && *p <= 0xdf) {
+			c = *p++ & 0x1f;
+			more = 1;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			c = *p++ & 0x0f;
+			more = 2;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			c = *p++ & 0x07;
+			more = 3;
+		} else
+			return 0;
+		for (len = more; more > 0; more--, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+			c = c << 6 | (*p & 0x3f);
+		}
+		/* Overlong forms, surrogates and what lies past U+10FFFF. */
+		if (c < least[len] || (c >= 0xd800 && c <= 0xdfff) ||
+		    c > 0x10ffff)
+			return 0;
+		if ((c < 0x20 && !(newline && c == '\n')) || c == 0x7f ||
+		    (c >= 0x80 && c <= 0x9f))
+			return 0;
+		if (c == 0x061c || c == 0x200e || c == 0x200f ||
+		    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+			return 0;
+		if (c != ' ' && c != '\n' && c != '\t')
+			seen = 1;
+	}
+	return seen;
+}
+
+/*
  * write_file_atomic: write to PATH.tmp, fsync, rename over PATH, fsync the
  * directory. Returns 0, or -1 with errno set.
  */

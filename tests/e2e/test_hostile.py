@@ -509,5 +509,77 @@ def upload_that_trickles_in():
 		    rows == [(hashlib.sha256(data).hexdigest(), len(data))], rows)
 
 
+RLO = "\u202e"		# RIGHT-TO-LEFT OVERRIDE: "\u202etxt.exe" shows as "exe.txt"
+HOSTILE_FILE_NAMES = [RLO + "txt.exe", "..", ".", " ", ".htaccess",
+    "rapport\u2066.pdf", "a\x01b.pdf", "trail.pdf "]
+
+
+def upload_named(b, code, fname):
+	boundary = "----hostilenames"
+	body = ("--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n"
+	    "%s\r\n--%s\r\nContent-Disposition: form-data; name=\"file\"; "
+	    "filename=\"%s\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+	    "data\r\n--%s--\r\n" % (boundary, b.csrf, boundary, fname,
+	    boundary)).encode("utf-8")
+	return b.request("POST", "/admin/subjects/%s/upload" % code, body,
+	    {"Content-Type": "multipart/form-data; boundary=" + boundary})
+
+
+@scenario
+def hostile_names_refused():
+	"""Control and text-direction characters, dots and blanks: refused as names"""
+	srv = temp_server()
+	admin = journey(srv, srv.admin_email)
+	cli_ok(srv, "subject", "add", "NAMEN", "--title", "Namen")
+	before = db_rows(srv, "SELECT count(*) FROM files")
+	for name in HOSTILE_FILE_NAMES:
+		r = upload_named(admin.browser, "NAMEN", name)
+		check("console upload named %r: 400 with a message" % name,
+		    r.status == 400 and r.errors, r.summary())
+	check("no file was published", db_rows(srv,
+	    "SELECT count(*) FROM files") == before)
+	d = tempfile.mkdtemp(prefix="kluis-e2e-names-")
+	path = os.path.join(d, "rapport.pdf")
+	with open(path, "wb") as f:
+		f.write(b"%PDF\n")
+	for name in HOSTILE_FILE_NAMES:
+		p = srv.cli("publish", "NAMEN", path, "--name", name, "--data",
+		    srv.data)
+		check("kluis publish --name %r refused" % name, p.returncode != 0,
+		    p.stdout)
+	for title in (RLO + "abc", "a\u2067b", "a\x1bb", "   "):
+		p = srv.cli("subject", "add", "T%d" % len(title), "--title", title,
+		    "--data", srv.data)
+		check("kluis subject add --title %r refused" % title,
+		    p.returncode != 0, p.stdout)
+	for uname in (RLO + "nnA", "A\u2066", "Bell\x07"):
+		p = srv.cli("user", "add", "n%d@example.org" % len(uname), "--name",
+		    uname, "--data", srv.data)
+		check("kluis user add --name %r refused" % uname,
+		    p.returncode != 0, p.stdout)
+	r = admin.browser.get("/admin/users/new")
+	r = admin.browser.submit(r, "/admin/users", {"email":
+	    "rlo@example.org", "name": RLO + "nnA"})
+	check("console: a user name with an override is refused (400)",
+	    r.status == 400 and r.errors, r.summary())
+	r = admin.browser.get("/admin/subjects")
+	r = admin.browser.submit(r, "/admin/subjects", {"code": "RLO",
+	    "title": RLO + "eltit"})
+	check("console: a subject title with an override is refused (400)",
+	    r.status == 400 and r.errors, r.summary())
+	r = admin.browser.get("/account/add")
+	code, _ = admin.device.next_code()
+	r = admin.browser.submit(r, "/account/add", {"device_name": RLO +
+	    "enoof", "code": code})
+	check("a phone name with an override is refused (400)",
+	    r.status == 400 and r.errors, r.summary())
+	rows = db_rows(srv, "SELECT name FROM devices UNION ALL SELECT title "
+	    "FROM subjects UNION ALL SELECT name FROM users UNION ALL "
+	    "SELECT name FROM files")
+	check("no stored name holds a control or direction character", not [
+	    n for (n,) in rows if n and re.search("[\x00-\x1f\x7f-\x9f"
+	    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", n)], rows)
+
+
 if __name__ == "__main__":
 	main()
