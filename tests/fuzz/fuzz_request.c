@@ -14,8 +14,9 @@
  * credentials need is put back (sessions with ALPHA unlocked, passwords,
  * disabled flags, devices and their last steps, the grant, file 1, the
  * reset token, fresh recovery codes) and throttles are forgotten; the rest
- * persists, and every RESET_EVERY inputs the whole directory is made again,
- * so the state an input finds stays bounded.
+ * persists, and every RESET_EVERY inputs (or once the console deleted a
+ * seeded account) the directory goes back to its state after the seed, so
+ * the state an input finds stays bounded.
  *
  * Placeholders in the input (see request.dict):
  *	$S1..$S9	cookie value of the session at stage ANON, ENROL,
@@ -37,6 +38,7 @@
 #include <sys/stat.h>
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -68,7 +70,7 @@ static const char reset_token[] =
 
 static struct MHD_Daemon *daemon_h;
 static int verbose;	/* KLUIS_FUZZ_VERBOSE: show requests and answers */
-static char datadir[256];
+static char datadir[256], pristine[300], pristine_files[320];
 static unsigned long inputs;
 
 /* The seeded world, filled by seed(). */
@@ -267,26 +269,13 @@ publish_one(const char *code)
 	unlink(src);
 }
 
-/* A fresh data directory: database, accounts, subject, grant, file. */
+/* The seeded world: accounts, subjects, grants, files, a reset request. */
 static void
 seed(void)
 {
-	char path[512];
 	uint8_t mac[32];
 	int64_t alpha;
 	int i;
-
-	db_thread_done();
-	rm_datadir();
-	snprintf(path, sizeof path, "%s/outbox", datadir);
-	if (mkdir_p(path, 0700) == -1)
-		die("cannot make the outbox");
-	snprintf(path, sizeof path, "%s/files", datadir);
-	if (mkdir_p(path, 0700) == -1)
-		die("cannot make files/");
-	snprintf(path, sizeof path, "%s/kluis.db", datadir);
-	if (db_open(path) == -1)
-		die("cannot open the database");
 
 	for (i = 0; i < NACCOUNTS; i++) {
 		if (password_hash(accounts[i].password, accounts[i].hash) == -1 ||
@@ -322,6 +311,99 @@ seed(void)
 
 	for (i = 0; i < NSESSIONS; i++)
 		session_fixed(i);
+}
+
+/* Copy file FROM to TO. */
+static void
+copy_file(const char *from, const char *to)
+{
+	char b[65536];
+	ssize_t n;
+	int in, out;
+
+	if ((in = open(from, O_RDONLY)) == -1 ||
+	    (out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+		die("cannot copy a file");
+	while ((n = read(in, b, sizeof b)) > 0)
+		if (write(out, b, (size_t)n) != n)
+			die("cannot copy a file");
+	close(in);
+	close(out);
+}
+
+/* Remove the files in directory DIR (made if missing). */
+static void
+empty_dir(const char *dir)
+{
+	char path[1024];
+	struct dirent *e;
+	DIR *d;
+
+	if (mkdir_p(dir, 0700) == -1 || (d = opendir(dir)) == NULL)
+		die("cannot empty a directory");
+	while ((e = readdir(d)) != NULL) {
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_REG)
+			unlink(path);
+	}
+	closedir(d);
+}
+
+/* Directory TO holds a copy of the files of FROM, and nothing else. */
+static void
+copy_dir(const char *from, const char *to)
+{
+	char src[1024], dst[1024];
+	struct dirent *e;
+	DIR *d;
+
+	empty_dir(to);
+	if ((d = opendir(from)) == NULL)
+		die("cannot copy a directory");
+	while ((e = readdir(d)) != NULL) {
+		snprintf(src, sizeof src, "%s/%s", from, e->d_name);
+		snprintf(dst, sizeof dst, "%s/%s", to, e->d_name);
+		if (e->d_type == DT_REG)
+			copy_file(src, dst);
+	}
+	closedir(d);
+}
+
+/*
+ * The database and files as the seed left them, kept in DATA/.pristine;
+ * every connection is closed first, so kluis.db holds everything.
+ */
+static void
+snapshot(void)
+{
+	char path[512], to[512];
+
+	db_thread_done();
+	snprintf(path, sizeof path, "%s/files", datadir);
+	copy_dir(path, pristine_files);
+	snprintf(path, sizeof path, "%s/kluis.db", datadir);
+	snprintf(to, sizeof to, "%s/kluis.db", pristine);
+	copy_file(path, to);
+}
+
+/* Back to what snapshot() kept; the daemon is stopped. */
+static void
+restore(void)
+{
+	char path[512], from[512];
+
+	db_thread_done();
+	snprintf(path, sizeof path, "%s/files", datadir);
+	copy_dir(pristine_files, path);
+	snprintf(path, sizeof path, "%s/outbox", datadir);
+	empty_dir(path);
+	snprintf(path, sizeof path, "%s/kluis.db-wal", datadir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/kluis.db-shm", datadir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/kluis.db", datadir);
+	snprintf(from, sizeof from, "%s/kluis.db", pristine);
+	copy_file(from, path);
 }
 
 /* OUT with its bytes [AT, AT + 2) replaced by WITH. */
@@ -567,6 +649,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    app_open() == -1)
 		die("cannot open the data directory");
 	seed();
+	snprintf(pristine, sizeof pristine, "%s/.pristine", datadir);
+	snprintf(pristine_files, sizeof pristine_files, "%s/files", pristine);
+	snapshot();
 	if ((daemon_h = http_start_fuzz()) == NULL)
 		die("cannot start the daemon");
 	return 0;
@@ -580,7 +665,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Afresh every RESET_EVERY inputs, and once an account was deleted. */
 	if (++inputs % RESET_EVERY == 0 || !accounts_intact()) {
 		http_stop();	/* the pool thread lets go of the database too */
-		seed();
+		restore();
 		if ((daemon_h = http_start_fuzz()) == NULL)
 			die("cannot start the daemon");
 	}
