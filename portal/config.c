@@ -212,6 +212,8 @@ level_value(const char *value)
 
 /* Where each option's value came from (enum config_from), by table index. */
 static unsigned char from_of[CONFIG_MAX_OPTIONS];
+/* The option's string is a copy config_set_from made (the defaults are not). */
+static unsigned char owned[CONFIG_MAX_OPTIONS];
 
 /*
  * The strongest source that set O's field so far: options may share one
@@ -279,8 +281,13 @@ config_set_from(const char *name, const char *value, int from, char *err,
 	f = (char *)&cfg + o->off;
 	if (o->kind == CONFIG_FLAG || o->kind == CONFIG_LEVEL)
 		*(int *)f = b;
-	else if (o->kind == CONFIG_STRING)
+	else if (o->kind == CONFIG_STRING) {
+		/* The file's value gives way to the environment's: no leak. */
+		if (owned[o - config_options])
+			free(*(char **)f);
 		*(const char **)f = xstrdup(value);
+		owned[o - config_options] = 1;
+	}
 	else if (o->kind == CONFIG_NUMBER)
 		*(int *)f = (int)v;
 	else if (o->kind == CONFIG_SECONDS)
