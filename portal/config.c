@@ -446,8 +446,12 @@ conf_env(char *err, size_t errlen)
 int
 config_load(const char *path, char *err, size_t errlen)
 {
-	int optional = 0;
+	int optional = 0, n;
 
+	for (n = 0; config_options[n].name != NULL; n++)
+		;
+	if (n > CONFIG_MAX_OPTIONS)
+		fatal("config: %d options, room for %d", n, CONFIG_MAX_OPTIONS);
 	err[0] = '\0';
 	if (path == NULL && (path = getenv("KLUIS_CONFIG")) != NULL &&
 	    *path == '\0')
