@@ -28,7 +28,8 @@ decode(const char *field, const char *label)
 	struct buf out = { 0 };
 	const char *p = field, *line = field, *q, *end;
 	unsigned char bytes[128];
-	int v, bits, n, i;
+	unsigned v;
+	int bits, n, i;
 
 	buf_append(&out, "", 0);
 	for (q = field; *q; q++)
@@ -65,7 +66,7 @@ decode(const char *field, const char *label)
 		for (q = p + 10; q < end; q++) {
 			if (*q == '=')
 				break;
-			v = v << 6 | b64val(*q);
+			v = (v << 6 | (unsigned)b64val(*q)) & 0xffffff;
 			if ((bits += 6) >= 8) {
 				bits -= 8;
 				bytes[n++] = (unsigned char)(v >> bits);
