@@ -188,13 +188,11 @@ account_notice(const struct user *u, const char *name, const char *addr,
     const char *device, const char *secret)
 {
 	struct tmpl_vars *v = tv_new();
-	char when[64];
 
-	time_format(now_unix(), TIME_ZONED, when, sizeof when);
 	tv_set(v, "name", u->name && *u->name ? u->name : u->email);
 	tv_set(v, "email", u->email);
 	tv_set(v, "site", cfg.public_url);
-	tv_set(v, "when", when);
+	tv_set_time(v, "when", now_unix(), TIME_ZONED);
 	tv_setf(v, "ttl", "%lld", (long long)((cfg.reset_ttl + 59) / 60));
 	if (addr != NULL && *addr != '\0')
 		tv_set(v, "addr", addr);

@@ -46,17 +46,6 @@ problem(struct report *r, const char *fmt, ...)
 	r->n++;
 }
 
-static int
-sha_name(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[64] == '\0';
-}
-
 static void
 fsync_path(const char *path, int dir)
 {
@@ -267,7 +256,7 @@ backup_make(const char *dir, int with_key, void (*fn)(const char *, void *),
 	}
 	buf_printf(&man, "%s  kluis.db\n", sha);
 	for (i = 0; i < nsnap; i++) {
-		if (!sha_name(snap[i]))
+		if (!publish_sha_ok(snap[i]))
 			continue;
 		if ((k = held_find(held, nheld, snap[i])) == -1 &&
 		    (k = hold(&held, &nheld, &cap, snap[i])) == -1) {
@@ -363,11 +352,11 @@ manifest_read(const char *dir, struct entry **list, struct report *rep)
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (len < 67 || line[64] != ' ' || line[65] != ' ' ||
-		    (line[64] = '\0', !sha_name(line)) ||
+		    (line[64] = '\0', !publish_sha_ok(line)) ||
 		    (strcmp(line + 66, "kluis.db") != 0 &&
 		    strcmp(line + 66, "kluis.key") != 0 &&
 		    !(str_has_prefix(line + 66, "files/") &&
-		    sha_name(line + 72)))) {
+		    publish_sha_ok(line + 72)))) {
 			problem(rep, "%s line %d is not a line of a kluis backup's "
 			    "manifest", path, lineno);
 			continue;

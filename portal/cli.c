@@ -12,29 +12,35 @@
 #define CLI_MAX_OPTS	80
 
 /*
- * cli_getopt: the next option of command CMD in ARGV (set optind to 1
- * before the first call): one of OWN (getopt_long's options, NULL-ended,
- * each with a val from 1 to 0xffff; may be NULL), its argument in optarg.
- * The settings (config_options: the COMMON ones, or all of them when ALL)
- * are applied on the way; --help prints USAGE (and, with ALL, the settings).
- * After the last option the configuration file (--config FILE) and the
- * environment fill in what the command line left (config_load).
- * Returns the option's val, -1 after the last option, or CLI_EXIT with
- * *STATUS the exit status (0 after --help, 2 after a usage error or a bad
- * configuration).
+ * The getopt_long options of OWN (see cli_getopt) and the settings (the
+ * COMMON ones, or all when ALL) into OPTS, their names into NAMES.
  */
-int
-cli_getopt(int argc, char **argv, const char *cmd, const char *usage,
-    const struct option *own, int all, int *status)
+static void
+options(const char *own, int all, struct option *opts, char *names,
+    size_t room)
 {
-	static struct option opts[CLI_MAX_OPTS];
 	const struct config_option *o;
-	static const char *config;	/* --config FILE, across the calls */
-	char err[512];
-	int n = 0, c;
+	const char *p = own ? own : "";
+	size_t len, used = 0;
+	int n = 0, k = 0;
 
-	for (; own != NULL && own->name != NULL && n < CLI_MAX_OPTS - 3; own++)
-		opts[n++] = *own;
+	while (*p != '\0' && n < CLI_MAX_OPTS - 3) {
+		if ((len = strcspn(p, " ")) > 0 && used + len < room) {
+			memcpy(names + used, p, len);
+			names[used + len] = '\0';
+			opts[n].has_arg = names[used + len - 1] == '=';
+			if (opts[n].has_arg)
+				names[used + len - 1] = '\0';
+			opts[n].name = names + used;
+			opts[n].flag = NULL;
+			o = config_find(names + used);
+			opts[n].val = o ? CLI_SETTING +
+			    (int)(o - config_options) : ++k;
+			used += len + 1;
+			n++;
+		}
+		p += len + (p[len] == ' ');
+	}
 	for (o = config_options; o->name != NULL && n < CLI_MAX_OPTS - 3; o++)
 		if (all || o->every)
 			opts[n++] = (struct option){ o->name, o->kind ==
@@ -44,6 +50,32 @@ cli_getopt(int argc, char **argv, const char *cmd, const char *usage,
 	opts[n++] = (struct option){ "config", required_argument, NULL,
 	    CLI_CONFIG };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+/*
+ * cli_getopt: the next option of command CMD in ARGV (set optind to 1
+ * before the first call). OWN names the command's own options, separated
+ * by spaces, "name=" for one that takes a value (optarg): the return value
+ * is its place in OWN, from 1. An own option that is a setting (of
+ * config_options), the common settings and, with ALL, every setting are
+ * applied on the way; --help prints USAGE (and, with ALL, the settings).
+ * After the last option the configuration file (--config FILE) and the
+ * environment fill in what the command line left (config_load).
+ * Returns -1 after the last option, or CLI_EXIT with *STATUS the exit
+ * status (0 after --help, 2 after a usage error or a bad configuration).
+ */
+int
+cli_getopt(int argc, char **argv, const char *cmd, const char *usage,
+    const char *own, int all, int *status)
+{
+	static struct option opts[CLI_MAX_OPTS];
+	static char names[1024];
+	static const char *config;	/* --config FILE, across the calls */
+	const struct config_option *o;
+	char err[512];
+	int c;
+
+	options(own, all, opts, names, sizeof names);
 	for (;;) {
 		switch (c = getopt_long(argc, argv, "", opts, NULL)) {
 		case CLI_HELP:
@@ -91,20 +123,48 @@ int
 cli_options(int argc, char **argv, const char *cmd, const char *usage,
     const char *flag, int *set)
 {
-	const struct option own[] = {
-		{ flag, no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
 	int c, status;
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, cmd, usage, flag ? own : NULL, 0,
-	    &status)) != -1) {
+	while ((c = cli_getopt(argc, argv, cmd, usage, flag, 0, &status)) !=
+	    -1) {
 		if (c == CLI_EXIT)
 			return status;
 		*set = 1;
 	}
 	return -1;
+}
+
+/*
+ * cli_args: 0 when exactly N arguments follow the options of command CMD,
+ * else the status 2 of a usage error: NEED says what the command needs, or
+ * (NEED NULL) the first argument too many is named.
+ */
+int
+cli_args(int argc, char **argv, const char *cmd, int n, const char *need)
+{
+	if (argc - optind == n)
+		return 0;
+	if (need == NULL && argc - optind > n)
+		return cli_usage_error(cmd, "unexpected argument %s",
+		    argv[optind + n]);
+	return cli_usage_error(cmd, "%s", need ? need : "too few arguments");
+}
+
+/*
+ * cli_subcommand: the subcommand of a command with subcommands, ARGV[1];
+ * NULL when there is none (usage printed, *STATUS 2) or it is --help
+ * (usage printed, *STATUS 0).
+ */
+const char *
+cli_subcommand(int argc, char **argv, const char *usage, int *status)
+{
+	if (argc >= 2 && strcmp(argv[1], "--help") != 0 &&
+	    strcmp(argv[1], "-h") != 0)
+		return argv[1];
+	fputs(usage, argc < 2 ? stderr : stdout);
+	*status = argc < 2 ? 2 : 0;
+	return NULL;
 }
 
 /*

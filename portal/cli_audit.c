@@ -27,70 +27,60 @@ static const char audit_usage[] =
 int
 cli_audit(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "user", required_argument, NULL, 'u' },
-		{ "event", required_argument, NULL, 'e' },
-		{ "since", required_argument, NULL, 's' },
-		{ "until", required_argument, NULL, 't' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "csv", no_argument, NULL, 'c' },
-		{ "separator", required_argument, NULL, 'S' },
-		{ "no-bom", no_argument, NULL, 'B' },
-		{ NULL, 0, NULL, 0 }
-	};
+	enum { USER = 1, EVENT, SINCE, UNTIL, LIMIT, CSV, SEPARATOR, NO_BOM };
 	struct audit_filter f = { 0 };
 	struct audit_row *rows;
 	struct buf b = { 0 };
 	char when[32], *end;
 	long limit = 100;
-	int c, csv = 0, bom = 1, n, i, status;
+	int c, csv = 0, bom = 1, n, i, status, rc;
 	char sep = ';';
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "audit", audit_usage, opts, 0,
+	while ((c = cli_getopt(argc, argv, "audit", audit_usage,
+	    "user= event= since= until= limit= csv separator= no-bom", 0,
 	    &status)) != -1) {
 		switch (c) {
 		case CLI_EXIT:
 			return status;
-		case 'u':
+		case USER:
 			f.user = optarg;
 			break;
-		case 'e':
+		case EVENT:
 			f.event = optarg;
 			break;
-		case 's':
+		case SINCE:
 			if (time_parse_day(optarg, &f.since) == -1)
 				return cli_usage_error("audit", "--since wants "
 				    "YYYY-MM-DD, not %s", optarg);
 			break;
-		case 't':
+		case UNTIL:
 			if (time_parse_day(optarg, &f.until) == -1)
 				return cli_usage_error("audit", "--until wants "
 				    "YYYY-MM-DD, not %s", optarg);
 			f.until += 86400;
 			break;
-		case 'l':
+		case LIMIT:
 			limit = strtol(optarg, &end, 10);
 			if (*end != '\0' || limit < 1 || limit > 10000000)
 				return cli_usage_error("audit", "--limit wants "
 				    "a number from 1");
 			break;
-		case 'c':
+		case CSV:
 			csv = 1;
 			break;
-		case 'S':
+		case SEPARATOR:
 			if ((sep = csv_separator(optarg)) == 0)
 				return cli_usage_error("audit", "--separator is "
 				    "semicolon, comma or tab, not %s", optarg);
 			break;
-		case 'B':
+		case NO_BOM:
 			bom = 0;
 			break;
 		}
 	}
-	if (optind != argc)
-		return cli_usage_error("audit", "unexpected argument %s",
-		    argv[optind]);
+	if ((rc = cli_args(argc, argv, "audit", 0, NULL)) != 0)
+		return rc;
 	if (app_open() == -1)
 		return 1;
 	if (csv) {

@@ -55,8 +55,9 @@ cli_backup(int argc, char **argv)
 	if ((rc = cli_options(argc, argv, "backup", backup_usage, "with-key",
 	    &with_key)) != -1)
 		return rc;
-	if (optind != argc - 1)
-		return cli_usage_error("backup", "needs exactly one DIR");
+	if ((rc = cli_args(argc, argv, "backup", 1,
+	    "needs exactly one DIR")) != 0)
+		return rc;
 	if (app_open() == -1)
 		return 1;
 	n = backup_make(argv[optind], with_key, print_problem, "backup");
@@ -123,9 +124,8 @@ cli_check(int argc, char **argv)
 	if ((rc = cli_options(argc, argv, "check", check_usage, NULL,
 	    NULL)) != -1)
 		return rc;
-	if (optind != argc)
-		return cli_usage_error("check", "unexpected argument %s",
-		    argv[optind]);
+	if ((rc = cli_args(argc, argv, "check", 0, NULL)) != 0)
+		return rc;
 	if (app_start(APP_CHECK, &keymsg) == -1)
 		return 1;
 	if ((ndb = db_check(count_db, NULL)) == 0)

@@ -61,13 +61,7 @@ print_name(const char *name)
 int
 cli_file_publish(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "to", required_argument, NULL, 't' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "expires", required_argument, NULL, 'e' },
-		{ "replaces", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 }
-	};
+	enum { TO = 1, NAME, EXPIRES, REPLACES };
 	struct publication p = { 0 };
 	struct subject s = { 0 };
 	struct staged st = { .fd = -1 };
@@ -77,26 +71,28 @@ cli_file_publish(int argc, char **argv)
 	int nto = 0, c, i, rc = 1, status;
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "publish", publish_usage, opts, 0,
-	    &status)) != -1) {
+	while ((c = cli_getopt(argc, argv, "publish", publish_usage,
+	    "to= name= expires= replaces=", 0, &status)) != -1) {
 		switch (c) {
 		case CLI_EXIT:
 			return status;
-		case 't':
+		case TO:
 			if (nto == MAX_TO)
 				return cli_usage_error("publish", "at most %d "
 				    "--to", MAX_TO);
 			to[nto++] = optarg;
 			break;
-		case 'n': name = optarg; break;
-		case 'r':
+		case NAME:
+			name = optarg;
+			break;
+		case REPLACES:
 			p.replaces = strtoll(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || p.replaces <= 0)
 				return cli_usage_error("publish", "--replaces "
 				    "takes a file id from kluis files, not %s",
 				    optarg);
 			break;
-		case 'e':
+		case EXPIRES:
 			if ((p.expires = time_parse(optarg)) == -1)
 				return cli_usage_error("publish", "--expires "
 				    "wants YYYY-MM-DD, YYYY-MM-DDTHH:MM or "
@@ -104,8 +100,9 @@ cli_file_publish(int argc, char **argv)
 			break;
 		}
 	}
-	if (optind != argc - 2)
-		return cli_usage_error("publish", "needs CODE and FILE");
+	if ((status = cli_args(argc, argv, "publish", 2,
+	    "needs CODE and FILE")) != 0)
+		return status;
 	file = argv[optind + 1];
 	if (name == NULL)
 		name = (slash = strrchr(file, '/')) ? slash + 1 : file;
@@ -196,8 +193,8 @@ cli_file_list(int argc, char **argv)
 	if ((rc = cli_options(argc, argv, "files", files_usage, NULL,
 	    NULL)) != -1)
 		return rc;
-	if (optind != argc - 1)
-		return cli_usage_error("files", "needs CODE");
+	if ((rc = cli_args(argc, argv, "files", 1, "needs CODE")) != 0)
+		return rc;
 	if (app_open() == -1)
 		return 1;
 	if (store_subject_get(argv[optind], &s) == -1) {
@@ -250,8 +247,8 @@ cli_file_unpublish(int argc, char **argv)
 	if ((rc = cli_options(argc, argv, "unpublish", unpublish_usage,
 	    NULL, NULL)) != -1)
 		return rc;
-	if (optind != argc - 1)
-		return cli_usage_error("unpublish", "needs FILE_ID");
+	if ((rc = cli_args(argc, argv, "unpublish", 1, "needs FILE_ID")) != 0)
+		return rc;
 	id = strtoll(argv[optind], &end, 10);
 	if (*argv[optind] == '\0' || *end != '\0' || id <= 0)
 		return cli_usage_error("unpublish", "FILE_ID is a number from "

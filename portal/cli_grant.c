@@ -41,50 +41,73 @@ load_pair(const char *cmd, const char *email, const char *code,
 	return 0;
 }
 
-/* cli_grant: "kluis grant [--resend] EMAIL CODE". Returns the exit status. */
-int
-cli_grant(int argc, char **argv)
+/* Grant S to U (RESEND: a new code); the exit status. */
+static int
+grant(const struct user *u, const struct subject *s, int resend)
+{
+	uint8_t mac[32];
+	int granted = store_grant_mac(u->id, s->id, mac) == 0;
+
+	if (granted && !resend) {
+		fprintf(stderr, "kluis grant: %s already has access to %s; use "
+		    "kluis grant --resend to email a new code\n", u->email,
+		    s->code);
+		return 1;
+	}
+	if (!granted && resend) {
+		fprintf(stderr, "kluis grant: %s has no access to %s yet; "
+		    "grant it without --resend\n", u->email, s->code);
+		return 1;
+	}
+	if (subjects_grant(u, s, resend, 0, "cli") != 0) {
+		fprintf(stderr, "kluis grant: could not grant %s to %s\n",
+		    s->code, u->email);
+		return 1;
+	}
+	printf("%s %s to %s; the validation code is queued for mail\n",
+	    resend ? "renewed the code of" : "granted", s->code, u->email);
+	return 0;
+}
+
+/* Take S away from U; the exit status. */
+static int
+revoke(const struct user *u, const struct subject *s)
+{
+	int n;
+
+	if ((n = subjects_revoke(u, s, 0, "cli")) < 0)
+		fprintf(stderr, "kluis revoke: could not revoke\n");
+	else if (n == 0)
+		fprintf(stderr, "kluis revoke: %s had no access to %s\n",
+		    u->email, s->code);
+	else
+		printf("revoked %s from %s\n", s->code, u->email);
+	return n > 0 ? 0 : 1;
+}
+
+/* "kluis grant|revoke EMAIL CODE": the exit status. */
+static int
+pair_command(const char *cmd, const char *usage, int argc, char **argv)
 {
 	struct user u = { 0 };
 	struct subject s = { 0 };
-	uint8_t mac[32];
 	char *email;
-	int rc, granted, resend = 0;
+	int rc, resend = 0;
 
-	if ((rc = cli_options(argc, argv, "grant", grant_usage, "resend",
-	    &resend)) != -1)
+	if ((rc = cli_options(argc, argv, cmd, usage, strcmp(cmd, "grant") ==
+	    0 ? "resend" : NULL, &resend)) != -1)
 		return rc;
-	if (optind != argc - 2)
-		return cli_usage_error("grant", "needs EMAIL and CODE");
-	if ((email = cli_email("grant", argv[optind])) == NULL)
+	if ((rc = cli_args(argc, argv, cmd, 2, "needs EMAIL and CODE")) != 0)
+		return rc;
+	if ((email = cli_email(cmd, argv[optind])) == NULL)
 		return 2;
 	if (app_open() == -1) {
 		free(email);
 		return 1;
 	}
-	if ((rc = load_pair("grant", email, argv[optind + 1], &u, &s)) != 0)
-		goto done;
-	rc = 1;
-	granted = store_grant_mac(u.id, s.id, mac) == 0;
-	if (granted && !resend) {
-		fprintf(stderr, "kluis grant: %s already has access to %s; use "
-		    "kluis grant --resend to email a new code\n", email, s.code);
-		goto done;
-	}
-	if (!granted && resend) {
-		fprintf(stderr, "kluis grant: %s has no access to %s yet; "
-		    "grant it without --resend\n", email, s.code);
-		goto done;
-	}
-	if (subjects_grant(&u, &s, resend, 0, "cli") != 0) {
-		fprintf(stderr, "kluis grant: could not grant %s to %s\n",
-		    s.code, email);
-		goto done;
-	}
-	printf("%s %s to %s; the validation code is queued for mail\n",
-	    resend ? "renewed the code of" : "granted", s.code, email);
-	rc = 0;
-done:
+	if ((rc = load_pair(cmd, email, argv[optind + 1], &u, &s)) == 0)
+		rc = strcmp(cmd, "grant") == 0 ? grant(&u, &s, resend) :
+		    revoke(&u, &s);
 	store_clear(&u);
 	store_clear(&s);
 	free(email);
@@ -92,42 +115,16 @@ done:
 	return rc;
 }
 
+/* cli_grant: "kluis grant [--resend] EMAIL CODE". Returns the exit status. */
+int
+cli_grant(int argc, char **argv)
+{
+	return pair_command("grant", grant_usage, argc, argv);
+}
+
 /* cli_grant_revoke: "kluis revoke EMAIL CODE". Returns the exit status. */
 int
 cli_grant_revoke(int argc, char **argv)
 {
-	struct user u = { 0 };
-	struct subject s = { 0 };
-	char *email;
-	int rc, n;
-
-	if ((rc = cli_options(argc, argv, "revoke", revoke_usage, NULL,
-	    NULL)) != -1)
-		return rc;
-	if (optind != argc - 2)
-		return cli_usage_error("revoke", "needs EMAIL and CODE");
-	if ((email = cli_email("revoke", argv[optind])) == NULL)
-		return 2;
-	if (app_open() == -1) {
-		free(email);
-		return 1;
-	}
-	if ((rc = load_pair("revoke", email, argv[optind + 1], &u, &s)) != 0)
-		goto done;
-	if ((n = subjects_revoke(&u, &s, 0, "cli")) < 0) {
-		fprintf(stderr, "kluis revoke: could not revoke\n");
-		rc = 1;
-	} else if (n == 0) {
-		fprintf(stderr, "kluis revoke: %s had no access to %s\n",
-		    email, s.code);
-		rc = 1;
-	} else {
-		printf("revoked %s from %s\n", s.code, email);
-	}
-done:
-	store_clear(&u);
-	store_clear(&s);
-	free(email);
-	app_close();
-	return rc;
+	return pair_command("revoke", revoke_usage, argc, argv);
 }

@@ -18,28 +18,16 @@ static const char housekeeping_usage[] =
 int
 cli_housekeeping(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "audit-retention-days", required_argument, NULL, 'a' },
-		{ "mail-retention-days", required_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct retention r;
-	char err[128];
-	int c, status, rc;
+	int status, rc;
 
+	/* Both options are settings: cli_getopt applies them. */
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "housekeeping", housekeeping_usage,
-	    opts, 0, &status)) != -1) {
-		if (c == CLI_EXIT)
-			return status;
-		if (config_set(opts[c == 'a' ? 0 : 1].name, optarg, err,
-		    sizeof err) == -1)
-			return cli_usage_error("housekeeping", "--%s %s",
-			    opts[c == 'a' ? 0 : 1].name, err);
-	}
-	if (optind != argc)
-		return cli_usage_error("housekeeping", "unexpected argument %s",
-		    argv[optind]);
+	if (cli_getopt(argc, argv, "housekeeping", housekeeping_usage,
+	    "audit-retention-days= mail-retention-days=", 0, &status) != -1)
+		return status;
+	if ((rc = cli_args(argc, argv, "housekeeping", 0, NULL)) != 0)
+		return rc;
 	if (app_open() == -1)
 		return 1;
 	store_session_expire(cfg.session_idle, cfg.session_max);

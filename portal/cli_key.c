@@ -81,12 +81,8 @@ cli_key(int argc, char **argv)
 	const char *cmd;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(key_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	cmd = argv[1];
+	if ((cmd = cli_subcommand(argc, argv, key_usage, &rc)) == NULL)
+		return rc;
 	if ((rc = cli_options(argc - 1, argv + 1, "key", key_usage, NULL,
 	    NULL)) != -1)
 		return rc;

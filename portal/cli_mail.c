@@ -29,8 +29,9 @@ mail_test_cmd(int argc, char **argv)
 	    &status)) != -1)
 		if (c == CLI_EXIT)
 			return status;
-	if (optind != argc - 1)
-		return cli_usage_error("mail", "test needs exactly one ADDRESS");
+	if ((status = cli_args(argc, argv, "mail", 1,
+	    "test needs exactly one ADDRESS")) != 0)
+		return status;
 	if ((to = cli_email("mail", argv[optind])) == NULL)
 		return 2;
 	if (mail_init() == -1 || app_open_mail() == -1) {
@@ -60,11 +61,8 @@ cli_mail(int argc, char **argv)
 	const char *cmd;
 	int n;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		fputs(mail_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	cmd = argv[1];
+	if ((cmd = cli_subcommand(argc, argv, mail_usage, &n)) == NULL)
+		return n;
 	if (strcmp(cmd, "test") == 0)
 		return mail_test_cmd(argc - 1, argv + 1);
 	if ((n = cli_options(argc - 1, argv + 1, "mail", mail_usage, NULL,

@@ -24,9 +24,8 @@ cli_requests(int argc, char **argv)
 	if ((rc = cli_options(argc, argv, "requests", requests_usage, NULL,
 	    NULL)) != -1)
 		return rc;
-	if (optind != argc)
-		return cli_usage_error("requests", "unexpected argument %s",
-		    argv[optind]);
+	if ((rc = cli_args(argc, argv, "requests", 0, NULL)) != 0)
+		return rc;
 	if (app_open() == -1)
 		return 1;
 	if ((n = store_reset_request_list(&list)) < 0) {

@@ -20,27 +20,24 @@ static const char subject_usage[] =
 static int
 subject_add(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "title", required_argument, NULL, 't' },
-		{ "description", required_argument, NULL, 'D' },
-		{ NULL, 0, NULL, 0 }
-	};
+	enum { TITLE = 1, DESCRIPTION };
 	const char *title = NULL, *desc = "", *code;
 	int64_t id;
 	int c, status;
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "subject", subject_usage, opts, 0,
-	    &status)) != -1) {
+	while ((c = cli_getopt(argc, argv, "subject", subject_usage,
+	    "title= description=", 0, &status)) != -1) {
 		if (c == CLI_EXIT)
 			return status;
-		if (c == 't')
+		if (c == TITLE)
 			title = optarg;
 		else
 			desc = optarg;
 	}
-	if (optind != argc - 1)
-		return cli_usage_error("subject", "add needs exactly one CODE");
+	if ((status = cli_args(argc, argv, "subject", 1,
+	    "add needs exactly one CODE")) != 0)
+		return status;
 	code = argv[optind];
 	if (!subjects_code_ok(code))
 		return cli_usage_error("subject", "CODE must be 1-32 letters, "
@@ -73,8 +70,8 @@ subject_list(int argc, char **argv)
 	if ((rc = cli_options(argc, argv, "subject", subject_usage, NULL,
 	    NULL)) != -1)
 		return rc;
-	if (optind != argc)
-		return cli_usage_error("subject", "list takes no arguments");
+	if ((rc = cli_args(argc, argv, "subject", 0, NULL)) != 0)
+		return rc;
 	if (app_open() == -1)
 		return 1;
 	if ((n = store_subject_list(&list)) < 0) {
@@ -95,14 +92,14 @@ subject_list(int argc, char **argv)
 int
 cli_subject(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(subject_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	if (strcmp(argv[1], "add") == 0)
+	const char *sub;
+	int status;
+
+	if ((sub = cli_subcommand(argc, argv, subject_usage, &status)) == NULL)
+		return status;
+	if (strcmp(sub, "add") == 0)
 		return subject_add(argc - 1, argv + 1);
-	if (strcmp(argv[1], "list") == 0)
+	if (strcmp(sub, "list") == 0)
 		return subject_list(argc - 1, argv + 1);
-	return cli_usage_error("subject", "unknown subcommand %s", argv[1]);
+	return cli_usage_error("subject", "unknown subcommand %s", sub);
 }

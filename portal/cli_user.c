@@ -47,43 +47,36 @@ static const char reset_usage[] =
 static int
 user_add(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "admin", no_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 }
-	};
+	enum { NAME = 1, ADMIN };
 	char *name = NULL;
-	char *email;
+	char *email = NULL;
 	int admin = 0, c, status;
 	int64_t id;
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "user", user_usage, opts, 0,
+	while ((c = cli_getopt(argc, argv, "user", user_usage, "name= admin", 0,
 	    &status)) != -1) {
 		if (c == CLI_EXIT)
 			return status;
-		if (c == 'n') {
+		if (c == NAME) {
 			free(name);
 			name = xstrdup(optarg);
-		}
-		else
+		} else
 			admin = 1;
 	}
 	if (name == NULL)
 		name = xstrdup("");
-	if (!account_name_ok(name)) {
+	if (!account_name_ok(name))
+		status = cli_usage_error("user", "--name: at most %d bytes of "
+		    "text on one line, without control or text-direction "
+		    "characters", ACCOUNT_NAME_MAX);
+	else if ((status = cli_args(argc, argv, "user", 1,
+	    "add needs exactly one EMAIL")) == 0 &&
+	    (email = cli_email("user", argv[optind])) == NULL)
+		status = 2;
+	if (status != 0) {
 		free(name);
-		return cli_usage_error("user", "--name: at most %d bytes of text "
-		    "on one line, without control or text-direction characters",
-		    ACCOUNT_NAME_MAX);
-	}
-	if (optind != argc - 1) {
-		free(name);
-		return cli_usage_error("user", "add needs exactly one EMAIL");
-	}
-	if ((email = cli_email("user", argv[optind])) == NULL) {
-		free(name);
-		return 2;
+		return status;
 	}
 	if (app_open() == -1) {
 		free(email);
@@ -108,24 +101,19 @@ user_add(int argc, char **argv)
 static int
 user_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "search", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct user_row *list;
 	const char *q = NULL;
 	int c, n, i, status;
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "user", user_usage, opts, 0,
+	while ((c = cli_getopt(argc, argv, "user", user_usage, "search=", 0,
 	    &status)) != -1) {
 		if (c == CLI_EXIT)
 			return status;
 		q = optarg;
 	}
-	if (optind != argc)
-		return cli_usage_error("user", "list takes no argument %s",
-		    argv[optind]);
+	if ((status = cli_args(argc, argv, "user", 0, NULL)) != 0)
+		return status;
 	if (app_open() == -1)
 		return 1;
 	if ((n = store_user_list(q, 1000000, 0, &list)) < 0) {
@@ -150,85 +138,92 @@ user_list(int argc, char **argv)
 	return 0;
 }
 
-/* disable, enable, resend, reset-otp: one EMAIL. */
+/*
+ * disable, enable, resend, reset-otp (KEEP: --keep-password) of U; the
+ * exit status.
+ */
+static int
+user_change(const char *what, const struct user *u, int keep)
+{
+	const char *done;
+	int rc;
+
+	if (strcmp(what, "reset-otp") == 0) {
+		if ((rc = reset_otp(u, 0, "cli", keep ? 0 : 1, 1)) == 0)
+			printf("reset the authenticators of %s; %s\n", u->email,
+			    keep ? "they enrol a phone at their next login" :
+			    "a new temporary password is queued for mail");
+		what = "reset";
+	} else {
+		if (strcmp(what, "resend") == 0) {
+			rc = account_resend(u->id, 0, "cli");
+			done = "a new temporary password is queued for mail";
+		} else {
+			rc = account_set_disabled(u->id, strcmp(what,
+			    "disable") == 0, 0, "cli");
+			done = strcmp(what, "disable") == 0 ?
+			    "disabled, sessions ended" : "enabled";
+		}
+		if (rc == 0)
+			printf("%s: %s\n", u->email, done);
+	}
+	if (rc == -1)
+		fprintf(stderr, "kluis user: could not %s %s\n", what,
+		    u->email);
+	return rc == -1 ? 1 : 0;
+}
+
+/* export, delete of U; the exit status. */
+static int
+user_person(const char *what, const struct user *u)
+{
+	struct buf out = { 0 };
+	char alias[26];
+	int rc;
+
+	if (strcmp(what, "export") == 0) {
+		if ((rc = person_export(u, &out)) == 0)
+			fwrite(out.data, 1, out.len, stdout);
+		else
+			fprintf(stderr, "kluis user: cannot read what is kept "
+			    "about %s\n", u->email);
+		buf_free(&out);
+	} else if ((rc = person_delete(u, 0, "cli", alias)) == 0)
+		printf("deleted %s and its personal data; the audit log calls "
+		    "it %s\n", u->email, alias);
+	else
+		fprintf(stderr, "kluis user: could not delete %s: nothing was "
+		    "deleted\n", u->email);
+	return rc == 0 ? 0 : 1;
+}
+
+/* disable, enable, resend, reset-otp, export, delete: one EMAIL. */
 static int
 user_action(const char *what, int argc, char **argv)
 {
-	const char *done;
 	struct user u;
+	char need[64];
 	int keep = 0, reset = strcmp(what, "reset-otp") == 0, rc;
 
 	if ((rc = cli_options(argc, argv, "user", reset ? reset_usage :
 	    user_usage, reset ? "keep-password" : NULL, &keep)) != -1)
 		return rc;
-	if (optind != argc - 1)
-		return cli_usage_error("user", "%s needs exactly one EMAIL", what);
-	if (app_open() == -1)
-		return 1;
-	if (cli_account("user", argv[optind], &u) != 0) {
-		app_close();
-		return 1;
-	}
-	if (reset) {
-		rc = reset_otp(&u, 0, "cli", keep ? 0 : 1, 1);
-		done = keep ? "they enrol a phone at their next login" :
-		    "a new temporary password is queued for mail";
-		what = "reset";
-	} else if (strcmp(what, "resend") == 0) {
-		rc = account_resend(u.id, 0, "cli");
-		done = "a new temporary password is queued for mail";
-	} else {
-		rc = account_set_disabled(u.id, strcmp(what, "disable") == 0, 0,
-		    "cli");
-		done = strcmp(what, "disable") == 0 ?
-		    "disabled, sessions ended" : "enabled";
-	}
-	if (rc == -1)
-		fprintf(stderr, "kluis user: could not %s %s\n", what, u.email);
-	else if (reset)
-		printf("reset the authenticators of %s; %s\n", u.email, done);
-	else
-		printf("%s: %s\n", u.email, done);
-	store_clear(&u);
-	app_close();
-	return rc == -1 ? 1 : 0;
-}
-
-/* export, delete: one EMAIL. */
-static int
-user_person(const char *what, int argc, char **argv)
-{
-	struct buf out = { 0 };
-	struct user u;
-	char alias[26];
-	int rc;
-
-	if ((rc = cli_options(argc, argv, "user", user_usage, NULL, NULL)) != -1)
+	snprintf(need, sizeof need, "%s needs exactly one EMAIL", what);
+	if ((rc = cli_args(argc, argv, "user", 1, need)) != 0)
 		return rc;
-	if (optind != argc - 1)
-		return cli_usage_error("user", "%s needs exactly one EMAIL", what);
 	if (app_open() == -1)
 		return 1;
 	if (cli_account("user", argv[optind], &u) != 0) {
 		app_close();
 		return 1;
 	}
-	if (strcmp(what, "export") == 0) {
-		if ((rc = person_export(&u, &out)) == 0)
-			fwrite(out.data, 1, out.len, stdout);
-		else
-			fprintf(stderr, "kluis user: cannot read what is kept "
-			    "about %s\n", u.email);
-		buf_free(&out);
-	} else if ((rc = person_delete(&u, 0, "cli", alias)) == 0)
-		printf("deleted %s and its personal data; the audit log calls "
-		    "it %s\n", u.email, alias);
+	if (strcmp(what, "export") == 0 || strcmp(what, "delete") == 0)
+		rc = user_person(what, &u);
 	else
-		fprintf(stderr, "kluis user: could not delete %s: nothing was "
-		    "deleted\n", u.email);
+		rc = user_change(what, &u, keep);
 	store_clear(&u);
 	app_close();
-	return rc == 0 ? 0 : 1;
+	return rc;
 }
 
 /* cli_user: "kluis user SUBCOMMAND ...". Returns the exit status. */
@@ -236,22 +231,19 @@ int
 cli_user(int argc, char **argv)
 {
 	static const char *const actions[] = { "disable", "enable", "resend",
-	    "reset-otp" };
+	    "reset-otp", "export", "delete" };
+	const char *sub;
 	size_t i;
+	int status;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(user_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	if (strcmp(argv[1], "add") == 0)
+	if ((sub = cli_subcommand(argc, argv, user_usage, &status)) == NULL)
+		return status;
+	if (strcmp(sub, "add") == 0)
 		return user_add(argc - 1, argv + 1);
-	if (strcmp(argv[1], "list") == 0)
+	if (strcmp(sub, "list") == 0)
 		return user_list(argc - 1, argv + 1);
-	if (strcmp(argv[1], "export") == 0 || strcmp(argv[1], "delete") == 0)
-		return user_person(argv[1], argc - 1, argv + 1);
 	for (i = 0; i < sizeof actions / sizeof actions[0]; i++)
-		if (strcmp(argv[1], actions[i]) == 0)
-			return user_action(argv[1], argc - 1, argv + 1);
-	return cli_usage_error("user", "unknown subcommand %s", argv[1]);
+		if (strcmp(sub, actions[i]) == 0)
+			return user_action(sub, argc - 1, argv + 1);
+	return cli_usage_error("user", "unknown subcommand %s", sub);
 }

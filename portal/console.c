@@ -31,39 +31,34 @@ console_confirmed(const struct req *r)
  * console_confirm: the confirmation step of a destructive action, under
  * the menu item NAV: QUESTION (catalogue key, filled from V), the button
  * BUTTON (catalogue key) POSTing to ACTION again with confirm=1, and a way
- * back to CANCEL. V: extra variables (consumed; may be NULL).
+ * back to V's "cancel". V: the page's variables (consumed).
  */
 int
 console_confirm(struct req *r, const char *nav, const char *action,
-    const char *cancel, const char *question, const char *button,
-    struct tmpl_vars *v)
+    const char *question, const char *button, struct tmpl_vars *v)
 {
-	if (v == NULL)
-		v = tv_new();
 	tv_set(v, nav, "1");
 	tv_set(v, "action", action);
-	tv_set(v, "cancel", cancel);
 	tv_set(v, "question", question);
 	tv_set(v, "button", button);
 	return http_page(r, MHD_HTTP_OK, "admin/confirm", v);
 }
 
-/* console_confirm_user: console_confirm for /admin/users/{id}/WHAT of U, back to U's page. */
+/*
+ * console_confirm_user: console_confirm of the POST to this URL about U,
+ * back to U's page.
+ */
 int
-console_confirm_user(struct req *r, const struct user *u, const char *what,
+console_confirm_user(struct req *r, const struct user *u,
     const char *question, const char *button, struct tmpl_vars *v)
 {
-	char action[96], cancel[64];
-
 	if (v == NULL)
 		v = tv_new();
 	tv_setf(v, "id", "%lld", (long long)u->id);
 	tv_set(v, "email", u->email);
-	snprintf(action, sizeof action, "/admin/users/%lld/%s",
-	    (long long)u->id, what);
-	snprintf(cancel, sizeof cancel, "/admin/users/%lld", (long long)u->id);
-	return console_confirm(r, "admin_nav_users", action, cancel, question,
-	    button, v);
+	tv_setf(v, "cancel", "/admin/users/%lld", (long long)u->id);
+	return console_confirm(r, "admin_nav_users", r->path, question, button,
+	    v);
 }
 
 /* console_user: the account the URL names (/admin/users/{id}/...): 0 and U (caller store_clear()s), or -1. */
@@ -115,7 +110,6 @@ add_grantees(struct tmpl_vars *v, const struct subject *s)
 {
 	struct grantee *g;
 	struct tmpl_vars *item;
-	char when[32];
 	int n, i;
 
 	if ((n = store_grant_list(s->id, &g)) < 0)
@@ -126,10 +120,8 @@ add_grantees(struct tmpl_vars *v, const struct subject *s)
 		tv_set(item, "email", g[i].email);
 		tv_set(item, "name", g[i].name ? g[i].name : "");
 		tv_set(item, "code", s->code);
-		time_format(g[i].created, TIME_MINUTE, when, sizeof when);
-		tv_set(item, "granted", when);
-		time_format(g[i].code_set, TIME_MINUTE, when, sizeof when);
-		tv_set(item, "code_set", when);
+		tv_set_time(item, "granted", g[i].created, TIME_MINUTE);
+		tv_set_time(item, "code_set", g[i].code_set, TIME_MINUTE);
 		if (g[i].disabled)
 			tv_set(item, "disabled", "1");
 		/* the upload form's recipients */
@@ -146,22 +138,18 @@ add_files(struct tmpl_vars *v, const struct subject *s, const char *lang)
 {
 	struct pubfile *f;
 	struct tmpl_vars *item;
-	char when[32], size[32];
+	char size[32];
 	int64_t now = now_unix();
 	int n, i;
 
 	if ((n = store_file_list_of_subject(s->id, &f)) < 0)
 		return -1;
 	for (i = 0; i < n && i < FILES_LIST_MAX; i++) {
-		item = tv_add(v, "files");
-		tv_setf(item, "id", "%lld", (long long)f[i].id);
-		tv_set(item, "name", f[i].name);
+		item = tv_add_named(v, "files", f[i].id, f[i].name);
 		tmpl_size(f[i].size, lang, size, sizeof size);
 		tv_set(item, "size", size);
-		time_format(f[i].published, TIME_MINUTE, when, sizeof when);
-		tv_set(item, "published", when);
-		time_format(f[i].expires, TIME_MINUTE, when, sizeof when);
-		tv_set(item, "expires", when);
+		tv_set_time(item, "published", f[i].published, TIME_MINUTE);
+		tv_set_time(item, "expires", f[i].expires, TIME_MINUTE);
 		tv_setf(item, "downloads", "%lld", (long long)f[i].downloads);
 		tv_set(item, "sha", f[i].sha256);
 		tv_setf(item, "version", "%lld", (long long)f[i].version);
@@ -200,7 +188,7 @@ console_subject_page(struct req *r, const char *code, unsigned status,
     const char *error, struct tmpl_vars *v)
 {
 	struct subject s;
-	char when[32], max[32];
+	char max[32];
 
 	if (v == NULL)
 		v = tv_new();
@@ -212,8 +200,7 @@ console_subject_page(struct req *r, const char *code, unsigned status,
 	tv_set(v, "code", s.code);
 	tv_set(v, "title", s.title);
 	tv_set(v, "description", s.description ? s.description : "");
-	time_format(s.created, TIME_MINUTE, when, sizeof when);
-	tv_set(v, "created", when);
+	tv_set_time(v, "created", s.created, TIME_MINUTE);
 	tmpl_size(cfg.max_upload, r->lang, max, sizeof max);
 	tv_set(v, "max_upload", max);
 	tv_set(v, "upload_hint", "admin.upload.hint");

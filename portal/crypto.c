@@ -219,22 +219,6 @@ key_read(int fd, const char *path, uint8_t out[KEY_LEN])
 	return 0;
 }
 
-/* fsync the directory holding PATH, so that a new name in it lasts. */
-static void
-sync_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == NULL ? xstrdup(".") :
-	    xasprintf("%.*s", (int)(slash - path) + (slash == path), path);
-	int fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 /* A new key file at PATH (mode 0600, from the CSPRNG) into FRESH; 0, or -1. */
 static int
 key_new(const char *path, uint8_t fresh[KEY_LEN])
@@ -273,7 +257,7 @@ key_new(const char *path, uint8_t fresh[KEY_LEN])
 		goto bad;
 	}
 	close(fd);
-	sync_parent(path);
+	fsync_parent(path);
 	logmsg(LOG_INFO, "crypto: created key file %s", path);
 	return 0;
  bad:
@@ -319,6 +303,20 @@ key_file(const char *path, int create, struct key *k)
 }
 
 /*
+ * The key file PATH (CREATE: made new) becomes the key, still to be
+ * confirmed.
+ */
+static int
+key_take(const char *path, int create)
+{
+	int rc = key_file(path, create, &cur);
+
+	if (rc == 0)
+		key_confirmed = 0;
+	return rc;
+}
+
+/*
  * crypto_key_read: make the key file PATH the key. 0; 1 when there is no
  * such file (nothing logged, nothing created); -1 when it cannot be used
  * (logged: unreadable, wrong size, group or other may access it). A
@@ -327,22 +325,14 @@ key_file(const char *path, int create, struct key *k)
 int
 crypto_key_read(const char *path)
 {
-	int rc = key_file(path, 0, &cur);
-
-	if (rc == 0)
-		key_confirmed = 0;
-	return rc;
+	return key_take(path, 0);
 }
 
 /* crypto_key_create: a new key file PATH (it must not exist) becomes the key. 0, or -1 (logged). */
 int
 crypto_key_create(const char *path)
 {
-	int rc = key_file(path, 1, &cur);
-
-	if (rc == 0)
-		key_confirmed = 0;
-	return rc;
+	return key_take(path, 1);
 }
 
 /*

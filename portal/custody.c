@@ -31,22 +31,6 @@ db_file(void)
 	return xasprintf("%s/kluis.db", cfg.data);
 }
 
-/* fsync the directory holding PATH. */
-static void
-sync_dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == NULL ? xstrdup(".") :
-	    xasprintf("%.*s", (int)(slash - path) + (slash == path), path);
-	int fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 /* The database's fingerprint into FP: 1, 0 when none is recorded, -1. */
 static int
 recorded(char fp[65])
@@ -173,7 +157,7 @@ finish_rotation(const char *want)
 		    "key: cannot put %s in place: %s", newk, strerror(errno));
 		goto done;
 	}
-	sync_dir_of(cfg.key_file);
+	fsync_parent(cfg.key_file);
 	if (crypto_key_read(cfg.key_file) != 0)
 		goto done;
 	logmsg(LOG_INFO,
@@ -432,7 +416,7 @@ custody_rotate(struct buf *msg)
 		    "old key as %s).", newk, cfg.key_file, strerror(errno), oldk);
 		goto done;
 	}
-	sync_dir_of(cfg.key_file);
+	fsync_parent(cfg.key_file);
 	crypto_key_promote();
 	rc = t.n;
  done:

@@ -644,6 +644,31 @@ db_find(sqlite3_stmt *st, void *out, size_t size, const struct db_col *cols)
 	return found;
 }
 
+struct bytes_row {
+	uint8_t	*p;
+	size_t	 len;
+};
+
+static const struct db_col bytes_fields[] = {
+	DB_COL_BLOB(struct bytes_row, p, len), DB_COL_END
+};
+
+/*
+ * db_bytes: the blob in column 0 of the first row of ST, as db_find: 1
+ * with *P (caller frees; NULL for SQL NULL) and *LEN, 0 when there is no
+ * row, -1 on error.
+ */
+int
+db_bytes(sqlite3_stmt *st, uint8_t **p, size_t *len)
+{
+	struct bytes_row b;
+	int rc = db_find(st, &b, sizeof b, bytes_fields);
+
+	*p = b.p;
+	*len = b.len;
+	return rc;
+}
+
 /*
  * db_row: the first row of ST read into OUT (SIZE bytes, zeroed first), one
  * column after the other into the fields COLS names. 0, or -1 when there is

@@ -60,12 +60,12 @@ pending_uri(struct req *r, char **grouped)
 }
 
 /*
- * login_enrol_vars: what an enrolment form shows (QR, secret in groups,
- * issuer, the device name typed so far) for the session's pending secret,
- * created when there is none. 0, or -1.
+ * What an enrolment form shows (QR, secret in groups, issuer, the device
+ * name typed so far) for the session's pending secret, created when there
+ * is none. 0, or -1.
  */
-int
-login_enrol_vars(struct req *r, struct tmpl_vars *v)
+static int
+enrol_vars(struct req *r, struct tmpl_vars *v)
 {
 	char *uri, *grouped = NULL, *svg;
 	const char *name = http_field(r, "device_name");
@@ -84,6 +84,26 @@ login_enrol_vars(struct req *r, struct tmpl_vars *v)
 	free(grouped);
 	free(svg);
 	return 0;
+}
+
+/*
+ * login_enrol_form: PAGE, a form adding a phone that posts to ACTION, with
+ * the message ERROR (a catalogue key, or NULL) and WAIT as http_form. V:
+ * more variables (consumed; may be NULL).
+ */
+int
+login_enrol_form(struct req *r, unsigned status, const char *page,
+    const char *action, const char *error, int64_t wait, struct tmpl_vars *v)
+{
+	if (v == NULL)
+		v = tv_new();
+	if (enrol_vars(r, v) == -1) {
+		tv_free(v);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	}
+	tv_set(v, "action", action);
+	return http_form(r, status, page, v, error, wait);
 }
 
 /* login_enrol_qr: the QR code (SVG markup) of the pending secret; caller frees. NULL on failure. */
@@ -242,11 +262,31 @@ login_new_password(struct req *r, const char *same, const char *event,
 }
 
 /*
- * login_device_list: with more than one device, the list "devices" of
- * radio choices (id, name, checked) for the field "device".
+ * login_password_post: the POST of PAGE's form for a new password, changed
+ * as login_new_password changes it (SAME, EVENT). 0 when done, else -1 with
+ * *RC the answer: PAGE again with the problem, or an error.
  */
-void
-login_device_list(struct req *r, struct tmpl_vars *v)
+int
+login_password_post(struct req *r, const char *page, const char *same,
+    const char *event, int *rc)
+{
+	const char *problem;
+	unsigned status;
+
+	if ((problem = login_new_password(r, same, event, "", &status)) == NULL)
+		return 0;
+	*rc = status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
+	    http_error(r, status, problem) :
+	    login_password_form(r, status, page, problem);
+	return -1;
+}
+
+/*
+ * With more than one device, the list "devices" of radio choices (id,
+ * name, checked) for the field "device".
+ */
+static void
+device_list(struct req *r, struct tmpl_vars *v)
 {
 	struct tmpl_vars *item;
 	struct device *devs;
@@ -258,14 +298,28 @@ login_device_list(struct req *r, struct tmpl_vars *v)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		item = tv_add(v, "devices");
-		tv_setf(item, "id", "%lld", (long long)devs[i].id);
-		tv_set(item, "name", devs[i].name);
+		item = tv_add_named(v, "devices", devs[i].id, devs[i].name);
 		if ((chosen == NULL && i == 0) || (chosen != NULL &&
 		    strtoll(chosen, NULL, 10) == devs[i].id))
 			tv_set(item, "checked", "1");
 	}
 	store_free(devs, n);
+}
+
+/*
+ * login_code_form: PAGE, a form asking for a phone's code (which phone,
+ * when the user has more than one; their email), with ERROR and WAIT as
+ * http_form. V: more variables (consumed; may be NULL).
+ */
+int
+login_code_form(struct req *r, unsigned status, const char *page,
+    const char *error, int64_t wait, struct tmpl_vars *v)
+{
+	if (v == NULL)
+		v = tv_new();
+	device_list(r, v);
+	tv_set(v, "email", r->user.email);
+	return http_form(r, status, page, v, error, wait);
 }
 
 /*

@@ -114,9 +114,8 @@ serve(int argc, char **argv)
 	    &status)) != -1)
 		if (c == CLI_EXIT)
 			return status;
-	if (optind != argc)
-		return cli_usage_error("serve", "unexpected argument %s",
-		    argv[optind]);
+	if ((status = cli_args(argc, argv, "serve", 0, NULL)) != 0)
+		return status;
 	if (config_check(1, err, sizeof err) == -1)
 		return cli_usage_error("serve", "%s", err);
 	log_setup(cfg.log_level, 1);

@@ -10,12 +10,8 @@
 static void
 set_date(struct tmpl_vars *v, const char *name, int64_t t)
 {
-	char s[32];
-
-	if (t <= 0)
-		return;
-	time_format(t, TIME_ZONED, s, sizeof s);
-	tv_set(v, name, s);
+	if (t > 0)
+		tv_set_time(v, name, t, TIME_ZONED);
 }
 
 /* The notice after a redirect back to /account; only known ones are shown. */
@@ -42,9 +38,7 @@ account_form(struct req *r, unsigned status, const char *error, int64_t wait)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 	}
 	for (i = 0; i < n; i++) {
-		item = tv_add(v, "devices");
-		tv_setf(item, "id", "%lld", (long long)devs[i].id);
-		tv_set(item, "name", devs[i].name);
+		item = tv_add_named(v, "devices", devs[i].id, devs[i].name);
 		set_date(item, "added", devs[i].created);
 		set_date(item, "used", devs[i].last_used);
 		if (n > 1)
@@ -73,13 +67,9 @@ add_form(struct req *r, unsigned status, const char *error, int64_t wait)
 {
 	struct tmpl_vars *v = tv_new();
 
-	if (login_enrol_vars(r, v) == -1) {
-		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
-	}
-	tv_set(v, "action", "/account/add");
 	tv_set(v, "reauth", "1");
-	return http_form(r, status, "account_add", v, error, wait);
+	return login_enrol_form(r, status, "account_add", "/account/add", error,
+	    wait, v);
 }
 
 /*
@@ -164,9 +154,8 @@ remove_form(struct req *r, const struct device *target, unsigned status,
 	tv_set(v, "target", target->name);
 	if (n <= 1)
 		tv_set(v, "only_one", "1");
-	login_device_list(r, v);
 	tv_set(v, "device_legend", "account_remove.device");
-	return http_form(r, status, "account_remove", v, error, wait);
+	return login_code_form(r, status, "account_remove", error, wait, v);
 }
 
 /* GET /account/devices/{id}/remove: asks for a current code first. */

@@ -86,7 +86,7 @@ page_admin_audit(struct req *r)
 	struct audit_form a;
 	struct audit_row *rows;
 	struct buf qs = { 0 };
-	char when[32], **events;
+	char **events;
 	int n, i, ne;
 
 	read_form(r, &a);
@@ -116,8 +116,7 @@ page_admin_audit(struct req *r)
 	free(events);
 	for (i = 0; i < n && i < AUDIT_PAGE; i++) {
 		item = tv_add(v, "rows");
-		time_format(rows[i].at, TIME_MINUTE, when, sizeof when);
-		tv_set(item, "at", when);
+		tv_set_time(item, "at", rows[i].at, TIME_MINUTE);
 		tv_set(item, "user", rows[i].user_email ? rows[i].user_email : "");
 		if (rows[i].user_id > 0)
 			tv_setf(item, "user_id", "%lld",

@@ -184,9 +184,10 @@ page_admin_file_upload(struct req *r)
 		}
 	}
 	if (publish_finish(&u->st) == -1) {
-		logmsg(LOG_ERR,
-		    "upload: cannot sync %s: %s", u->st.tmp, strerror(errno));
-		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		logmsg(LOG_ERR, "upload: cannot sync %s: %s", u->st.tmp,
+		    strerror(errno));
+		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
 		goto done;
 	}
 	p.s = &s;
@@ -195,7 +196,8 @@ page_admin_file_upload(struct req *r)
 	p.actor = r->user.id;
 	p.addr = r->addr;
 	if (subjects_publish(&p) == -1) {
-		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
 		goto done;
 	}
 	publish_release(&u->st);
@@ -228,7 +230,7 @@ page_admin_file(struct req *r)
 	struct download_row *dl;
 	struct pubfile f;
 	struct subject s;
-	char when[32], size[32];
+	char size[32];
 	int64_t next;
 	int n, i;
 
@@ -250,10 +252,8 @@ page_admin_file(struct req *r)
 	tv_set(v, "size", size);
 	tv_setf(v, "bytes", "%llu", (unsigned long long)f.size);
 	tv_set(v, "sha", f.sha256);
-	time_format(f.published, TIME_MINUTE, when, sizeof when);
-	tv_set(v, "published", when);
-	time_format(f.expires, TIME_MINUTE, when, sizeof when);
-	tv_set(v, "expires", when);
+	tv_set_time(v, "published", f.published, TIME_MINUTE);
+	tv_set_time(v, "expires", f.expires, TIME_MINUTE);
 	if (store_file_all_grantees(f.id) == 1)
 		tv_set(v, "all", "1");
 	tv_setf(v, "version", "%lld", (long long)f.version);
@@ -262,8 +262,7 @@ page_admin_file(struct req *r)
 	if ((next = store_file_next(f.id)) > 0)
 		tv_setf(v, "next", "%lld", (long long)next);
 	if (f.unpublished) {
-		time_format(f.unpublished, TIME_MINUTE, when, sizeof when);
-		tv_set(v, "unpublished", when);
+		tv_set_time(v, "unpublished", f.unpublished, TIME_MINUTE);
 	} else {
 		tv_set(v, "live", "1");
 		if (f.superseded)
@@ -271,8 +270,7 @@ page_admin_file(struct req *r)
 	}
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "downloads");
-		time_format(dl[i].at, TIME_MINUTE, when, sizeof when);
-		tv_set(item, "at", when);
+		tv_set_time(item, "at", dl[i].at, TIME_MINUTE);
 		tv_setf(item, "uid", "%lld", (long long)dl[i].user_id);
 		tv_set(item, "email", dl[i].email);
 		tv_setf(item, "status", "%d", dl[i].status);
@@ -291,40 +289,29 @@ page_admin_file(struct req *r)
 int
 page_admin_file_unpublish(struct req *r)
 {
+	struct tmpl_vars *v;
 	struct pubfile f;
 	struct subject s;
-	char action[64], cancel[64];
-	int n;
+	int rc;
 
 	if (target(r, &f) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-	if (store_subject_by_id(f.subject_id, &s) == -1) {
-		store_clear(&f);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+	if (store_subject_by_id(f.subject_id, &s) == -1)
+		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
-	}
-	if (!console_confirmed(r)) {
-		struct tmpl_vars *v = tv_new();
-
-		snprintf(action, sizeof action, "/admin/files/%lld/unpublish",
-		    (long long)f.id);
-		snprintf(cancel, sizeof cancel, "/admin/files/%lld",
-		    (long long)f.id);
+	else if (!console_confirmed(r)) {
+		v = tv_new();
 		tv_set(v, "file", f.name);
 		tv_set(v, "subject", s.code);
-		store_clear(&f);
-		store_clear(&s);
-		return console_confirm(r, "admin_nav_subjects", action, cancel,
+		tv_setf(v, "cancel", "/admin/files/%lld", (long long)f.id);
+		rc = console_confirm(r, "admin_nav_subjects", r->path,
 		    "admin.confirm.unpublish", "admin.file.unpublish", v);
-	}
-	n = subjects_unpublish(f.id, r->user.id, r->addr);
-	store_clear(&f);
-	if (n < 0) {
-		store_clear(&s);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+	} else if (subjects_unpublish(f.id, r->user.id, r->addr) < 0)
+		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
-	}
-	n = console_back_subject(r, s.code, "unpublished");
+	else
+		rc = console_back_subject(r, s.code, "unpublished");
+	store_clear(&f);
 	store_clear(&s);
-	return n;
+	return rc;
 }

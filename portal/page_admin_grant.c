@@ -141,35 +141,27 @@ page_admin_grant_resend(struct req *r)
 int
 page_admin_grant_revoke(struct req *r)
 {
+	struct tmpl_vars *v;
 	struct subject s;
 	struct user u;
-	char action[160], cancel[96];
-	int n;
+	int n, rc;
 
 	if (grant_target(r, &s, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (!console_confirmed(r)) {
-		struct tmpl_vars *v = tv_new();
-
-		snprintf(action, sizeof action, "/admin/subjects/%s/grants/%lld/"
-		    "revoke", s.code, (long long)u.id);
-		snprintf(cancel, sizeof cancel, "/admin/subjects/%s", s.code);
+		v = tv_new();
 		tv_set(v, "email", u.email);
 		tv_set(v, "subject", s.code);
-		store_clear(&u);
-		store_clear(&s);
-		return console_confirm(r, "admin_nav_subjects", action, cancel,
+		tv_setf(v, "cancel", "/admin/subjects/%s", s.code);
+		rc = console_confirm(r, "admin_nav_subjects", r->path,
 		    "admin.confirm.revoke", "admin.grant.revoke", v);
-	}
-	n = subjects_revoke(&u, &s, r->user.id, r->addr);
-	store_clear(&u);
-	if (n <= 0) {
-		store_clear(&s);
-		return http_error(r, n == 0 ? MHD_HTTP_NOT_FOUND :
+	} else if ((n = subjects_revoke(&u, &s, r->user.id, r->addr)) <= 0)
+		rc = http_error(r, n == 0 ? MHD_HTTP_NOT_FOUND :
 		    MHD_HTTP_INTERNAL_SERVER_ERROR, n == 0 ? "err.notfound" :
 		    "err.internal");
-	}
-	n = console_back_subject(r, s.code, "revoked");
+	else
+		rc = console_back_subject(r, s.code, "revoked");
+	store_clear(&u);
 	store_clear(&s);
-	return n;
+	return rc;
 }

@@ -23,8 +23,8 @@ page_admin_reset_otp(struct req *r)
 	else if (!console_confirmed(r)) {
 		v = tv_new();
 		tv_set(v, "keep_option", "1");
-		rc = console_confirm_user(r, &u, "reset-otp",
-		    "admin.confirm.reset_otp", "admin.reset_otp", v);
+		rc = console_confirm_user(r, &u, "admin.confirm.reset_otp",
+		    "admin.reset_otp", v);
 	} else {
 		keep = http_field(r, "keep_password") != NULL;
 		rc = reset_otp(&u, r->user.id, r->addr, keep ? 0 : 1, 1) == 0 ?

@@ -71,7 +71,7 @@ page_admin_subject_create(struct req *r)
 {
 	const char *code = http_field(r, "code"), *bad;
 	char *title = xstrdup(http_field(r, "title") ? http_field(r, "title") :
-	    ""), *desc = description(r), where[96];
+	    ""), *desc = description(r);
 	int64_t id;
 
 	str_trim(title);
@@ -88,8 +88,7 @@ page_admin_subject_create(struct req *r)
 	if (id < 0)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
-	snprintf(where, sizeof where, "/admin/subjects/%s?done=created", code);
-	return http_redirect(r, where);
+	return console_back_subject(r, code, "created");
 }
 
 /* GET /admin/subjects/{code} */

@@ -20,7 +20,7 @@ static const char *const list_done_keys[] = { "admin.done.deleted", NULL };
 
 /* A page number from the query string: 1 when absent or nonsense. */
 static int
-page_number(const struct req *r)
+query_page(const struct req *r)
 {
 	const char *p = http_query(r, "page");
 	long n;
@@ -58,7 +58,6 @@ requests_vars(struct tmpl_vars *v)
 {
 	struct reset_request *list;
 	struct tmpl_vars *item;
-	char when[32];
 	int n, i;
 
 	if ((n = store_reset_request_list(&list)) < 0)
@@ -67,8 +66,7 @@ requests_vars(struct tmpl_vars *v)
 		item = tv_add(v, "requests");
 		tv_setf(item, "uid", "%lld", (long long)list[i].user_id);
 		tv_set(item, "email", list[i].email);
-		time_format(list[i].created, TIME_MINUTE, when, sizeof when);
-		tv_set(item, "at", when);
+		tv_set_time(item, "at", list[i].created, TIME_MINUTE);
 		tv_set(item, "addr", *list[i].addr ? list[i].addr : "-");
 	}
 	store_free(list, n);
@@ -82,7 +80,7 @@ page_admin_user_list(struct req *r)
 	struct tmpl_vars *v = tv_new(), *item;
 	struct user_row *list;
 	const char *q = http_query(r, "q");
-	int page = page_number(r), n, i;
+	int page = query_page(r), n, i;
 
 	if (q != NULL && strlen(q) > SEARCH_MAX)
 		q = NULL;
@@ -161,7 +159,7 @@ int
 page_admin_user_create(struct req *r)
 {
 	const char *lang = http_field(r, "lang");
-	char *email, *name, where[64];
+	char *email, *name;
 	int64_t id;
 
 	if ((email = mail_address(http_field(r, "email"))) == NULL)
@@ -182,9 +180,7 @@ page_admin_user_create(struct req *r)
 	if (id < 0)
 		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "err.internal");
-	snprintf(where, sizeof where, "/admin/users/%lld?done=created",
-	    (long long)id);
-	return http_redirect(r, where);
+	return console_back_user(r, id, "created");
 }
 
 /* Recent audit events about or by account ID into list "events" of V. */
@@ -194,15 +190,13 @@ add_events(struct tmpl_vars *v, int64_t id)
 	struct audit_filter f = { .user_id = id };
 	struct audit_row *rows;
 	struct tmpl_vars *item;
-	char when[32];
 	int n, i;
 
 	if ((n = store_audit_list(&f, RECENT_EVENTS, 0, &rows)) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "events");
-		time_format(rows[i].at, TIME_MINUTE, when, sizeof when);
-		tv_set(item, "at", when);
+		tv_set_time(item, "at", rows[i].at, TIME_MINUTE);
 		tv_set(item, "event", rows[i].event);
 		tv_set(item, "actor", rows[i].actor_email ?
 		    rows[i].actor_email : "");
@@ -223,15 +217,13 @@ user_vars(struct tmpl_vars *v, const struct user *u)
 {
 	struct subject *mine, *all;
 	struct tmpl_vars *item;
-	char when[32];
 	int64_t at;
 	int n, m, i, j;
 
 	if ((at = store_reset_request_of(u->id)) < 0)
 		return -1;
 	if (at > 0) {
-		time_format(at, TIME_MINUTE, when, sizeof when);
-		tv_set(v, "request_at", when);
+		tv_set_time(v, "request_at", at, TIME_MINUTE);
 	}
 	if ((n = store_subject_list_of_user(u->id, &mine)) < 0)
 		return -1;
@@ -267,7 +259,6 @@ page_admin_user(struct req *r)
 	struct tmpl_vars *v, *item;
 	struct device *devs;
 	struct user u;
-	char when[32];
 	int n, i;
 
 	if (console_user(r, &u) == -1)
@@ -281,18 +272,15 @@ page_admin_user(struct req *r)
 	tv_set(v, "admin_nav_users", "1");
 	set_status(v, &u, n);
 	tv_setf(v, "user_lang", "lang.%s", tmpl_lang(u.lang));
-	time_format(store_user_created(u.id), TIME_MINUTE, when, sizeof when);
-	tv_set(v, "created", when);
+	tv_set_time(v, "created", store_user_created(u.id), TIME_MINUTE);
 	if (u.id == r->user.id)
 		tv_set(v, "self", "1");
 	http_notice(r, v, "done", done_keys);
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "devs");
 		tv_set(item, "name", devs[i].name);
-		time_format(devs[i].created, TIME_MINUTE, when, sizeof when);
-		tv_set(item, "created", when);
-		time_format(devs[i].last_used, TIME_MINUTE, when, sizeof when);
-		tv_set(item, "last_used", when);
+		tv_set_time(item, "created", devs[i].created, TIME_MINUTE);
+		tv_set_time(item, "last_used", devs[i].last_used, TIME_MINUTE);
 	}
 	store_free(devs, n);
 	if (add_events(v, u.id) == -1 || user_vars(v, &u) == -1) {
@@ -315,7 +303,7 @@ page_admin_user_resend(struct req *r)
 	if (console_user(r, &u) == -1)
 		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 	if (!console_confirmed(r))
-		rc = console_confirm_user(r, &u, "resend", u.password_temp ?
+		rc = console_confirm_user(r, &u, u.password_temp ?
 		    "admin.confirm.resend" : "admin.confirm.resend_active",
 		    "admin.resend", NULL);
 	else if (account_resend(u.id, r->user.id, r->addr) == -1)
@@ -342,8 +330,8 @@ set_disabled(struct req *r, int disabled)
 	if (disabled && u.id == r->user.id)
 		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self");
 	else if (disabled && !console_confirmed(r))
-		rc = console_confirm_user(r, &u, "disable",
-		    "admin.confirm.disable", "admin.disable", NULL);
+		rc = console_confirm_user(r, &u, "admin.confirm.disable",
+		    "admin.disable", NULL);
 	else if (account_set_disabled(u.id, disabled, r->user.id,
 	    r->addr) == -1)
 		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -382,7 +370,7 @@ page_admin_user_delete(struct req *r)
 	if (u.id == r->user.id)
 		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self_delete");
 	else if (!console_confirmed(r))
-		rc = console_confirm_user(r, &u, "delete", "admin.confirm.delete",
+		rc = console_confirm_user(r, &u, "admin.confirm.delete",
 		    "admin.delete", NULL);
 	else if (person_delete(&u, r->user.id, r->addr, NULL) == -1)
 		rc = http_unavailable(r);

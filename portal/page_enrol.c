@@ -6,23 +6,11 @@
 
 #include "portal.h"
 
-static int
-enrol_form(struct req *r, unsigned status, const char *error, int64_t wait)
-{
-	struct tmpl_vars *v = tv_new();
-
-	if (login_enrol_vars(r, v) == -1) {
-		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
-	}
-	tv_set(v, "action", "/enrol");
-	return http_form(r, status, "enrol", v, error, wait);
-}
-
 int
 page_enrol(struct req *r)
 {
-	return enrol_form(r, MHD_HTTP_OK, NULL, 0);
+	return login_enrol_form(r, MHD_HTTP_OK, "enrol", "/enrol", NULL, 0,
+	    NULL);
 }
 
 int
@@ -48,7 +36,8 @@ page_enrol_post(struct req *r)
 	if (err != NULL && status == MHD_HTTP_INTERNAL_SERVER_ERROR)
 		return http_error(r, status, err);
 	if (err != NULL)
-		return enrol_form(r, status, err, wait);
+		return login_enrol_form(r, status, "enrol", "/enrol", err, wait,
+		    NULL);
 	free(name);
 	stage = r->user.password_temp ? STAGE_PASSWORD : STAGE_OTP;
 	return http_advance(r, r->user.id, stage);

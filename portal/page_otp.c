@@ -5,20 +5,10 @@
 
 #include "portal.h"
 
-static int
-otp_form(struct req *r, unsigned status, const char *error, int64_t wait)
-{
-	struct tmpl_vars *v = tv_new();
-
-	login_device_list(r, v);
-	tv_set(v, "email", r->user.email);
-	return http_form(r, status, "otp", v, error, wait);
-}
-
 int
 page_otp(struct req *r)
 {
-	return otp_form(r, MHD_HTTP_OK, NULL, 0);
+	return login_code_form(r, MHD_HTTP_OK, "otp", NULL, 0, NULL);
 }
 
 /* POST /otp: the code is checked against the chosen device only. */
@@ -38,7 +28,7 @@ page_otp_post(struct req *r)
 	if (err != NULL && strcmp(err, "err.internal") == 0)
 		return http_error(r, status, err);
 	if (err != NULL)
-		return otp_form(r, status, err, wait);
+		return login_code_form(r, status, "otp", err, wait, NULL);
 	store_audit(r->user.id, 0, "login.ok", r->addr, "");
 	return login_second_factor_done(r);
 }

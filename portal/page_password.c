@@ -4,30 +4,21 @@
 
 #include "portal.h"
 
-static int
-password_form(struct req *r, unsigned status, const char *error)
-{
-	return login_password_form(r, status, "password", error);
-}
-
 int
 page_password(struct req *r)
 {
-	return password_form(r, MHD_HTTP_OK, NULL);
+	return login_password_form(r, MHD_HTTP_OK, "password", NULL);
 }
 
 /* POST /password: the forced change of a temporary password. */
 int
 page_password_post(struct req *r)
 {
-	const char *problem;
-	unsigned status;
+	int rc;
 
-	if ((problem = login_new_password(r, "pw.same", "password.change", "",
-	    &status)) != NULL)
-		return status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
-		    http_error(r, status, problem) :
-		    password_form(r, status, problem);
+	if (login_password_post(r, "password", "pw.same", "password.change",
+	    &rc) == -1)
+		return rc;
 	/* After a code was given in this login, the new password lets in. */
 	return http_advance(r, r->user.id, r->sess.stage == STAGE_PASSWORD_IN ?
 	    STAGE_IN : STAGE_OTP);

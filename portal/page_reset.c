@@ -75,13 +75,10 @@ static int
 verify_form(struct req *r, unsigned status, const char *error, int64_t wait)
 {
 	struct tmpl_vars *v = tv_new();
-	int n = store_device_count(r->user.id);
 
-	if (n > 0)
+	if (store_device_count(r->user.id) > 0)
 		tv_set(v, "has_devices", "1");
-	login_device_list(r, v);
-	tv_set(v, "email", r->user.email);
-	return http_form(r, status, "reset_verify", v, error, wait);
+	return login_code_form(r, status, "reset_verify", error, wait, v);
 }
 
 int
@@ -129,30 +126,21 @@ page_reset_request_post(struct req *r)
 	return http_page(r, MHD_HTTP_OK, "reset_requested", v);
 }
 
-static int
-newpw_form(struct req *r, unsigned status, const char *error)
-{
-	return login_password_form(r, status, "reset_password", error);
-}
-
 int
 page_reset_password(struct req *r)
 {
-	return newpw_form(r, MHD_HTTP_OK, NULL);
+	return login_password_form(r, MHD_HTTP_OK, "reset_password", NULL);
 }
 
 /* POST /reset/password: the new password; every other session ends. */
 int
 page_reset_password_post(struct req *r)
 {
-	const char *problem;
-	unsigned status;
+	int rc;
 
-	if ((problem = login_new_password(r, NULL, "password.reset", "",
-	    &status)) != NULL)
-		return status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
-		    http_error(r, status, problem) :
-		    newpw_form(r, status, problem);
+	if (login_password_post(r, "reset_password", NULL, "password.reset",
+	    &rc) == -1)
+		return rc;
 	throttle_ok("pw", r->user.email, r->addr);
 	account_notice(&r->user, "password_changed", r->addr, NULL, NULL);
 	return http_advance(r, r->user.id, STAGE_IN);

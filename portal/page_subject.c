@@ -15,6 +15,16 @@
 
 #define VALIDATION_INPUT_MAX	64
 
+/* NAME in V: the instant T to the minute, or empty when there is none. */
+static void
+minute_or_none(struct tmpl_vars *v, const char *name, int64_t t)
+{
+	if (t > 0)
+		tv_set_time(v, name, t, TIME_MINUTE);
+	else
+		tv_set(v, name, "");
+}
+
 /*
  * The subject of the URL, if granted to this user: 0 with S filled, -1
  * (unknown and not granted look the same: 404), or -2 when the database
@@ -66,8 +76,7 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 		return http_form(r, status, "subject", v, error, wait);
 	}
 	tv_set(v, "unlocked", "1");
-	time_format(until, TIME_CLOCK, buf, sizeof buf);
-	tv_set(v, "until", buf);
+	tv_set_time(v, "until", until, TIME_CLOCK);
 	if ((n = store_file_list_for_user(r->user.id, s->id, now, &files)) < 0) {
 		tv_free(v);
 		store_clear(s);
@@ -78,30 +87,17 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 	 * they downloaded it; the older ones below, still downloadable.
 	 */
 	for (i = 0; i < n; i++) {
-		item = tv_add(v, files[i].superseded ? "older" : "files");
-		tv_setf(item, "id", "%lld", (long long)files[i].id);
-		tv_set(item, "name", files[i].name);
+		item = tv_add_named(v, files[i].superseded ? "older" : "files",
+		    files[i].id, files[i].name);
 		tmpl_size(files[i].size, r->lang, buf, sizeof buf);
 		tv_set(item, "size", buf);
 		tv_setf(item, "bytes", "%llu", (unsigned long long)files[i].size);
-		time_format(files[i].published, TIME_MINUTE, buf, sizeof buf);
-		tv_set(item, "date", buf);
+		tv_set_time(item, "date", files[i].published, TIME_MINUTE);
 		tv_set(item, "sha256", files[i].sha256);
-		if (files[i].last_download > 0) {
-			time_format(files[i].last_download, TIME_MINUTE, buf,
-			    sizeof buf);
-			tv_set(item, "last", buf);
-		} else {
-			tv_set(item, "last", "");
-			if (!files[i].superseded)
-				tv_set(item, "new", "1");
-		}
-		if (files[i].expires > 0) {
-			time_format(files[i].expires, TIME_MINUTE, buf,
-			    sizeof buf);
-			tv_set(item, "expires", buf);
-		} else
-			tv_set(item, "expires", "");
+		minute_or_none(item, "last", files[i].last_download);
+		if (files[i].last_download <= 0 && !files[i].superseded)
+			tv_set(item, "new", "1");
+		minute_or_none(item, "expires", files[i].expires);
 	}
 	store_free(files, n);
 	store_clear(s);

@@ -137,53 +137,6 @@ listed(const char *lower)
 	    strp_cmp) != NULL;
 }
 
-/*
- * Code points in s, or -1 when s is not valid UTF-8 (overlong forms,
- * surrogates and values above U+10FFFF included) or holds a control
- * character (C0, DEL, C1).
- */
-static long
-utf8_count(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	long count = 0;
-	uint32_t cp, min;
-	int more, i;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			cp = *p;
-			more = 0;
-			min = 0;
-		} else if ((*p & 0xe0) == 0xc0) {
-			cp = *p & 0x1f;
-			more = 1;
-			min = 0x80;
-		} else if ((*p & 0xf0) == 0xe0) {
-			cp = *p & 0x0f;
-			more = 2;
-			min = 0x800;
-		} else if ((*p & 0xf8) == 0xf0) {
-			cp = *p & 0x07;
-			more = 3;
-			min = 0x10000;
-		} else
-			return -1;
-		p++;
-		for (i = 0; i < more; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return -1;	/* also stops at the NUL */
-			cp = cp << 6 | (*p & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return -1;
-		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-			return -1;
-		count++;
-	}
-	return count;
-}
-
 static int
 is_common(const char *pw)
 {
@@ -233,7 +186,7 @@ password_problem(const char *pw, const char *email)
 {
 	long n;
 
-	if (pw == NULL || (n = utf8_count(pw)) == -1)
+	if (pw == NULL || (n = str_utf8(pw)) == -1)
 		return "pw.invalid";
 	if (n < PASSWORD_MIN)
 		return "pw.short";

@@ -57,6 +57,7 @@ void	 buf_append(struct buf *, const void *, size_t);
 void	 buf_puts(struct buf *, const char *);
 void	 buf_putc(struct buf *, char);
 void	 buf_printf(struct buf *, const char *, ...) PRINTF_LIKE(2, 3);
+void	 buf_vprintf(struct buf *, const char *, va_list) PRINTF_LIKE(2, 0);
 char	*buf_steal(struct buf *);	/* caller frees; buf is reset */
 void	 buf_free(struct buf *);
 void	 buf_wipe(struct buf *);	/* zero, then free: buffers that held secrets */
@@ -65,7 +66,9 @@ int	 str_has_prefix(const char *, const char *);
 void	 str_lower(char *);
 void	 str_trim(char *);
 int	 str_text_ok(const char *, size_t max, int newline);
+long	 str_utf8(const char *);
 int	 write_file_atomic(const char *path, const void *, size_t, int mode);
+void	 fsync_parent(const char *path);
 int	 mkdir_p(const char *path, int mode);
 int64_t	 now_unix(void);
 
@@ -181,6 +184,15 @@ void	 notify_reloading(void);
 void	 wake_up(void);
 void	 wake_wait(int seconds);
 
+/* net.c: addresses: the listening socket, trusted proxies, the key a client
+ * address is limited by */
+int	 net_split(const char *spec, char *host, size_t, char *port, size_t);
+int	 net_listen(const char *spec, int backlog, char *err, size_t);
+int	 net_proxies_set(const char *list);
+int	 net_is_proxy(const char *addr);
+int	 net_is_addr(const char *text);
+void	 net_addr_key(const char *addr, char *out, size_t);
+
 /* html.c: escaping per context */
 void	 html_text(struct buf *, const char *);
 void	 html_attr(struct buf *, const char *);
@@ -228,7 +240,11 @@ void	 tv_free(struct tmpl_vars *);
 void	 tv_set(struct tmpl_vars *, const char *name, const char *value);
 void	 tv_setf(struct tmpl_vars *, const char *name, const char *, ...)
 	    PRINTF_LIKE(3, 4);
+void	 tv_set_time(struct tmpl_vars *, const char *name, int64_t,
+	    enum time_style);
 struct tmpl_vars *tv_add(struct tmpl_vars *, const char *list);	/* owned by parent */
+struct tmpl_vars *tv_add_named(struct tmpl_vars *, const char *list,
+	    int64_t id, const char *name);
 int	 tv_get(const struct tmpl_vars *, const char *name, const char **value,
 	    struct tmpl_vars *const **items, size_t *nitems);
 
@@ -378,6 +394,7 @@ int64_t	 db_insert(sqlite3_stmt *);
 int64_t	 db_value(sqlite3_stmt *, int64_t none);
 int	 db_row(sqlite3_stmt *, void *out, size_t, const struct db_col *);
 int	 db_find(sqlite3_stmt *, void *out, size_t, const struct db_col *);	/* 1, 0: none, -1 */
+int	 db_bytes(sqlite3_stmt *, uint8_t **, size_t *);
 void	 db_clear(void *, size_t, const struct db_col *);
 int	 db_list(sqlite3_stmt *, void *listp, size_t, const struct db_col *);
 void	 db_list_free(void *, int n, size_t, const struct db_col *);
@@ -832,6 +849,7 @@ int	 publish_place(struct staged *);
 void	 publish_release(struct staged *);
 void	 publish_sweep(void);
 int	 publish_path(const char *sha, char *out, size_t outlen);
+int	 publish_sha_ok(const char *);
 int	 publish_drop_content(const char *sha);
 int	 publish_crc(const char *sha, uint32_t *crc);
 int	 publish_crc_backfill(int64_t *after);
@@ -1052,14 +1070,6 @@ void	 access_write(const char *addr, const char *method, const char *path,
 int	 metrics_start(void);
 void	 metrics_stop(void);
 
-/* net.c: the listening socket */
-int	 net_split(const char *spec, char *host, size_t, char *port, size_t);
-int	 net_listen(const char *spec, int backlog, char *err, size_t);
-int	 net_proxies_set(const char *list);
-int	 net_is_proxy(const char *addr);
-int	 net_is_addr(const char *text);
-void	 net_addr_key(const char *addr, char *out, size_t);
-
 /* conn.c: header deadlines, requests per address, requests in flight */
 struct conn;
 struct conn *conn_open(int fd, const char *peer, int *over);
@@ -1114,7 +1124,9 @@ void	 lang_login(struct req *, const struct user *);
 
 /* login.c: what the login, account and reset pages share */
 #define DEVICE_NAME_MAX	64
-int	 login_enrol_vars(struct req *, struct tmpl_vars *);
+int	 login_enrol_form(struct req *, unsigned, const char *page,
+	    const char *action, const char *error, int64_t wait,
+	    struct tmpl_vars *);
 char	*login_enrol_qr(struct req *);
 void	 login_pending_clear(struct req *);
 int	 login_device_name_ok(char *);
@@ -1124,7 +1136,10 @@ int	 login_password_form(struct req *, unsigned, const char *page,
 	    const char *error);
 const char *login_new_password(struct req *, const char *same,
 	    const char *event, const char *detail, unsigned *status);
-void	 login_device_list(struct req *, struct tmpl_vars *);
+int	 login_password_post(struct req *, const char *page, const char *same,
+	    const char *event, int *rc);
+int	 login_code_form(struct req *, unsigned, const char *page,
+	    const char *error, int64_t wait, struct tmpl_vars *);
 const char *login_device_code(struct req *, unsigned *status, int64_t *wait,
 	    char **device_name);
 const char *login_recovery_code(struct req *, unsigned *status, int64_t *wait);
@@ -1133,11 +1148,9 @@ int	 login_second_factor_done(struct req *);
 /* console.c: what the admin console's pages share */
 int	 console_confirmed(const struct req *);
 int	 console_confirm(struct req *, const char *nav, const char *action,
-	    const char *cancel, const char *question, const char *button,
-	    struct tmpl_vars *);
+	    const char *question, const char *button, struct tmpl_vars *);
 int	 console_confirm_user(struct req *, const struct user *,
-	    const char *what, const char *question, const char *button,
-	    struct tmpl_vars *);
+	    const char *question, const char *button, struct tmpl_vars *);
 int	 console_user(struct req *, struct user *);
 int	 console_back_user(struct req *, int64_t id, const char *done);
 int	 console_subject(struct req *, struct subject *);
@@ -1255,11 +1268,12 @@ int	 page_admin_audit_csv(struct req *);
 
 /* cli.c: what the commands share: options, usage errors, arguments */
 #define CLI_EXIT	(-2)	/* cli_getopt: exit with *status */
-struct option;
 int	 cli_getopt(int, char **, const char *cmd, const char *usage,
-	    const struct option *own, int all, int *status);
+	    const char *own, int all, int *status);
 int	 cli_options(int, char **, const char *cmd, const char *usage,
 	    const char *flag, int *set);
+int	 cli_args(int, char **, const char *cmd, int n, const char *need);
+const char *cli_subcommand(int, char **, const char *usage, int *status);
 char	*cli_email(const char *cmd, const char *arg);
 int	 cli_account(const char *cmd, const char *arg, struct user *);
 int	 cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);

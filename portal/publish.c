@@ -32,8 +32,12 @@ files_dir(char *out, size_t n)
 	return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
-static int
-sha_wellformed(const char *s)
+/*
+ * publish_sha_ok: 1 when S is a SHA-256 as content is named: 64 lowercase
+ * hex digits.
+ */
+int
+publish_sha_ok(const char *s)
 {
 	size_t i;
 
@@ -49,7 +53,7 @@ publish_path(const char *sha, char *out, size_t n)
 {
 	int w;
 
-	if (!sha_wellformed(sha))
+	if (!publish_sha_ok(sha))
 		return -1;
 	w = snprintf(out, n, "%s/files/%s", cfg.data, sha);
 	return w < 0 || (size_t)w >= n ? -1 : 0;
@@ -343,7 +347,7 @@ publish_sweep(void)
 				    "publish: removed the unfinished %s",
 				    de->d_name);
 			close(fd);
-		} else if (sha_wellformed(de->d_name))
+		} else if (publish_sha_ok(de->d_name))
 			drop(de->d_name, 1);
 	}
 	closedir(d);

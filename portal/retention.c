@@ -61,6 +61,30 @@ content_expire(void)
 }
 
 /*
+ * Audit EVENT with the detail FMT when N things were deleted; log that
+ * WHAT could not be deleted when N is -1. 0, or -1.
+ */
+static int PRINTF_LIKE(4, 5)
+report(const char *event, const char *what, int n, const char *fmt, ...)
+{
+	struct buf d = { 0 };
+	va_list ap;
+
+	if (n < 0) {
+		logmsg(LOG_ERR, "retention: cannot delete %s", what);
+		return -1;
+	}
+	if (n > 0) {
+		va_start(ap, fmt);
+		buf_vprintf(&d, fmt, ap);
+		va_end(ap);
+		store_audit(0, 0, event, "", d.data);
+		buf_free(&d);
+	}
+	return 0;
+}
+
+/*
  * retention_run: one round of retention at NOW, its counts into *R (may
  * be NULL), each kind of deletion audited ("retention.audit",
  * "retention.mail", "retention.files") when there was any. 0, or -1 when
@@ -71,43 +95,25 @@ retention_run(int64_t now, struct retention *r)
 {
 	struct retention c = { 0 };
 	int64_t before;
-	char *d;
 	int rc = 0;
 
 	before = now - cfg.audit_retention;
-	if ((c.audit = store_audit_expire(before)) < 0 ||
-	    (c.downloads = store_download_expire(before)) < 0) {
-		logmsg(LOG_ERR, "retention: cannot delete old audit rows");
-		rc = -1;
-	} else if (c.audit + c.downloads > 0) {
-		d = xasprintf("%d audit and %d download rows older than %lld "
-		    "days", c.audit, c.downloads,
-		    (long long)(cfg.audit_retention / 86400));
-		store_audit(0, 0, "retention.audit", "", d);
-		free(d);
-	}
+	c.audit = store_audit_expire(before);
+	c.downloads = c.audit < 0 ? 0 : store_download_expire(before);
+	rc |= report("retention.audit", "old audit rows", c.audit < 0 ||
+	    c.downloads < 0 ? -1 : c.audit + c.downloads,
+	    "%d audit and %d download rows older than %lld days", c.audit,
+	    c.downloads, (long long)(cfg.audit_retention / 86400));
 	before = now - cfg.mail_retention;
-	if ((c.mail = store_mail_expire(before)) < 0 ||
-	    (c.outbox = outbox_expire(before)) < 0) {
-		logmsg(LOG_ERR, "retention: cannot delete old mail");
-		rc = -1;
-	} else if (c.mail + c.outbox > 0) {
-		d = xasprintf("%d delivered messages and %d outbox files older "
-		    "than %lld days", c.mail, c.outbox,
-		    (long long)(cfg.mail_retention / 86400));
-		store_audit(0, 0, "retention.mail", "", d);
-		free(d);
-	}
-	if ((c.files = content_expire()) < 0) {
-		logmsg(LOG_ERR,
-		    "retention: cannot delete the content of old files");
-		rc = -1;
-	} else if (c.files > 0) {
-		d = xasprintf("the content of %d withdrawn or expired files",
-		    c.files);
-		store_audit(0, 0, "retention.files", "", d);
-		free(d);
-	}
+	c.mail = store_mail_expire(before);
+	c.outbox = c.mail < 0 ? 0 : outbox_expire(before);
+	rc |= report("retention.mail", "old mail", c.mail < 0 || c.outbox < 0 ?
+	    -1 : c.mail + c.outbox,
+	    "%d delivered messages and %d outbox files older than %lld days",
+	    c.mail, c.outbox, (long long)(cfg.mail_retention / 86400));
+	c.files = content_expire();
+	rc |= report("retention.files", "the content of old files", c.files,
+	    "the content of %d withdrawn or expired files", c.files);
 	if (r != NULL)
 		*r = c;
 	return rc;

@@ -3,6 +3,13 @@
 
 #include "portal.h"
 
+#define F(k, f)	DB_COL(k, struct audit_row, f)
+const struct db_col store_audit_fields[] = { F(I64, id), F(I64, at),
+    F(I64, user_id), F(I64, actor_id), F(TEXT, user_email),
+    F(TEXT, actor_email), F(TEXT, event), F(TEXT, addr), F(TEXT, detail),
+    DB_COL_END };
+#undef F
+
 /*
  * store_audit_add: append one audit event (counted for /metrics when it
  * is a login's result or a throttle's); DETAIL never holds a secret.
@@ -38,13 +45,6 @@ store_audit_expire(int64_t before)
 	return db_changed(db_query("DELETE FROM audit WHERE at < :before",
 	    DB_INT(":before", before)));
 }
-
-#define F(k, f)	DB_COL(k, struct audit_row, f)
-const struct db_col store_audit_fields[] = { F(I64, id), F(I64, at),
-    F(I64, user_id), F(I64, actor_id), F(TEXT, user_email),
-    F(TEXT, actor_email), F(TEXT, event), F(TEXT, addr), F(TEXT, detail),
-    DB_COL_END };
-#undef F
 
 /*
  * store_audit_list: audit events matching F, newest first, at most LIMIT

@@ -1,6 +1,12 @@
 /* store_download.c: the SQL of the download log (table downloads). */
 #include "portal.h"
 
+#define F(k, f)	DB_COL(k, struct download_row, f)
+const struct db_col store_download_fields[] = { F(I64, at), F(I64, user_id),
+    F(TEXT, email), F(INT, status), F(I64, first_byte), F(I64, bytes),
+    F(TEXT, addr), DB_COL_END };
+#undef F
+
 /*
  * store_download_begin: the log row of a download about to be sent, of
  * no bytes yet (store_download_end records them). Its id, or -1.
@@ -35,12 +41,6 @@ store_download_expire(int64_t before)
 	return db_changed(db_query("DELETE FROM downloads WHERE at < :before",
 	    DB_INT(":before", before)));
 }
-
-#define F(k, f)	DB_COL(k, struct download_row, f)
-const struct db_col store_download_fields[] = { F(I64, at), F(I64, user_id),
-    F(TEXT, email), F(INT, status), F(I64, first_byte), F(I64, bytes),
-    F(TEXT, addr), DB_COL_END };
-#undef F
 
 /* store_download_list: the newest LIMIT downloads of FILE_ID (caller store_free()s). The count, or -1. */
 int

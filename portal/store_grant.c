@@ -1,4 +1,5 @@
 /* store_grant.c: the SQL of grants (table grants): who may open a subject, with the keyed hash of their validation code. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "portal.h"
@@ -18,15 +19,6 @@ store_grant_put(int64_t user_id, int64_t subject_id, const uint8_t mac[32])
 	    DB_INT(":now", now_unix())));
 }
 
-struct mac_row {
-	uint8_t	*mac;
-	size_t	 len;
-};
-
-static const struct db_col mac_fields[] = {
-	DB_COL_BLOB(struct mac_row, mac, len), DB_COL_END
-};
-
 /*
  * store_grant_find: the MAC of the grant's code: 1, 0 when not granted,
  * -1 when the database failed.
@@ -34,19 +26,20 @@ static const struct db_col mac_fields[] = {
 int
 store_grant_find(int64_t user_id, int64_t subject_id, uint8_t mac[32])
 {
-	struct mac_row m;
+	uint8_t *p;
+	size_t len;
 	int rc;
 
-	rc = db_find(db_query("SELECT code_mac FROM grants WHERE user_id = :uid "
-	    "AND subject_id = :sid", DB_INT(":uid", user_id),
-	    DB_INT(":sid", subject_id)), &m, sizeof m, mac_fields);
-	if (rc == 1) {
-		if (m.len == 32)
-			memcpy(mac, m.mac, 32);
-		else
-			rc = -1;
-	}
-	db_clear(&m, sizeof m, mac_fields);
+	rc = db_bytes(db_query("SELECT code_mac FROM grants "
+	    "WHERE user_id = :uid AND subject_id = :sid",
+	    DB_INT(":uid", user_id), DB_INT(":sid", subject_id)), &p, &len);
+	if (rc == 1 && len == 32)
+		memcpy(mac, p, 32);
+	else if (rc == 1)
+		rc = -1;
+	if (p != NULL)
+		explicit_bzero(p, len);
+	free(p);
 	return rc;
 }
 

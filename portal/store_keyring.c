@@ -4,15 +4,6 @@
 
 #include "portal.h"
 
-struct value_row {
-	uint8_t	*p;
-	size_t	 len;
-};
-
-static const struct db_col value_fields[] = {
-	DB_COL_BLOB(struct value_row, p, len), DB_COL_END
-};
-
 /*
  * store_keyring_exists: 1 when the database has the keyring (a database
  * not migrated yet may not), 0, -1 on error.
@@ -31,17 +22,11 @@ store_keyring_exists(void)
 int
 store_keyring_get(const char *name, uint8_t **val, size_t *len)
 {
-	struct value_row v;
-	int rc;
+	int rc = db_bytes(db_query("SELECT value FROM keyring WHERE name = "
+	    ":name", DB_TEXT(":name", name)), val, len);
 
-	*val = NULL;
-	*len = 0;
-	rc = db_find(db_query("SELECT value FROM keyring WHERE name = :name",
-	    DB_TEXT(":name", name)), &v, sizeof v, value_fields);
-	if (rc == 1) {
-		*val = v.p != NULL ? v.p : xcalloc(1, 1);
-		*len = v.len;
-	}
+	if (rc == 1 && *val == NULL)
+		*val = xcalloc(1, 1);
 	return rc;
 }
 
@@ -77,61 +62,46 @@ const struct db_col store_keyring_sealed_fields[] = { F(I64, rowid),
 #undef F
 
 /*
+ * The sealed values of each kind: how to read them (the row, the value)
+ * and how to store one sealed again (:v in row :id).
+ */
+static const struct {
+	const char	*rows;
+	const char	*reseal;
+} sealed_sql[SEALED_KINDS] = {
+	[SEALED_DEVICE] = { "SELECT id, secret FROM devices ORDER BY id",
+	    "UPDATE devices SET secret = :v WHERE id = :id" },
+	[SEALED_PENDING] = { "SELECT rowid, pending_secret FROM sessions "
+	    "WHERE pending_secret IS NOT NULL ORDER BY rowid",
+	    "UPDATE sessions SET pending_secret = :v WHERE rowid = :id" },
+	[SEALED_MAIL] = { "SELECT id, message FROM mail_queue WHERE sent IS "
+	    "NULL AND length(message) > 0 ORDER BY id",
+	    "UPDATE mail_queue SET message = :v WHERE id = :id" },
+	[SEALED_FORGOT] = { "SELECT id, email FROM forgot_requests ORDER BY id",
+	    "UPDATE forgot_requests SET email = :v WHERE id = :id" },
+};
+
+/*
  * store_keyring_sealed: every sealed value of KIND (SEALED_*) with its row
  * into *LIST (caller store_free()s). The count, or -1.
  */
 int
 store_keyring_sealed(int kind, struct sealed **list)
 {
-	sqlite3_stmt *st;
-
-	switch (kind) {
-	case SEALED_DEVICE:
-		st = db_query("SELECT id, secret FROM devices ORDER BY id");
-		break;
-	case SEALED_PENDING:
-		st = db_query("SELECT rowid, pending_secret FROM sessions "
-		    "WHERE pending_secret IS NOT NULL ORDER BY rowid");
-		break;
-	case SEALED_MAIL:
-		st = db_query("SELECT id, message FROM mail_queue WHERE "
-		    "sent IS NULL AND length(message) > 0 ORDER BY id");
-		break;
-	case SEALED_FORGOT:
-		st = db_query("SELECT id, email FROM forgot_requests ORDER BY id");
-		break;
-	default:
+	if (kind < 0 || kind >= SEALED_KINDS) {
 		*list = NULL;
 		return -1;
 	}
-	return db_list(st, list, sizeof **list, store_keyring_sealed_fields);
+	return db_list(db_query(sealed_sql[kind].rows), list, sizeof **list,
+	    store_keyring_sealed_fields);
 }
 
 /* store_keyring_reseal: the sealed value of KIND in row ROWID becomes P. 0, or -1. */
 int
 store_keyring_reseal(int kind, int64_t rowid, const void *p, size_t n)
 {
-	sqlite3_stmt *st;
-
-	switch (kind) {
-	case SEALED_DEVICE:
-		st = db_query("UPDATE devices SET secret = :v WHERE id = :id",
-		    DB_BLOB(":v", p, n), DB_INT(":id", rowid));
-		break;
-	case SEALED_PENDING:
-		st = db_query("UPDATE sessions SET pending_secret = :v WHERE "
-		    "rowid = :id", DB_BLOB(":v", p, n), DB_INT(":id", rowid));
-		break;
-	case SEALED_MAIL:
-		st = db_query("UPDATE mail_queue SET message = :v WHERE id = :id",
-		    DB_BLOB(":v", p, n), DB_INT(":id", rowid));
-		break;
-	case SEALED_FORGOT:
-		st = db_query("UPDATE forgot_requests SET email = :v WHERE "
-		    "id = :id", DB_BLOB(":v", p, n), DB_INT(":id", rowid));
-		break;
-	default:
+	if (kind < 0 || kind >= SEALED_KINDS)
 		return -1;
-	}
-	return db_changed(st) == 1 ? 0 : -1;
+	return db_changed(db_query(sealed_sql[kind].reseal, DB_BLOB(":v", p, n),
+	    DB_INT(":id", rowid))) == 1 ? 0 : -1;
 }

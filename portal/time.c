@@ -36,14 +36,10 @@ zone_mktime(struct tm *tm)
 void
 time_format(int64_t t, enum time_style style, char *out, size_t n)
 {
-	static const char *const fmt[] = {
-		[TIME_DATE] = "%Y-%m-%d",
-		[TIME_CLOCK] = "%H:%M",
-		[TIME_MINUTE] = "%Y-%m-%d %H:%M",
-		[TIME_ZONED] = "%Y-%m-%d %H:%M UTC",
-		[TIME_ISO] = "%Y-%m-%dT%H:%M:%SZ",
-		[TIME_MAIL] = "%a, %d %b %Y %H:%M:%S +0000",
-	};
+	/* In the order of enum time_style. */
+	static const char *const fmt[] = { "%Y-%m-%d", "%H:%M",
+	    "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M UTC", "%Y-%m-%dT%H:%M:%SZ",
+	    "%a, %d %b %Y %H:%M:%S +0000" };
 	time_t tt = (time_t)t;
 	struct tm tm, *ok;
 

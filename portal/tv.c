@@ -85,22 +85,26 @@ void
 tv_setf(struct tmpl_vars *v, const char *name, const char *fmt, ...)
 {
 	struct tv_entry *e;
+	struct buf b = { 0 };
 	va_list ap;
-	char *s;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fatal("tv_setf: bad format");
-	s = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	e = entry_get(v, name);
 	entry_clear(e);
-	e->value = s;
+	e->value = buf_steal(&b);
+}
+
+/* tv_set_time: NAME is the instant T as STYLE ("-" for none: time_format). */
+void
+tv_set_time(struct tmpl_vars *v, const char *name, int64_t t,
+    enum time_style style)
+{
+	char s[32];
+
+	time_format(t, style, s, sizeof s);
+	tv_set(v, name, s);
 }
 
 /*
@@ -120,6 +124,18 @@ tv_add(struct tmpl_vars *v, const char *list)
 	e->items = xgrow(e->items, e->nitems, &e->capitems, sizeof(*e->items));
 	item = tv_new();
 	e->items[e->nitems++] = item;
+	return item;
+}
+
+/* tv_add_named: an item of LIST with "id" ID and "name" NAME. */
+struct tmpl_vars *
+tv_add_named(struct tmpl_vars *v, const char *list, int64_t id,
+    const char *name)
+{
+	struct tmpl_vars *item = tv_add(v, list);
+
+	tv_setf(item, "id", "%lld", (long long)id);
+	tv_set(item, "name", name);
 	return item;
 }
 

@@ -159,24 +159,19 @@ xstrdup(const char *s)
 	return p;
 }
 
+static void	buf_grow(struct buf *, size_t);
+
 /* xasprintf: formatted string; caller frees. */
 char *
 xasprintf(const char *fmt, ...)
 {
 	struct buf b = { 0 };
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		fatal("xasprintf: bad format");
-	b.data = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(b.data, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return b.data;
+	return buf_steal(&b);
 }
 
 static void
@@ -217,22 +212,34 @@ buf_putc(struct buf *b, char c)
 	buf_append(b, &c, 1);
 }
 
+/*
+ * buf_vprintf: append the formatted AP; the one printf of the program's
+ * strings.
+ */
+void
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
+	if (n < 0)
+		fatal("buf_vprintf: bad format");
+	buf_grow(b, (size_t)n);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
 void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		fatal("buf_printf: bad format");
-	buf_grow(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
 }
 
 /* buf_steal: the contents as a C string (never NULL); caller frees. */
@@ -300,6 +307,66 @@ str_trim(char *s)
 }
 
 /*
+ * The code point *P starts, *P moved past it; -1 when *P starts no valid
+ * UTF-8 (overlong forms, surrogates and values above U+10FFFF included).
+ */
+static long
+utf8_next(const unsigned char **p)
+{
+	/* The lead byte of a sequence of 1 to 4 bytes, and its least value. */
+	static const struct {
+		unsigned char	 mask, bits;
+		uint32_t	 min;
+	} lead[] = { { 0x80, 0x00, 0 }, { 0xe0, 0xc0, 0x80 },
+	    { 0xf0, 0xe0, 0x800 }, { 0xf8, 0xf0, 0x10000 } };
+	const unsigned char *q = *p;
+	uint32_t cp;
+	int more, i;
+
+	for (more = 0; more < 4 && (*q & lead[more].mask) != lead[more].bits;
+	    more++)
+		;
+	if (more == 4)
+		return -1;
+	cp = *q++ & (unsigned char)~lead[more].mask;
+	for (i = 0; i < more; i++, q++) {
+		if ((*q & 0xc0) != 0x80)
+			return -1;	/* also stops at the NUL */
+		cp = cp << 6 | (*q & 0x3f);
+	}
+	if (cp < lead[more].min || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	*p = q;
+	return (long)cp;
+}
+
+/* A C0 or C1 control character, or DEL. */
+static int
+is_control(long c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f);
+}
+
+/*
+ * str_utf8: the characters (code points) of S when it is valid UTF-8 with
+ * no control character (C0, DEL, C1), else -1.
+ */
+long
+str_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	long count = 0, c;
+
+	while (*p != '\0') {
+		if ((c = utf8_next(&p)) == -1 || is_control(c))
+			return -1;
+		count++;
+	}
+	return count;
+}
+
+/*
  * str_text_ok: S is valid UTF-8 of 1 to MAX bytes, not only whitespace,
  * with no C0 or C1 control character (but a newline where NEWLINE), no
  * DEL, and no bidirectional mark, embedding, override or isolate (U+061C,
@@ -311,38 +378,15 @@ str_text_ok(const char *s, size_t max, int newline)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
-	static const uint32_t least[] = { 0, 0x80, 0x800, 0x10000 };
-	uint32_t c;
-	int more, len, seen = 0;
+	long c;
+	int seen = 0;
 
 	if (n == 0 || n > max)
 		return 0;
 	while (*p) {
-		if (*p < 0x80) {
-			c = *p++;
-			more = 0;
-		} else if (*p >= 0xc2 && *p <= 0xdf) {
-			c = *p++ & 0x1f;
-			more = 1;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			c = *p++ & 0x0f;
-			more = 2;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			c = *p++ & 0x07;
-			more = 3;
-		} else
+		if ((c = utf8_next(&p)) == -1)
 			return 0;
-		for (len = more; more > 0; more--, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return 0;
-			c = c << 6 | (*p & 0x3f);
-		}
-		/* Overlong forms, surrogates and what lies past U+10FFFF. */
-		if (c < least[len] || (c >= 0xd800 && c <= 0xdfff) ||
-		    c > 0x10ffff)
-			return 0;
-		if ((c < 0x20 && !(newline && c == '\n')) || c == 0x7f ||
-		    (c >= 0x80 && c <= 0x9f))
+		if (is_control(c) && !(newline && c == '\n'))
 			return 0;
 		if (c == 0x061c || c == 0x200e || c == 0x200f ||
 		    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
@@ -354,17 +398,35 @@ str_text_ok(const char *s, size_t max, int newline)
 }
 
 /*
+ * fsync_parent: fsync the directory holding PATH, so that a new name in it
+ * lasts.
+ */
+void
+fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? xstrdup(".") :
+	    xasprintf("%.*s", (int)(slash - path) + (slash == path), path);
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/*
  * write_file_atomic: write to PATH.tmp, fsync, rename over PATH, fsync the
  * directory. Returns 0, or -1 with errno set.
  */
 int
 write_file_atomic(const char *path, const void *p, size_t n, int mode)
 {
-	char tmp[4096], dir[4096];
-	const char *slash;
+	char tmp[4096];
 	ssize_t w;
 	size_t off = 0;
-	int fd, dfd, saved;
+	int fd, saved;
 
 	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
 		errno = ENAMETOOLONG;
@@ -389,15 +451,7 @@ write_file_atomic(const char *path, const void *p, size_t n, int mode)
 	fd = -1;
 	if (rename(tmp, path) == -1)
 		goto fail;
-	slash = strrchr(path, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof dir, ".");
-	else
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
+	fsync_parent(path);
 	return 0;
 fail:
 	saved = errno;
