@@ -26,7 +26,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kluis_test import *  # noqa: E402,F401,F403
 
 state = {}
-HOSTILE = 'we"ird\r\n/../..\\caf\u00e9 \u65e5\u672c.csv'
+# Controls, paths and leading dots are refused at publishing
+# (subjects_file_name_ok, test_hostile.py); what stays must still make one
+# safe entry.
+HOSTILE = 'we"ird <b> ..caf\u00e9 \u65e5\u672c: x?.csv'
 GiB = 1 << 30
 
 
