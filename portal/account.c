@@ -133,7 +133,8 @@ account_temp_password(const struct user *u)
 
 /*
  * account_resend: a new temporary password for account ID, mailed; the old
- * password stops working and the account's sessions end. 0, or -1.
+ * password stops working, the account's sessions end and its personal
+ * access tokens are revoked. 0, or -1.
  */
 int
 account_resend(int64_t id, int64_t actor, const char *addr)
@@ -145,6 +146,7 @@ account_resend(int64_t id, int64_t actor, const char *addr)
 		return -1;
 	if ((temp = account_temp_password(&u)) != NULL) {
 		store_session_end_user(id, NULL);
+		tokens_revoke_all(id, "password", actor, addr);
 		mail_temp(&u, temp, u.lang);
 		store_audit(id, actor, "user.resend", addr, "");
 		temp_free(temp);
@@ -154,8 +156,8 @@ account_resend(int64_t id, int64_t actor, const char *addr)
 }
 
 /*
- * account_set_disabled: disable (ending every session) or enable account
- * ID. 0, or -1.
+ * account_set_disabled: disable (ending every session and revoking every
+ * personal access token) or enable account ID. 0, or -1.
  */
 int
 account_set_disabled(int64_t id, int disabled, int64_t actor,
@@ -163,8 +165,10 @@ account_set_disabled(int64_t id, int disabled, int64_t actor,
 {
 	if (store_user_set_disabled(id, disabled) == -1)
 		return -1;
-	if (disabled)
+	if (disabled) {
 		store_session_end_user(id, NULL);
+		tokens_revoke_all(id, "disabled", actor, addr);
+	}
 	store_audit(id, actor, disabled ? "user.disable" : "user.enable", addr,
 	    "");
 	return 0;

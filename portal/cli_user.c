@@ -19,15 +19,18 @@ static const char user_usage[] =
 "  --data DIR    the data directory (default ./var)\n"
 "\n"
 "  reset-otp EMAIL  remove the user's authenticators and recovery codes\n"
-"                and end their sessions; a new temporary password is\n"
-"                emailed (--keep-password: not), and the next login\n"
+"                and end their sessions and access tokens; a new\n"
+"                temporary password is emailed (--keep-password: not),\n"
+"                and the next login\n"
 "                enrols a phone again (see kluis user reset-otp --help)\n"
 "\n"
 "  list          accounts with their status (temporary password pending,\n"
 "                devices, disabled, locked); --search matches email or name\n"
-"  disable EMAIL the account can no longer log in; its sessions end\n"
+"  disable EMAIL the account can no longer log in; its sessions end and\n"
+"                its access tokens are revoked\n"
 "  enable EMAIL  the account can log in again\n"
-"  resend EMAIL  email a new temporary password; the old password stops working\n"
+"  resend EMAIL  email a new temporary password; the old password and the\n"
+"                access tokens stop working\n"
 "\n"
 "  export EMAIL  everything kept about the person as JSON on stdout: account,\n"
 "                devices by name and date, grants, downloads, audit events;\n"
@@ -162,7 +165,8 @@ user_change(const char *what, const struct user *u, int keep)
 			rc = account_set_disabled(u->id, strcmp(what,
 			    "disable") == 0, 0, "cli");
 			done = strcmp(what, "disable") == 0 ?
-			    "disabled, sessions ended" : "enabled";
+			    "disabled, sessions ended, access tokens revoked" :
+			    "enabled";
 		}
 		if (rc == 0)
 			printf("%s: %s\n", u->email, done);

@@ -128,6 +128,9 @@ const struct config_option config_options[] = {
 	FLAG("reset-reenrols", reset_reenrols, "the reset link alone removes "
 	    "the user's devices and\nthey enrol again (the mailbox becomes a "
 	    "single\nfactor; off by default)"),
+	FLAG("api-tokens", api_tokens, "personal access tokens: users make them "
+	    "at\n/account/tokens for scripts that list and download\nfiles "
+	    "(Authorization: Bearer; off by default)"),
 	SECONDS("header-timeout", header_timeout, 1, 3600, 1, "SECS", "a "
 	    "request's headers must arrive within this time of\nthe "
 	    "connection's start or the previous answer (default 10)"),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -535,6 +536,102 @@ http_unavailable(struct req *r)
 	return http_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "err.unavailable");
 }
 
+/* http_json: send the JSON text in B (consumed) with STATUS. */
+int
+http_json(struct req *r, unsigned status, struct buf *b)
+{
+	size_t n;
+
+	buf_putc(b, '\n');
+	n = b->len;
+	return http_send(r, status, "application/json", buf_steal(b), n);
+}
+
+/*
+ * http_token_refused: the answer to a request whose bearer token was
+ * missing, refused or throttled: STATUS (401, 429) with
+ * {"error": ERROR}, WWW-Authenticate (RFC 6750) and, when WAIT > 0,
+ * Retry-After.
+ */
+int
+http_token_refused(struct req *r, unsigned status, const char *error,
+    int64_t wait)
+{
+	struct buf b = { 0 };
+	char h[96];
+
+	if (status == MHD_HTTP_UNAUTHORIZED) {
+		snprintf(h, sizeof h, "Bearer realm=\"kluis\"%s%s%s",
+		    strcmp(error, "token_required") == 0 ? "" : ", error=\"",
+		    strcmp(error, "token_required") == 0 ? "" : error,
+		    strcmp(error, "token_required") == 0 ? "" : "\"");
+		http_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, h);
+	}
+	if (wait > 0) {
+		snprintf(h, sizeof h, "%lld", (long long)wait);
+		http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, h);
+	}
+	buf_putc(&b, '{');
+	json_member(&b, "error", 1);
+	json_string(&b, error);
+	buf_putc(&b, '}');
+	return http_json(r, status, &b);
+}
+
+/* The token of an Authorization: Bearer header, or NULL. */
+static const char *
+bearer_token(const struct req *r)
+{
+	const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (h == NULL || strncasecmp(h, "Bearer", 6) != 0 ||
+	    (h[6] != ' ' && h[6] != '\t'))
+		return NULL;
+	for (h += 6; *h == ' ' || *h == '\t'; h++)
+		;
+	return h;
+}
+
+/*
+ * bearer: a bearer route's request with a token (api-tokens on): the token,
+ * not a session, says who this is. Refused tokens are throttled per
+ * address like other failures; every use is audited (fail closed).
+ * Returns -1 when a response was already queued.
+ */
+static int
+bearer(struct req *r, const char *token, int *ret)
+{
+	char what[160];
+	int64_t wait;
+	int rc;
+
+	if ((wait = throttle_wait("token", NULL, r->addr, 0)) > 0) {
+		store_audit(0, 0, "token.throttled", r->addr, "");
+		*ret = http_token_refused(r, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "throttled", wait);
+		return -1;
+	}
+	if ((rc = tokens_check(token, r->addr, &r->token, &r->user)) == -1) {
+		*ret = http_unavailable(r);
+		return -1;
+	}
+	if (rc == 0) {
+		throttle_fail("token", NULL, r->addr);
+		*ret = http_token_refused(r, MHD_HTTP_UNAUTHORIZED,
+		    "invalid_token", 0);
+		return -1;
+	}
+	snprintf(what, sizeof what, "%s %.140s", r->method == HTTP_HEAD ?
+	    "HEAD" : "GET", r->path);
+	if (tokens_use(&r->token, r->addr, what) == -1) {
+		*ret = http_unavailable(r);
+		return -1;
+	}
+	if (tmpl_lang_known(r->user.lang))
+		r->lang = tmpl_lang(r->user.lang);
+	return 0;
+}
+
 /* http_error: an error page with STATUS and the message of catalogue key MSG. */
 int
 http_error(struct req *r, unsigned status, const char *msg)
@@ -656,8 +753,13 @@ gate(struct req *r, int *ret)
 {
 	const struct route *rt = r->route;
 	const char *cookie;
+	const char *token;
 	int v, rc, csrf_ok, user_ok = 1;
 
+	/* Only where a route allows it does a bearer token count; else it is ignored. */
+	if (rt->bearer && cfg.api_tokens && r->method != HTTP_POST &&
+	    (token = bearer_token(r)) != NULL)
+		return bearer(r, token, ret) == -1 ? -1 : 0;
 	if (rt->stages == 0)
 		return 0;
 	cookie = http_cookie(r, COOKIE_NAME);
@@ -1062,6 +1164,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(r->args[1]);
 	session_clear(&r->sess);
 	store_clear(&r->user);
+	store_clear(&r->token);
 	free(r);
 	*con_cls = NULL;
 }

@@ -257,6 +257,7 @@ login_new_password(struct req *r, const char *same, const char *event,
 		return "err.internal";
 	explicit_bzero(hash, sizeof hash);
 	store_session_end_user(r->user.id, r->sess.hash);
+	tokens_revoke_all(r->user.id, "password", 0, r->addr);
 	store_audit(r->user.id, 0, event, r->addr, detail);
 	return NULL;
 }
@@ -434,4 +435,37 @@ login_second_factor_done(struct req *r)
 {
 	return http_advance(r, r->user.id, r->user.password_temp ?
 	    STAGE_PASSWORD_IN : STAGE_IN);
+}
+
+/*
+ * login_reauth: the current password, field current_password, asked again
+ * before a change that would outlive a stolen session (a new phone, new
+ * recovery codes, a new password, a personal access token). NULL when it
+ * is right, else the message key with *STATUS and *WAIT set; failures are
+ * throttled and audited like logins.
+ */
+const char *
+login_reauth(struct req *r, unsigned *status, int64_t *wait)
+{
+	const char *cur = http_field(r, "current_password");
+
+	*wait = 0;
+	if (cur == NULL || *cur == '\0') {
+		*status = MHD_HTTP_BAD_REQUEST;
+		return "account.pw_current";
+	}
+	if ((*wait = throttle_wait("pw", r->user.email, r->addr,
+	    !http_trusted(r, r->user.email))) > 0) {
+		store_audit(r->user.id, 0, "password.throttled", r->addr, "");
+		*status = MHD_HTTP_TOO_MANY_REQUESTS;
+		return "login.throttled";
+	}
+	if (!password_verify(r->user.password_hash, cur)) {
+		throttle_fail("pw", r->user.email, r->addr);
+		store_audit(r->user.id, 0, "password.fail", r->addr, "current");
+		*status = MHD_HTTP_UNAUTHORIZED;
+		return "account.pw_bad";
+	}
+	throttle_ok("pw", r->user.email, r->addr);
+	return NULL;
 }

@@ -53,6 +53,8 @@ account_form(struct req *r, unsigned status, const char *error, int64_t wait)
 	tv_setf(v, "min", "%d", PASSWORD_MIN);
 	tv_setf(v, "max", "%d", PASSWORD_MAX);
 	set_done(r, v);
+	if (cfg.api_tokens)
+		tv_set(v, "api_tokens", "1");
 	return http_form(r, status, "account", v, error, wait);
 }
 
@@ -72,36 +74,11 @@ add_form(struct req *r, unsigned status, const char *error, int64_t wait)
 	    wait, v);
 }
 
-/*
- * reauth: the current password, field current_password, asked again before
- * a change that would outlive a stolen session (a new phone, new recovery
- * codes, a new password). NULL when it is right, else the message key with
- * *STATUS and *WAIT set; failures are throttled and audited like logins.
- */
+/* reauth: login_reauth, the current password asked again. */
 static const char *
 reauth(struct req *r, unsigned *status, int64_t *wait)
 {
-	const char *cur = http_field(r, "current_password");
-
-	*wait = 0;
-	if (cur == NULL || *cur == '\0') {
-		*status = MHD_HTTP_BAD_REQUEST;
-		return "account.pw_current";
-	}
-	if ((*wait = throttle_wait("pw", r->user.email, r->addr,
-	    !http_trusted(r, r->user.email))) > 0) {
-		store_audit(r->user.id, 0, "password.throttled", r->addr, "");
-		*status = MHD_HTTP_TOO_MANY_REQUESTS;
-		return "login.throttled";
-	}
-	if (!password_verify(r->user.password_hash, cur)) {
-		throttle_fail("pw", r->user.email, r->addr);
-		store_audit(r->user.id, 0, "password.fail", r->addr, "current");
-		*status = MHD_HTTP_UNAUTHORIZED;
-		return "account.pw_bad";
-	}
-	throttle_ok("pw", r->user.email, r->addr);
-	return NULL;
+	return login_reauth(r, status, wait);
 }
 
 /* GET /account/add: another phone, with the QR of a secret kept in the session. */

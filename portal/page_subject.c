@@ -189,9 +189,11 @@ page_subject_unlock(struct req *r)
  * The one place that decides whether this request may download file ID:
  * session fully logged in, subject granted to this user, file published to
  * them, live and not expired (all in one query), subject unlocked in this
- * session and not expired. Returns 0 with F filled (caller
- * store_clear()s), 404 for a file the user may not know about, 403 for a
- * subject that is locked, 503 when the database failed.
+ * session and not expired; or, instead of the session and the unlock, a
+ * personal access token (checked by the gate) that reads the subject.
+ * Returns 0 with F filled (caller store_clear()s), 404 for a file the user
+ * (or the token) may not know about, 403 for a subject that is locked, 503
+ * when the database failed.
  */
 static unsigned
 file_check(struct req *r, int64_t id, struct pubfile *f)
@@ -199,14 +201,22 @@ file_check(struct req *r, int64_t id, struct pubfile *f)
 	int rc;
 
 	memset(f, 0, sizeof *f);
-	if (r->sess.stage != STAGE_IN || r->user.id <= 0 || id < 0)
+	if (r->user.id <= 0 || id < 0)
 		return MHD_HTTP_NOT_FOUND;
-	if ((rc = store_file_find_download(r->user.id, r->sess.hash, id,
-	    now_unix(), f)) != 1)
+	if (r->token.id > 0)
+		rc = store_file_find_token_download(r->user.id, r->token.id, id,
+		    now_unix(), f);
+	else if (r->sess.stage == STAGE_IN)
+		rc = store_file_find_download(r->user.id, r->sess.hash, id,
+		    now_unix(), f);
+	else
+		return MHD_HTTP_NOT_FOUND;
+	if (rc != 1)
 		return rc == 0 ? MHD_HTTP_NOT_FOUND : MHD_HTTP_SERVICE_UNAVAILABLE;
 	if (f->unlocked_until <= now_unix()) {
 		store_clear(f);
-		return MHD_HTTP_FORBIDDEN;
+		/* A token knows only the subjects it reads. */
+		return r->token.id > 0 ? MHD_HTTP_NOT_FOUND : MHD_HTTP_FORBIDDEN;
 	}
 	return 0;
 }

@@ -19,8 +19,8 @@
  * person_export: everything kept about account U as one JSON object into
  * OUT: the account, devices by name and date, recovery codes counted,
  * sessions, grants, files addressed to them, downloads, reset requests,
- * mail (when, not what) and the audit events about them. No secret, no
- * hash. 0, or -1.
+ * mail (when, not what), the audit events about them and their access
+ * tokens (name, subjects, dates). No secret, no hash. 0, or -1.
  */
 int
 person_export(const struct user *u, struct buf *out)
@@ -36,6 +36,7 @@ person_export(const struct user *u, struct buf *out)
 		[PERSON_RESETS] = "resets",
 		[PERSON_MAIL] = "mail",
 		[PERSON_AUDIT] = "audit",
+		[PERSON_TOKENS] = "access_tokens",
 	};
 	char when[32], *part;
 	int i;

@@ -99,6 +99,7 @@ struct config {
 	int64_t		 unlock_time;	/* seconds a validation code unlocks a subject */
 	int64_t		 reset_ttl;	/* seconds a mailed reset link lives */
 	int		 reset_reenrols; /* the link alone removes the devices */
+	int		 api_tokens;	/* personal access tokens for scripts */
 	int64_t		 header_timeout; /* seconds for a request's headers */
 	int64_t		 shutdown_grace; /* seconds running requests get at exit */
 	int		 max_conns;
@@ -215,6 +216,10 @@ void	 zip_central(struct buf *, const struct zip_entry *, size_t n,
 	    uint64_t at);
 void	 zip_name(struct buf *, const char *);
 void	 zip_dos_time(int64_t, uint16_t *date, uint16_t *time);
+
+/* json.c: JSON text for the API */
+void	 json_string(struct buf *, const char *);
+void	 json_member(struct buf *, const char *name, int first);
 
 /* csv.c: RFC 4180 cells, safe in a spreadsheet */
 char	 csv_separator(const char *name);
@@ -424,7 +429,8 @@ int	 db_tx(int (*)(void *), void *);
 	struct grantee *: store_grant_fields, \
 	struct pubfile *: store_file_fields, \
 	struct download_row *: store_download_fields, \
-	struct sealed *: store_keyring_sealed_fields)
+	struct sealed *: store_keyring_sealed_fields, \
+	struct api_token *: store_token_fields)
 #define store_clear(p)		db_clear((p), sizeof *(p), STORE_FIELDS(p))
 #define store_free(list, n)	db_list_free((list), (n), sizeof *(list), \
 				    STORE_FIELDS(list))
@@ -699,6 +705,8 @@ int	 store_file_list_for_user(int64_t user_id, int64_t subject_id,
 	    int64_t now, struct pubfile **);
 int	 store_file_find_download(int64_t user_id, const uint8_t session[32],
 	    int64_t file_id, int64_t now, struct pubfile *);	/* 1, 0, -1 */
+int	 store_file_find_token_download(int64_t user_id, int64_t token_id,
+	    int64_t file_id, int64_t now, struct pubfile *);	/* 1, 0, -1 */
 int	 store_file_for_download(int64_t user_id, const uint8_t session[32],
 	    int64_t file_id, int64_t now, struct pubfile *);
 int	 store_file_get(int64_t file_id, struct pubfile *);
@@ -724,10 +732,37 @@ int	 store_download_end(int64_t id, uint64_t bytes);
 int	 store_download_expire(int64_t before);
 int	 store_download_list(int64_t file_id, int limit, struct download_row **);
 
+/* store_token.c: personal access tokens */
+struct api_token {
+	int64_t	 id;
+	int64_t	 user_id;
+	char	*name;
+	int64_t	 created;
+	int64_t	 expires;
+	int64_t	 last_used;	/* 0: never */
+	char	*last_addr;
+	int64_t	 revoked;	/* 0: works until it expires */
+	char	*revoked_why;	/* user, password, authenticators, disabled */
+	char	*subjects;	/* the codes it reads, ", " between them */
+	int64_t	 pw_changed;	/* store_token_find: the owner's last password change */
+	uint8_t	*hash;		/* store_token_find: the keyed hash it was found by */
+	size_t	 hash_len;
+};
+extern const struct db_col store_token_fields[];
+int64_t	 store_token_add(int64_t user_id, const uint8_t hash[32],
+	    const char *name, int64_t expires);
+int	 store_token_subject_add(int64_t token_id, int64_t subject_id);
+int	 store_token_find(const uint8_t hash[32], struct api_token *);	/* 1, 0, -1 */
+int	 store_token_list(int64_t user_id, struct api_token **);
+int	 store_token_used(int64_t id, int64_t now, const char *addr);
+int	 store_token_revoke(int64_t user_id, int64_t id, const char *why);
+int	 store_token_covers(int64_t token_id, int64_t subject_id);
+int	 store_token_subjects(int64_t token_id, struct subject **);
+
 /* store_person.c: everything kept about one person, for an export or a deletion */
 enum { PERSON_ACCOUNT, PERSON_DEVICES, PERSON_RECOVERY, PERSON_SESSIONS,
     PERSON_GRANTS, PERSON_FILES, PERSON_DOWNLOADS, PERSON_RESETS, PERSON_MAIL,
-    PERSON_AUDIT, PERSON_PARTS };
+    PERSON_AUDIT, PERSON_TOKENS, PERSON_PARTS };
 char	*store_person_json(int part, int64_t id, const char *email);
 int	 store_person_delete(int64_t id, const char *email, const char *pseudonym);
 int	 store_person_forgot_delete(int64_t rowid);
@@ -900,6 +935,24 @@ ssize_t	 archive_read(struct archive *, uint64_t pos, void *, size_t);
 uint64_t archive_entry_sent(const struct archive *, int i, uint64_t sent);
 void	 archive_free(struct archive *);
 
+/* tokens.c: personal access tokens for researchers' scripts */
+#define TOKEN_PREFIX	"kluis_"
+#define TOKEN_LEN	(sizeof TOKEN_PREFIX - 1 + 64)
+#define TOKEN_NAME_MAX	64
+#define TOKEN_DAYS_MAX	90
+int	 tokens_wellformed(const char *);
+int	 tokens_name_ok(const char *);
+int	 tokens_create(const struct user *, const char *name, int days,
+	    const struct subject *, int n, const char *addr,
+	    char out[TOKEN_LEN + 1], int64_t *id);
+int	 tokens_check(const char *token, const char *addr, struct api_token *,
+	    struct user *);
+int	 tokens_use(const struct api_token *, const char *addr,
+	    const char *what);
+int	 tokens_revoke(const struct user *, int64_t id, const char *addr);
+int	 tokens_revoke_all(int64_t user_id, const char *why, int64_t actor,
+	    const char *addr);
+
 /* custody.c: the key belongs to the database; kluis key rotate */
 int	 custody_key(int key_state, int check, struct buf *msg);
 int	 custody_rotate(struct buf *msg);
@@ -970,6 +1023,7 @@ struct route {
 	void		(*cleanup)(struct req *);
 	int		 secret;	/* a {} segment is a secret: logs show the pattern */
 	int		 download;	/* counted as a download in /metrics */
+	int		 bearer;	/* with api-tokens: Authorization: Bearer */
 };
 
 enum { POOL_NONE = 0, POOL_QUEUED, POOL_DONE, POOL_FULL };
@@ -1011,6 +1065,7 @@ struct req {
 	struct session		 sess;
 	int			 sess_ended;	/* clear the cookie */
 	struct user		 user;		/* filled when the session has one */
+	struct api_token	 token;		/* a bearer route's token; id 0: none */
 	struct {
 		char		 name[40];
 		char		*value;
@@ -1040,6 +1095,9 @@ int	 http_not_modified(struct req *, int private);
 int	 http_page(struct req *, unsigned, const char *page, struct tmpl_vars *);
 int	 http_error(struct req *, unsigned, const char *msg);
 int	 http_unavailable(struct req *);
+int	 http_json(struct req *, unsigned, struct buf *);
+int	 http_token_refused(struct req *, unsigned, const char *error,
+	    int64_t wait);
 int	 http_form(struct req *, unsigned, const char *page, struct tmpl_vars *,
 	    const char *error, int64_t wait);
 int	 http_file(struct req *, unsigned, const char *type, int fd,
@@ -1144,6 +1202,7 @@ const char *login_device_code(struct req *, unsigned *status, int64_t *wait,
 	    char **device_name);
 const char *login_recovery_code(struct req *, unsigned *status, int64_t *wait);
 int	 login_second_factor_done(struct req *);
+const char *login_reauth(struct req *, unsigned *status, int64_t *wait);
 
 /* console.c: what the admin console's pages share */
 int	 console_confirmed(const struct req *);
@@ -1215,6 +1274,14 @@ int	 page_subject_file(struct req *);
 int	 page_subject_zip(struct req *);
 void	 page_subject_zip_done(struct req *);
 void	 page_subject_file_done(struct req *);
+
+/* page_api.c: /api/v1: what scripts read with a personal access token */
+int	 page_api_files(struct req *);
+
+/* page_account_tokens.c: /account/tokens, personal access tokens */
+int	 page_account_tokens(struct req *);
+int	 page_account_tokens_post(struct req *);
+int	 page_account_tokens_revoke(struct req *);
 
 /* page_account.c: phones, password, recovery codes */
 int	 page_account(struct req *);

@@ -155,7 +155,7 @@ reset_request(const struct user *u, const char *addr)
 
 /*
  * reset_otp: remove all of U's devices and recovery codes, end their
- * sessions, audit (ACTOR did it; 0: the user) and, when MAIL, send the
+ * sessions, revoke their personal access tokens, audit (ACTOR did it; 0: the user) and, when MAIL, send the
  * notice. NEW_TEMP 1: a new temporary password, mailed with it; 2: the
  * password stays but must be changed after enrolling. 0, or -1.
  */
@@ -169,6 +169,7 @@ reset_otp(const struct user *u, int64_t actor, const char *addr,
 	if (store_reset_otp(u->id) == -1)
 		return -1;
 	store_session_end_user(u->id, NULL);
+	tokens_revoke_all(u->id, "authenticators", actor, addr);
 	if (new_temp == 1 && (temp = account_temp_password(u)) == NULL)
 		rc = -1;
 	else if (new_temp == 2)

@@ -69,12 +69,19 @@ static const struct route routes[] = {
 	/* Before "{}"; the bytes sent are recorded when the response ends. */
 	{ .method = HTTP_GET, .pattern = "/subjects/{}.zip",
 	  .handler = page_subject_zip, .stages = IN,
-	  .cleanup = page_subject_zip_done },
+	  .cleanup = page_subject_zip_done, .download = 1 },
 	GET("/subjects/{}", page_subject, IN),
 	POST("/subjects/{}/unlock", page_subject_unlock, IN),
-	/* The bytes sent are recorded when the response ends. */
+	/*
+	 * The bytes sent are recorded when the response ends. With
+	 * api-tokens, a bearer token instead of the session (the only two
+	 * routes where one counts).
+	 */
 	{ .method = HTTP_GET, .pattern = "/files/{}", .handler = page_subject_file,
-	  .stages = IN, .cleanup = page_subject_file_done, .download = 1 },
+	  .stages = IN, .cleanup = page_subject_file_done, .download = 1,
+	  .bearer = 1 },
+	{ .method = HTTP_GET, .pattern = "/api/v1/files",
+	  .handler = page_api_files, .bearer = 1 },
 
 	/* Logged in: the account: phones, password, recovery codes. */
 	GET("/account", page_account, IN),
@@ -83,6 +90,9 @@ static const struct route routes[] = {
 	GET("/account/devices/{}/remove", page_account_remove, IN),
 	POST("/account/devices/{}/remove", page_account_remove_post, IN),
 	HPOST("/account/password", page_account_password_post, IN),
+	GET("/account/tokens", page_account_tokens, IN),
+	HPOST("/account/tokens", page_account_tokens_post, IN),
+	POST("/account/tokens/{}/revoke", page_account_tokens_revoke, IN),
 	HPOST("/account/recovery", page_account_recovery_post, IN),
 
 	/* The admin console: accounts. */

@@ -236,6 +236,27 @@ store_file_find_download(int64_t user_id, const uint8_t session[32],
 	    DB_INT(":now", now)), f, sizeof *f, store_file_fields);
 }
 
+/*
+ * store_file_find_token_download: store_file_find_download for a request
+ * with USER_ID's personal access token TOKEN_ID instead of a session:
+ * F->unlocked_until is the token's expiry when it reads the file's subject
+ * and is not revoked (0: it does not).
+ */
+int
+store_file_find_token_download(int64_t user_id, int64_t token_id,
+    int64_t file_id, int64_t now, struct pubfile *f)
+{
+	return db_find(db_query("SELECT " FILE_COLS ", 0, 0, coalesce((SELECT "
+	    "t.expires FROM api_tokens t JOIN api_token_subjects ts ON "
+	    "ts.token_id = t.id WHERE t.id = :tok AND t.user_id = :uid AND "
+	    "t.revoked IS NULL AND ts.subject_id = f.subject_id), 0), 0, 0 FROM "
+	    "files f JOIN grants g ON g.subject_id = f.subject_id AND g.user_id "
+	    "= :uid WHERE f.id = :id AND " STORE_FILE_VISIBLE("f"),
+	    DB_INT(":tok", token_id), DB_INT(":uid", user_id),
+	    DB_INT(":id", file_id), DB_INT(":now", now)), f, sizeof *f,
+	    store_file_fields);
+}
+
 /* store_file_for_download: store_file_find_download; 0, or -1 (none, or an error). */
 int
 store_file_for_download(int64_t user_id, const uint8_t session[32],

@@ -97,6 +97,18 @@ store_person_json(int part, int64_t id, const char *email)
 		    "user_alias IS NULL) ORDER BY at, id) a LEFT JOIN users x ON "
 		    "x.id = a.actor_id", DB_INT(":id", id));
 		break;
+	case PERSON_TOKENS:
+		/* What they are for and when used; never the keyed hash. */
+		st = db_query("SELECT json_group_array(json_object('name', t.name, "
+		    "'subjects', (SELECT json_group_array(s.code) FROM "
+		    "api_token_subjects ts JOIN subjects s ON s.id = ts.subject_id "
+		    "WHERE ts.token_id = t.id), 'created', " ISO("t.created") ", "
+		    "'expires', " ISO("t.expires") ", 'last_used', "
+		    ISO("t.last_used") ", 'last_address', t.last_addr, 'revoked', "
+		    ISO("t.revoked") ", 'why', t.revoked_why)) FROM (SELECT * FROM "
+		    "api_tokens WHERE user_id = :id ORDER BY id) t",
+		    DB_INT(":id", id));
+		break;
 	default:
 		return NULL;
 	}
@@ -113,7 +125,8 @@ store_person_json(int part, int64_t id, const char *email)
 /*
  * store_person_delete: account ID with EMAIL goes, and with it (by the
  * schema's cascades) its devices, sessions and their unlocks, grants,
- * named publications, recovery codes, reset links and requests; its mail
+ * named publications, recovery codes, reset links and requests, access
+ * tokens; its mail
  * goes; the audit and download rows about or by it keep PSEUDONYM instead
  * (the email in a detail too). Call inside a transaction. 0, or -1.
  */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kluis needs: "build" for make run, "test" adds
-# what the tests use (oathtool, zbarimg, rsvg-convert, python3, an SMTP peer),
+# what the tests use (oathtool, zbarimg, rsvg-convert, python3, an SMTP peer,
+# curl, jq and unzip for the zip and token tests),
 # "fuzz" adds clang, its libFuzzer and sanitizer runtimes and the LLVM tools
 # (llvm-symbolizer for readable reports, llvm-cov) for make fuzz, "bench" adds
 # what make bench uses (nginx, wrk, perf, oathtool, libargon2 for the
@@ -17,7 +18,7 @@ if [ "${1:-build}" = bench ]; then
 	want="$want nginx wrk linux-perf oathtool python3 libargon2-1"
 fi
 if [ "${1:-build}" = test ]; then
-	want="$want oathtool zbar-tools librsvg2-bin python3 python3-aiosmtpd sqlite3 curl openssl git"
+	want="$want oathtool zbar-tools librsvg2-bin python3 python3-aiosmtpd sqlite3 curl openssl git jq unzip"
 fi
 if [ "${1:-build}" = deb ]; then
 	want="$want python3 debhelper dpkg-dev lintian systemd git"

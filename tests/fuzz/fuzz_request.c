@@ -643,6 +643,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.public_url = "https://kluis.fuzz.example";
 	cfg.https = 1;
 	cfg.trust_proxy = 1;	/* X-Forwarded-For is read too */
+	cfg.api_tokens = 1;	/* Authorization: Bearer is read too */
 	snprintf(path, sizeof path, "%s/kluis.key", datadir);
 	cfg.key_file = xstrdup(path);
 	if (write_file_atomic(path, key, sizeof key, 0600) == -1 ||
