@@ -33,11 +33,11 @@ token_mac(const char *token, uint8_t out[32])
 	crypto_mac("api-token", token, strlen(token), out);
 }
 
-/* tokens_name_ok: 1..TOKEN_NAME_MAX bytes of printable UTF-8 on one line. */
+/* tokens_name_ok: text by str_text_ok of 1..TOKEN_NAME_MAX bytes on one line. */
 int
 tokens_name_ok(const char *name)
 {
-	return name != NULL && subjects_text_ok(name, TOKEN_NAME_MAX, 0);
+	return name != NULL && str_text_ok(name, TOKEN_NAME_MAX, 0);
 }
 
 struct create_tx {

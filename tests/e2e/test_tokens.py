@@ -143,7 +143,7 @@ def setup():
 	state["v1"] = publish(srv, "DakMon", src_file("op-orde.pdf", data["v1"]))
 	state["v2"] = publish(srv, "DakMon", src_file("op-orde.pdf", data["v2"]))
 	state["csv"] = publish(srv, "DakMon", src_file("data.csv", data["csv"]),
-	    "--name", 'gek "naam"\\\tmet\u00e9.csv')
+	    "--name", 'gek "naam" & <b>~met\u00e9.csv')
 	state["other"] = publish(srv, "Other", src_file("o.txt", data["other"]))
 	state["bobs"] = publish(srv, "DakMon", src_file("b.txt", data["bob"]),
 	    "--to", "bob@example.nl")
@@ -263,7 +263,7 @@ def two_routes():
 	    list(files.values())[:1])
 	f = files.get(state["csv"], {})
 	check("a hostile name comes back exactly (JSON escaping)",
-	    f.get("name") == 'gek "naam"\\\tmet\u00e9.csv', f.get("name"))
+	    f.get("name") == 'gek "naam" & <b>~met\u00e9.csv', f.get("name"))
 	check("sizes, SHA-256s and the subject are the published ones",
 	    f.get("size") == len(data["csv"]) and f.get("sha256") ==
 	    hashlib.sha256(data["csv"]).hexdigest() and f.get("subject") ==

@@ -29,7 +29,7 @@ state = {}
 # Controls, paths and leading dots are refused at publishing
 # (subjects_file_name_ok, test_hostile.py); what stays must still make one
 # safe entry.
-HOSTILE = 'we"ird <b> ..caf\u00e9 \u65e5\u672c: x?.csv'
+HOSTILE = 'CON: we"ird*?<>|caf\u00e9 \u65e5\u672c.csv.'
 GiB = 1 << 30
 
 
@@ -200,7 +200,8 @@ def whole_subject():
 	hostile = [n for n in got if n not in want]
 	check("the hostile name is one safe entry with its content",
 	    len(hostile) == 1 and got[hostile[0]] == sha[state["hostile"]] and
-	    "\r" not in hostile[0] and "\n" not in hostile[0], hostile)
+	    not any(c in hostile[0] for c in ':*?"<>|') and
+	    not hostile[0].endswith("."), hostile)
 	check("the superseded version is absent", sha[state["v1"]] not in
 	    got.values())
 	check("bob's file and the other subject's are absent",
