@@ -24,7 +24,7 @@
 #define BODY_TIMEOUT	60	/* seconds for a form's body after its headers */
 #define FD_RESERVE	256	/* descriptors besides connections: db, files, mail */
 #define HASH_PER_ADDR	4	/* places one address may hold in the hash queue */
-#define HTTP_STREAM_BLOCK (1 << 20)	/* bytes http_stream asks for at a time */
+#define HTTP_STREAM_BLOCK (256 << 10)	/* bytes http_stream asks for at a time */
 
 static struct MHD_Daemon *daemon_handle;
 static volatile int draining;	/* shutting down: close after each answer */

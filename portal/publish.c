@@ -377,8 +377,7 @@ publish_crc(const char *sha, uint32_t *crc)
 			continue;
 		if (n == -1) {
 			logmsg(LOG_ERR, "publish: cannot read %.12s...: %s",
-			    sha,
-			    strerror(errno));
+			    sha, strerror(errno));
 			free(buf);
 			close(fd);
 			return -1;
