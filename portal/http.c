@@ -1218,6 +1218,28 @@ raise_nofile(void)
 	}
 }
 
+/*
+ * The options every kluis daemon has, the server's and the fuzzer's
+ * alike: the memory of a connection and the callbacks. One list, so the
+ * fuzzer drives the daemon the server runs.
+ */
+static const struct MHD_OptionItem *
+daemon_options(void)
+{
+	static struct MHD_OptionItem o[5];
+
+	o[0] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    128 * 1024, NULL };
+	o[1] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
+	    (intptr_t)completed_cb, NULL };
+	o[2] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
+	    (intptr_t)notify_cb, NULL };
+	o[3] = (struct MHD_OptionItem){ MHD_OPTION_UNESCAPE_CALLBACK,
+	    (intptr_t)unescape_cb, NULL };
+	o[4] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return o;
+}
+
 /* http_start: listen on cfg.listen with the thread pool. 0, or -1. */
 int
 http_start(void)
@@ -1248,10 +1270,7 @@ http_start(void)
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg.max_conns,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, NULL,
-	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
+	    MHD_OPTION_ARRAY, daemon_options(),
 	    cfg.tls_cert ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END,
 	    tls_callback(),
 	    MHD_OPTION_HTTPS_PRIORITIES, tls_priorities(),
@@ -1332,12 +1351,7 @@ http_start_fuzz(void)
 	stats_init(route_count());
 	daemon_handle = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET |
 	    MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, access_cb,
-	    NULL,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, NULL,
-	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
-	    MHD_OPTION_END);
+	    NULL, MHD_OPTION_ARRAY, daemon_options(), MHD_OPTION_END);
 	if (daemon_handle == NULL || conn_start() == -1 ||
 	    pool_start(1, cfg.hash_queue, HASH_PER_ADDR) == -1) {
 		http_stop();
