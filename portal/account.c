@@ -86,7 +86,7 @@ account_invite(const char *email, const char *name, int admin,
 	int64_t id;
 
 	/* Known already: refused before the work of hashing. */
-	if (store_user_by_email(email, &u) == 0) {
+	if (store_user_find(email, &u) == 1) {
 		store_clear(&u);
 		return -2;
 	}
@@ -100,7 +100,7 @@ account_invite(const char *email, const char *name, int admin,
 		if (temp_out != NULL) {
 			*temp_out = temp;
 			temp = NULL;
-		} else if (store_user_by_id(id, &u) == 0) {
+		} else if (store_user_find_id(id, &u) == 1) {
 			mail_temp(&u, temp, u.lang);
 			store_clear(&u);
 		}
@@ -142,7 +142,7 @@ account_resend(int64_t id, int64_t actor, const char *addr)
 	struct user u;
 	char *temp;
 
-	if (store_user_by_id(id, &u) == -1)
+	if (store_user_find_id(id, &u) != 1)
 		return -1;
 	if ((temp = account_temp_password(&u)) != NULL) {
 		store_session_end_user(id, NULL);

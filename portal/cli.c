@@ -116,12 +116,13 @@ cli_getopt(int argc, char **argv, const char *cmd, const char *usage,
 
 /*
  * cli_options: the options of a command that has only the common ones and
- * at most one on/off --FLAG (NULL: none) setting *SET. Returns -1 to go on
- * (the arguments start at argv[optind]), else the exit status.
+ * at most one on/off --FLAG (NULL: none) setting *SET, followed by N
+ * arguments as cli_args wants them (N -1: the caller counts). Returns -1
+ * to go on (the arguments start at argv[optind]), else the exit status.
  */
 int
 cli_options(int argc, char **argv, const char *cmd, const char *usage,
-    const char *flag, int *set)
+    const char *flag, int *set, int n, const char *need)
 {
 	int c, status;
 
@@ -132,6 +133,8 @@ cli_options(int argc, char **argv, const char *cmd, const char *usage,
 			return status;
 		*set = 1;
 	}
+	if (n >= 0 && (status = cli_args(argc, argv, cmd, n, need)) != 0)
+		return status;
 	return -1;
 }
 
@@ -152,19 +155,23 @@ cli_args(int argc, char **argv, const char *cmd, int n, const char *need)
 }
 
 /*
- * cli_subcommand: the subcommand of a command with subcommands, ARGV[1];
- * NULL when there is none (usage printed, *STATUS 2) or it is --help
- * (usage printed, *STATUS 0).
+ * cli_dispatch: command CMD, which has subcommands: the one of SUBS (ended
+ * by a NULL name) that ARGV[1] names runs with the arguments from there
+ * on; none, or --help, prints USAGE. Returns the exit status.
  */
-const char *
-cli_subcommand(int argc, char **argv, const char *usage, int *status)
+int
+cli_dispatch(int argc, char **argv, const char *cmd, const char *usage,
+    const struct cli_command *subs)
 {
-	if (argc >= 2 && strcmp(argv[1], "--help") != 0 &&
-	    strcmp(argv[1], "-h") != 0)
-		return argv[1];
-	fputs(usage, argc < 2 ? stderr : stdout);
-	*status = argc < 2 ? 2 : 0;
-	return NULL;
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (; subs->name != NULL; subs++)
+		if (strcmp(argv[1], subs->name) == 0)
+			return subs->run(argc - 1, argv + 1);
+	return cli_usage_error(cmd, "unknown subcommand %s", argv[1]);
 }
 
 /*
@@ -191,7 +198,7 @@ cli_account(const char *cmd, const char *arg, struct user *u)
 	char *email = mail_address(arg);
 	int rc = 0;
 
-	if (email == NULL || store_user_by_email(email, u) == -1) {
+	if (email == NULL || store_user_find(email, u) != 1) {
 		fprintf(stderr, "kluis %s: no account %s\n", cmd, email ? email :
 		    arg);
 		rc = 1;

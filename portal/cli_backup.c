@@ -53,10 +53,7 @@ cli_backup(int argc, char **argv)
 	int with_key = 0, rc, n;
 
 	if ((rc = cli_options(argc, argv, "backup", backup_usage, "with-key",
-	    &with_key)) != -1)
-		return rc;
-	if ((rc = cli_args(argc, argv, "backup", 1,
-	    "needs exactly one DIR")) != 0)
+	    &with_key, 1, "needs exactly one DIR")) != -1)
 		return rc;
 	if (app_open() == -1)
 		return 1;
@@ -82,7 +79,7 @@ cli_restore(int argc, char **argv)
 	int rc, n, key = 0;
 
 	if ((rc = cli_options(argc, argv, "restore", restore_usage, NULL,
-	    NULL)) != -1)
+	    NULL, -1, NULL)) != -1)
 		return rc;
 	if (optind != argc - 1 || cfg.data == dflt)
 		return cli_usage_error("restore", "needs exactly one DIR (the "
@@ -121,10 +118,8 @@ cli_check(int argc, char **argv)
 	struct buf keymsg = { 0 };
 	int rc, ndb, nfiles, nbad, problems = 0;
 
-	if ((rc = cli_options(argc, argv, "check", check_usage, NULL,
+	if ((rc = cli_options(argc, argv, "check", check_usage, NULL, NULL, 0,
 	    NULL)) != -1)
-		return rc;
-	if ((rc = cli_args(argc, argv, "check", 0, NULL)) != 0)
 		return rc;
 	if (app_start(APP_CHECK, &keymsg) == -1)
 		return 1;

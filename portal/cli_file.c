@@ -115,7 +115,7 @@ cli_file_publish(int argc, char **argv)
 		return cli_usage_error("publish", "--expires is in the past");
 	if (app_open() == -1)
 		return 1;
-	if (store_subject_get(argv[optind], &s) == -1) {
+	if (store_subject_find(argv[optind], &s) != 1) {
 		fprintf(stderr, "kluis publish: no subject %s; see kluis subject "
 		    "list\n", argv[optind]);
 		goto done;
@@ -134,7 +134,7 @@ cli_file_publish(int argc, char **argv)
 			rc = 2;
 			goto done;
 		}
-		if (store_user_by_email(e, &p.to[p.nto]) == -1 ||
+		if (store_user_find(e, &p.to[p.nto]) != 1 ||
 		    store_grant_mac(p.to[p.nto].id, s.id, mac) == -1) {
 			fprintf(stderr, "kluis publish: %s has no access to %s; "
 			    "grant it first with kluis grant %s %s\n", e, s.code,
@@ -190,14 +190,12 @@ cli_file_list(int argc, char **argv)
 	int64_t now = now_unix();
 	int n, i, rc;
 
-	if ((rc = cli_options(argc, argv, "files", files_usage, NULL,
-	    NULL)) != -1)
-		return rc;
-	if ((rc = cli_args(argc, argv, "files", 1, "needs CODE")) != 0)
+	if ((rc = cli_options(argc, argv, "files", files_usage, NULL, NULL, 1,
+	    "needs CODE")) != -1)
 		return rc;
 	if (app_open() == -1)
 		return 1;
-	if (store_subject_get(argv[optind], &s) == -1) {
+	if (store_subject_find(argv[optind], &s) != 1) {
 		fprintf(stderr, "kluis files: no subject %s; see kluis subject "
 		    "list\n", argv[optind]);
 		app_close();
@@ -245,9 +243,7 @@ cli_file_unpublish(int argc, char **argv)
 	int rc, n;
 
 	if ((rc = cli_options(argc, argv, "unpublish", unpublish_usage,
-	    NULL, NULL)) != -1)
-		return rc;
-	if ((rc = cli_args(argc, argv, "unpublish", 1, "needs FILE_ID")) != 0)
+	    NULL, NULL, 1, "needs FILE_ID")) != -1)
 		return rc;
 	id = strtoll(argv[optind], &end, 10);
 	if (*argv[optind] == '\0' || *end != '\0' || id <= 0)

@@ -27,12 +27,12 @@ static int
 load_pair(const char *cmd, const char *email, const char *code,
     struct user *u, struct subject *s)
 {
-	if (store_user_by_email(email, u) == -1) {
+	if (store_user_find(email, u) != 1) {
 		fprintf(stderr, "kluis %s: no account for %s; create it first "
 		    "with kluis user add %s\n", cmd, email, email);
 		return 1;
 	}
-	if (store_subject_get(code, s) == -1) {
+	if (store_subject_find(code, s) != 1) {
 		fprintf(stderr, "kluis %s: no subject %s; see kluis subject "
 		    "list\n", cmd, code);
 		store_clear(u);
@@ -95,9 +95,7 @@ pair_command(const char *cmd, const char *usage, int argc, char **argv)
 	int rc, resend = 0;
 
 	if ((rc = cli_options(argc, argv, cmd, usage, strcmp(cmd, "grant") ==
-	    0 ? "resend" : NULL, &resend)) != -1)
-		return rc;
-	if ((rc = cli_args(argc, argv, cmd, 2, "needs EMAIL and CODE")) != 0)
+	    0 ? "resend" : NULL, &resend, 2, "needs EMAIL and CODE")) != -1)
 		return rc;
 	if ((email = cli_email(cmd, argv[optind])) == NULL)
 		return 2;

@@ -19,12 +19,16 @@ static const char key_usage[] =
 "                file in use) and the one the database records: a key\n"
 "                belongs to a database when the two are equal\n";
 
+/* "kluis key rotate". */
 static int
-key_rotate(void)
+key_rotate(int argc, char **argv)
 {
 	struct buf msg = { 0 };
 	int n;
 
+	if ((n = cli_options(argc, argv, "key", key_usage, NULL, NULL, 0,
+	    "rotate takes no argument")) != -1)
+		return n;
 	if (app_start(APP_ALONE, NULL) == -1)
 		return 1;
 	if ((n = custody_rotate(&msg)) < 0)
@@ -40,15 +44,25 @@ key_rotate(void)
 	return n < 0 ? 1 : 0;
 }
 
+/* "kluis key fingerprint [FILE]". */
 static int
-key_fingerprint(const char *file)
+key_fingerprint(int argc, char **argv)
 {
+	const char *file = NULL;
 	struct stat st;
 	char fp[65], *db;
 	uint8_t *v = NULL;
 	size_t n;
 	int rc;
 
+	if ((rc = cli_options(argc, argv, "key", key_usage, NULL, NULL, -1,
+	    NULL)) != -1)
+		return rc;
+	if (argc - optind > 1)
+		return cli_usage_error("key", "fingerprint takes at most one "
+		    "FILE");
+	if (optind < argc)
+		file = argv[optind];
 	if (cfg.key_file == NULL)
 		cfg.key_file = xasprintf("%s/kluis.key", cfg.data);
 	if (file == NULL)
@@ -78,25 +92,11 @@ key_fingerprint(const char *file)
 int
 cli_key(int argc, char **argv)
 {
-	const char *cmd;
-	int rc;
+	static const struct cli_command subs[] = {
+		{ "rotate", key_rotate },
+		{ "fingerprint", key_fingerprint },
+		{ NULL, NULL }
+	};
 
-	if ((cmd = cli_subcommand(argc, argv, key_usage, &rc)) == NULL)
-		return rc;
-	if ((rc = cli_options(argc - 1, argv + 1, "key", key_usage, NULL,
-	    NULL)) != -1)
-		return rc;
-	if (strcmp(cmd, "rotate") == 0) {
-		if (optind != argc - 1)
-			return cli_usage_error("key", "rotate takes no argument");
-		return key_rotate();
-	}
-	if (strcmp(cmd, "fingerprint") == 0) {
-		if (optind < argc - 2)
-			return cli_usage_error("key", "fingerprint takes at most "
-			    "one FILE");
-		return key_fingerprint(optind == argc - 2 ? argv[optind + 1] :
-		    NULL);
-	}
-	return cli_usage_error("key", "unknown subcommand %s", cmd);
+	return cli_dispatch(argc, argv, "key", key_usage, subs);
 }

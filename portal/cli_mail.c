@@ -54,28 +54,35 @@ print_row(int64_t id, const char *rcpt, int attempts, int64_t next,
 	    attempts, when, err ? err : "");
 }
 
-/* cli_mail: "kluis mail list|retry|test". Returns the exit status. */
-int
-cli_mail(int argc, char **argv)
+/* "kluis mail list" and "kluis mail retry". */
+static int
+mail_queue_cmd(int argc, char **argv)
 {
-	const char *cmd;
 	int n;
 
-	if ((cmd = cli_subcommand(argc, argv, mail_usage, &n)) == NULL)
-		return n;
-	if (strcmp(cmd, "test") == 0)
-		return mail_test_cmd(argc - 1, argv + 1);
-	if ((n = cli_options(argc - 1, argv + 1, "mail", mail_usage, NULL,
+	if ((n = cli_options(argc, argv, "mail", mail_usage, NULL, NULL, 0,
 	    NULL)) != -1)
 		return n;
-	if (strcmp(cmd, "list") != 0 && strcmp(cmd, "retry") != 0)
-		return cli_usage_error("mail", "unknown subcommand %s", cmd);
 	if (app_open() == -1)
 		return 1;
-	if (strcmp(cmd, "list") == 0)
+	if (strcmp(argv[0], "list") == 0)
 		n = store_mail_list(print_row);
 	else if ((n = store_mail_retry_now()) >= 0)
 		printf("%d message(s) due now\n", n);
 	app_close();
 	return n < 0 ? 1 : 0;
+}
+
+/* cli_mail: "kluis mail list|retry|test". Returns the exit status. */
+int
+cli_mail(int argc, char **argv)
+{
+	static const struct cli_command subs[] = {
+		{ "list", mail_queue_cmd },
+		{ "retry", mail_queue_cmd },
+		{ "test", mail_test_cmd },
+		{ NULL, NULL }
+	};
+
+	return cli_dispatch(argc, argv, "mail", mail_usage, subs);
 }

@@ -22,9 +22,7 @@ cli_requests(int argc, char **argv)
 	int n, i, rc;
 
 	if ((rc = cli_options(argc, argv, "requests", requests_usage, NULL,
-	    NULL)) != -1)
-		return rc;
-	if ((rc = cli_args(argc, argv, "requests", 0, NULL)) != 0)
+	    NULL, 0, NULL)) != -1)
 		return rc;
 	if (app_open() == -1)
 		return 1;

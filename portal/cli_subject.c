@@ -68,9 +68,7 @@ subject_list(int argc, char **argv)
 	int n, i, rc;
 
 	if ((rc = cli_options(argc, argv, "subject", subject_usage, NULL,
-	    NULL)) != -1)
-		return rc;
-	if ((rc = cli_args(argc, argv, "subject", 0, NULL)) != 0)
+	    NULL, 0, NULL)) != -1)
 		return rc;
 	if (app_open() == -1)
 		return 1;
@@ -92,14 +90,11 @@ subject_list(int argc, char **argv)
 int
 cli_subject(int argc, char **argv)
 {
-	const char *sub;
-	int status;
+	static const struct cli_command subs[] = {
+		{ "add", subject_add },
+		{ "list", subject_list },
+		{ NULL, NULL }
+	};
 
-	if ((sub = cli_subcommand(argc, argv, subject_usage, &status)) == NULL)
-		return status;
-	if (strcmp(sub, "add") == 0)
-		return subject_add(argc - 1, argv + 1);
-	if (strcmp(sub, "list") == 0)
-		return subject_list(argc - 1, argv + 1);
-	return cli_usage_error("subject", "unknown subcommand %s", sub);
+	return cli_dispatch(argc, argv, "subject", subject_usage, subs);
 }

@@ -201,19 +201,18 @@ user_person(const char *what, const struct user *u)
 	return rc == 0 ? 0 : 1;
 }
 
-/* disable, enable, resend, reset-otp, export, delete: one EMAIL. */
+/* ARGV[0] disable, enable, resend, reset-otp, export or delete: one EMAIL. */
 static int
-user_action(const char *what, int argc, char **argv)
+user_action(int argc, char **argv)
 {
+	const char *what = argv[0];
 	struct user u;
 	char need[64];
 	int keep = 0, reset = strcmp(what, "reset-otp") == 0, rc;
 
-	if ((rc = cli_options(argc, argv, "user", reset ? reset_usage :
-	    user_usage, reset ? "keep-password" : NULL, &keep)) != -1)
-		return rc;
 	snprintf(need, sizeof need, "%s needs exactly one EMAIL", what);
-	if ((rc = cli_args(argc, argv, "user", 1, need)) != 0)
+	if ((rc = cli_options(argc, argv, "user", reset ? reset_usage :
+	    user_usage, reset ? "keep-password" : NULL, &keep, 1, need)) != -1)
 		return rc;
 	if (app_open() == -1)
 		return 1;
@@ -234,20 +233,17 @@ user_action(const char *what, int argc, char **argv)
 int
 cli_user(int argc, char **argv)
 {
-	static const char *const actions[] = { "disable", "enable", "resend",
-	    "reset-otp", "export", "delete" };
-	const char *sub;
-	size_t i;
-	int status;
+	static const struct cli_command subs[] = {
+		{ "add", user_add },
+		{ "list", user_list },
+		{ "disable", user_action },
+		{ "enable", user_action },
+		{ "resend", user_action },
+		{ "reset-otp", user_action },
+		{ "export", user_action },
+		{ "delete", user_action },
+		{ NULL, NULL }
+	};
 
-	if ((sub = cli_subcommand(argc, argv, user_usage, &status)) == NULL)
-		return status;
-	if (strcmp(sub, "add") == 0)
-		return user_add(argc - 1, argv + 1);
-	if (strcmp(sub, "list") == 0)
-		return user_list(argc - 1, argv + 1);
-	for (i = 0; i < sizeof actions / sizeof actions[0]; i++)
-		if (strcmp(sub, actions[i]) == 0)
-			return user_action(sub, argc - 1, argv + 1);
-	return cli_usage_error("user", "unknown subcommand %s", sub);
+	return cli_dispatch(argc, argv, "user", user_usage, subs);
 }

@@ -70,7 +70,7 @@ console_user(struct req *r, struct user *u)
 	memset(u, 0, sizeof *u);
 	if (id < 0)
 		return -1;
-	return store_user_by_id(id, u);
+	return store_user_find_id(id, u) == 1 ? 0 : -1;
 }
 
 /* console_back_user: back to the page of account ID with the notice DONE. */
@@ -91,7 +91,7 @@ console_subject(struct req *r, struct subject *s)
 	memset(s, 0, sizeof *s);
 	if (r->args[0] == NULL || !subjects_code_ok(r->args[0]))
 		return -1;
-	return store_subject_get(r->args[0], s);
+	return store_subject_find(r->args[0], s) == 1 ? 0 : -1;
 }
 
 /* console_back_subject: back to the page of subject CODE with the notice DONE. */
@@ -192,9 +192,9 @@ console_subject_page(struct req *r, const char *code, unsigned status,
 
 	if (v == NULL)
 		v = tv_new();
-	if (!subjects_code_ok(code) || store_subject_get(code, &s) == -1) {
+	if (!subjects_code_ok(code) || store_subject_find(code, &s) != 1) {
 		tv_free(v);
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	}
 	tv_set(v, "admin_nav_subjects", "1");
 	tv_set(v, "code", s.code);
@@ -210,8 +210,7 @@ console_subject_page(struct req *r, const char *code, unsigned status,
 	if (add_grantees(v, &s) < 0 || add_files(v, &s, r->lang) < 0) {
 		store_clear(&s);
 		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	store_clear(&s);
 	return http_page(r, status, "admin/subject", v);

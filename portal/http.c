@@ -632,6 +632,20 @@ bearer(struct req *r, const char *token, int *ret)
 	return 0;
 }
 
+/* http_internal: 500, the request failed inside (err.internal). */
+int
+http_internal(struct req *r)
+{
+	return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+}
+
+/* http_not_found: 404 (err.notfound), also for what the user may not see. */
+int
+http_not_found(struct req *r)
+{
+	return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+}
+
 /* http_error: an error page with STATUS and the message of catalogue key MSG. */
 int
 http_error(struct req *r, unsigned status, const char *msg)
@@ -643,6 +657,22 @@ http_error(struct req *r, unsigned status, const char *msg)
 	return http_page(r, status, "error", v);
 }
 
+/*
+ * Send RESP (NULL: it could not be made) of SIZE bytes as TYPE; from here
+ * completed_cb counts the bytes the peer acknowledges.
+ */
+static int
+respond_counted(struct req *r, unsigned status, struct MHD_Response *resp,
+    const char *type, uint64_t size, int private)
+{
+	if (resp == NULL)
+		return MHD_NO;
+	r->file_len = size;
+	r->acked0 = conn_acked(conn_of(r->conn));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	return http_respond(r, status, resp, private);
+}
+
 /* http_file: send the open file FD (consumed) of SIZE bytes from OFF. */
 int
 http_file(struct req *r, unsigned status, const char *type, int fd,
@@ -651,16 +681,10 @@ http_file(struct req *r, unsigned status, const char *type, int fd,
 	struct MHD_Response *resp;
 
 	resp = MHD_create_response_from_fd_at_offset64(size, fd, off);
-	if (resp == NULL) {
+	if (resp == NULL)
 		close(fd);
-		return MHD_NO;
-	}
-	/* What the peer acknowledged before: completed_cb counts from here. */
-	r->file_len = size;
-	r->acked0 = conn_acked(conn_of(r->conn));
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	r->sent_bytes = size;
-	return http_respond(r, status, resp, private);
+	return respond_counted(r, status, resp, type, size, private);
 }
 
 /* The reader of http_stream: libmicrohttpd's ends instead of 0 and -1. */
@@ -699,15 +723,9 @@ http_stream(struct req *r, unsigned status, const char *type, uint64_t size,
 	s->cls = cls;
 	resp = MHD_create_response_from_callback(size, HTTP_STREAM_BLOCK,
 	    stream_read, s, free);
-	if (resp == NULL) {
+	if (resp == NULL)
 		free(s);
-		return MHD_NO;
-	}
-	/* As http_file: completed_cb counts the bytes that reached the peer. */
-	r->file_len = size;
-	r->acked0 = conn_acked(conn_of(r->conn));
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	return http_respond(r, status, resp, 1);
+	return respond_counted(r, status, resp, type, size, 1);
 }
 
 /* http_stage_redirect: send the user to the page of the session's stage. */
@@ -782,8 +800,7 @@ gate(struct req *r, int *ret)
 	    r->user.is_admin);
 	if (v == ROUTE_START) {
 		if (session_start(&r->sess) == -1) {
-			*ret = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-			    "err.internal");
+			*ret = http_internal(r);
 			return -1;
 		}
 		v = route_verdict(rt, r->method, r->sess.stage, 0, 1, 0);
@@ -807,7 +824,7 @@ gate(struct req *r, int *ret)
 		*ret = http_stage_redirect(r);
 		break;
 	default:
-		*ret = http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		*ret = http_not_found(r);
 		break;
 	}
 	return -1;
@@ -827,7 +844,7 @@ upload_admin(struct req *r, int csrf)
 	if (session_load(&s, http_cookie(r, COOKIE_NAME)) < 0)
 		return 0;
 	if (s.stage == STAGE_IN && (!csrf || session_csrf_ok(&s,
-	    http_field(r, "csrf"))) && store_user_by_id(s.user_id, &u) == 0) {
+	    http_field(r, "csrf"))) && store_user_find_id(s.user_id, &u) == 1) {
 		ok = u.is_admin && !u.disabled;
 		store_clear(&u);
 	}
@@ -1075,11 +1092,11 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 				return http_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
 				    "err.method");
 			}
-			return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+			return http_not_found(r);
 		}
 		/* A large body is read only for an admin: refuse others now. */
 		if (r->route->upload != NULL && !upload_admin(r, 0))
-			return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+			return http_not_found(r);
 		r->max_body = r->route->max_body ? r->route->max_body :
 		    cfg.max_body;
 		if (r->route->max_body == ROUTE_MAX_UPLOAD)

@@ -99,8 +99,7 @@ login_enrol_form(struct req *r, unsigned status, const char *page,
 		v = tv_new();
 	if (enrol_vars(r, v) == -1) {
 		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	tv_set(v, "action", action);
 	return http_form(r, status, page, v, error, wait);

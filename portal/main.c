@@ -174,10 +174,7 @@ serve(int argc, char **argv)
 }
 
 /* The subcommands; each parses its own options (cli_*.c). */
-static const struct {
-	const char	*name;
-	int		(*fn)(int, char **);
-} commands[] = {
+static const struct cli_command commands[] = {
 	{ "serve", serve },
 	{ "user", cli_user },
 	{ "mail", cli_mail },
@@ -218,7 +215,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "kluis: unknown command %s\n", argv[1]);
 	fputs(usage, stderr);
 	return 2;

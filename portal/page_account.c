@@ -35,7 +35,7 @@ account_form(struct req *r, unsigned status, const char *error, int64_t wait)
 	    (codes = store_recovery_count(r->user.id)) < 0) {
 		store_free(devs, n < 0 ? 0 : n);
 		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_internal(r);
 	}
 	for (i = 0; i < n; i++) {
 		item = tv_add_named(v, "devices", devs[i].id, devs[i].name);
@@ -143,7 +143,7 @@ page_account_remove(struct req *r)
 	int ret;
 
 	if (url_device(r, &d) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	ret = remove_form(r, &d, MHD_HTTP_OK, NULL, 0);
 	store_clear(&d);
 	return ret;
@@ -164,7 +164,7 @@ page_account_remove_post(struct req *r)
 	int n, ret;
 
 	if (url_device(r, &d) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if ((n = store_device_count(r->user.id)) <= 1) {
 		ret = remove_form(r, &d, n < 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR :
 		    MHD_HTTP_CONFLICT, n < 0 ? "err.internal" : "account.last", 0);
@@ -211,7 +211,7 @@ page_account_password_post(struct req *r)
 	account_notice(&r->user, "password_changed", r->addr, NULL, NULL);
 	/* A new session id after a change of credentials. */
 	if (session_advance(&r->sess, r->user.id, STAGE_IN, r->addr) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_internal(r);
 	return http_redirect(r, "/account?done=password");
 }
 
@@ -229,7 +229,7 @@ page_account_recovery_post(struct req *r)
 	if ((err = reauth(r, &status, &wait)) != NULL)
 		return account_form(r, status, err, wait);
 	if (recovery_new_codes(r->user.id, codes) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_internal(r);
 	store_audit(r->user.id, 0, "recovery.create", r->addr, "");
 	account_notice(&r->user, "recovery_created", r->addr, NULL, NULL);
 	v = tv_new();

@@ -114,7 +114,7 @@ int
 page_account_tokens(struct req *r)
 {
 	if (!cfg.api_tokens)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	return tokens_page(r, MHD_HTTP_OK, NULL, 0);
 }
 
@@ -208,7 +208,7 @@ page_account_tokens_post(struct req *r)
 	int n, k, i;
 
 	if (!cfg.api_tokens)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if ((err = login_reauth(r, &status, &wait)) != NULL)
 		return tokens_page(r, status, err, wait);
 	name = xstrdup(http_field(r, "name"));
@@ -262,10 +262,10 @@ page_account_tokens_revoke(struct req *r)
 	int n;
 
 	if (!cfg.api_tokens)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if ((n = tokens_revoke(&r->user, http_arg_id(r, 0), r->addr)) < 0)
 		return http_unavailable(r);
 	if (n == 0)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	return http_redirect(r, "/account/tokens?done=revoked");
 }

@@ -96,8 +96,7 @@ page_admin_audit(struct req *r)
 		if (n >= 0)
 			store_free(rows, n);
 		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	tv_set(v, "admin_nav_audit", "1");
 	tv_set(v, "f_user", a.user);
@@ -160,8 +159,7 @@ page_admin_audit_csv(struct req *r)
 	bom = (p = http_query(r, "bom")) == NULL || strcmp(p, "0") != 0;
 	if ((n = audit_csv(&b, &a.f, sep, bom)) < 0) {
 		buf_free(&b);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	store_audit(0, r->user.id, "audit.export", r->addr, "");
 	http_add_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,

@@ -122,7 +122,7 @@ page_admin_file_upload(struct req *r)
 	int i, rc;
 
 	if (console_subject(r, &s) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if (u == NULL || !u->started) {
 		store_clear(&s);
 		return refuse(r, code, MHD_HTTP_BAD_REQUEST,
@@ -164,7 +164,7 @@ page_admin_file_upload(struct req *r)
 				continue;
 			uid = strtoll(id ? id : "", &end, 10);
 			if (id == NULL || *end != '\0' || uid <= 0 ||
-			    store_user_by_id((int64_t)uid, &p.to[p.nto]) == -1) {
+			    store_user_find_id((int64_t)uid, &p.to[p.nto]) != 1) {
 				rc = refuse(r, code, MHD_HTTP_BAD_REQUEST,
 				    "admin.upload.bad_recipient");
 				goto done;
@@ -186,8 +186,7 @@ page_admin_file_upload(struct req *r)
 	if (publish_finish(&u->st) == -1) {
 		logmsg(LOG_ERR, "upload: cannot sync %s: %s", u->st.tmp,
 		    strerror(errno));
-		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		rc = http_internal(r);
 		goto done;
 	}
 	p.s = &s;
@@ -196,8 +195,7 @@ page_admin_file_upload(struct req *r)
 	p.actor = r->user.id;
 	p.addr = r->addr;
 	if (subjects_publish(&p) == -1) {
-		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		rc = http_internal(r);
 		goto done;
 	}
 	publish_release(&u->st);
@@ -235,12 +233,11 @@ page_admin_file(struct req *r)
 	int n, i;
 
 	if (target(r, &f) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-	if (store_subject_by_id(f.subject_id, &s) == -1 ||
+		return http_not_found(r);
+	if (store_subject_find_id(f.subject_id, &s) != 1 ||
 	    (n = store_download_list(f.id, DOWNLOADS_SHOWN, &dl)) < 0) {
 		store_clear(&f);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	v = tv_new();
 	tv_set(v, "admin_nav_subjects", "1");
@@ -295,10 +292,9 @@ page_admin_file_unpublish(struct req *r)
 	int rc;
 
 	if (target(r, &f) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
-	if (store_subject_by_id(f.subject_id, &s) == -1)
-		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_not_found(r);
+	if (store_subject_find_id(f.subject_id, &s) != 1)
+		rc = http_internal(r);
 	else if (!console_confirmed(r)) {
 		v = tv_new();
 		tv_set(v, "file", f.name);
@@ -307,8 +303,7 @@ page_admin_file_unpublish(struct req *r)
 		rc = console_confirm(r, "admin_nav_subjects", r->path,
 		    "admin.confirm.unpublish", "admin.file.unpublish", v);
 	} else if (subjects_unpublish(f.id, r->user.id, r->addr) < 0)
-		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		rc = http_internal(r);
 	else
 		rc = console_back_subject(r, s.code, "unpublished");
 	store_clear(&f);

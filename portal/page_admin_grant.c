@@ -47,9 +47,9 @@ page_admin_grant_user(struct req *r)
 	int rc;
 
 	if (console_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if (code == NULL || !subjects_code_ok(code) ||
-	    store_subject_get(code, &s) == -1) {
+	    store_subject_find(code, &s) != 1) {
 		store_clear(&u);
 		return http_error(r, MHD_HTTP_BAD_REQUEST,
 		    "admin.grant.no_subject");
@@ -75,9 +75,9 @@ page_admin_grant_subject(struct req *r)
 	int rc;
 
 	if (console_subject(r, &s) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	email = mail_address(http_field(r, "email"));
-	if (email == NULL || store_user_by_email(email, &u) == -1)
+	if (email == NULL || store_user_find(email, &u) != 1)
 		bad = "admin.grant.no_user";
 	else {
 		bad = grant(r, &u, &s, 0, &status);
@@ -107,7 +107,7 @@ grant_target(struct req *r, struct subject *s, struct user *u)
 	memset(u, 0, sizeof *u);
 	if (id < 0 || console_subject(r, s) == -1)
 		return -1;
-	if (store_user_by_id(id, u) == -1) {
+	if (store_user_find_id(id, u) != 1) {
 		store_clear(s);
 		return -1;
 	}
@@ -125,7 +125,7 @@ page_admin_grant_resend(struct req *r)
 	int rc;
 
 	if (grant_target(r, &s, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	bad = grant(r, &u, &s, 1, &status);
 	store_clear(&u);
 	if (bad != NULL) {
@@ -147,7 +147,7 @@ page_admin_grant_revoke(struct req *r)
 	int n, rc;
 
 	if (grant_target(r, &s, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if (!console_confirmed(r)) {
 		v = tv_new();
 		tv_set(v, "email", u.email);

@@ -17,7 +17,7 @@ page_admin_reset_otp(struct req *r)
 	int keep, rc;
 
 	if (console_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if (u.id == r->user.id)
 		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self_reset");
 	else if (!console_confirmed(r)) {
@@ -28,8 +28,7 @@ page_admin_reset_otp(struct req *r)
 	} else {
 		keep = http_field(r, "keep_password") != NULL;
 		rc = reset_otp(&u, r->user.id, r->addr, keep ? 0 : 1, 1) == 0 ?
-		    console_back_user(r, u.id, "reset") : http_error(r,
-		    MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		    console_back_user(r, u.id, "reset") : http_internal(r);
 	}
 	store_clear(&u);
 	return rc;
@@ -43,7 +42,7 @@ page_admin_reset_refuse(struct req *r)
 	int n, rc;
 
 	if (console_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if ((n = store_reset_request_delete(u.id)) <= 0) {
 		store_clear(&u);
 		return http_error(r, n == 0 ? MHD_HTTP_CONFLICT :

@@ -17,8 +17,7 @@ subjects_page(struct req *r, unsigned status, const char *error)
 
 	if ((n = store_subject_list(&list)) < 0) {
 		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	tv_set(v, "admin_nav_subjects", "1");
 	for (i = 0; i < n; i++) {
@@ -86,8 +85,7 @@ page_admin_subject_create(struct req *r)
 	if (id == -2)
 		return subjects_page(r, MHD_HTTP_CONFLICT, "admin.subject.exists");
 	if (id < 0)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	return console_back_subject(r, code, "created");
 }
 
@@ -109,7 +107,7 @@ page_admin_subject_edit(struct req *r)
 	int rc;
 
 	if (console_subject(r, &s) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	title = xstrdup(http_field(r, "title") ? http_field(r, "title") : "");
 	str_trim(title);
 	desc = description(r);
@@ -127,8 +125,7 @@ page_admin_subject_edit(struct req *r)
 	free(desc);
 	if (rc == -1) {
 		store_clear(&s);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	rc = console_back_subject(r, s.code, "edited");
 	store_clear(&s);

@@ -87,8 +87,7 @@ page_admin_user_list(struct req *r)
 	n = store_user_list(q, USERS_PAGE + 1, (page - 1) * USERS_PAGE, &list);
 	if (n < 0) {
 		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	tv_set(v, "admin_nav_users", "1");
 	http_notice(r, v, "done", list_done_keys);
@@ -105,8 +104,7 @@ page_admin_user_list(struct req *r)
 	store_free(list, n);
 	if (requests_vars(v) == -1) {
 		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	return http_page(r, MHD_HTTP_OK, "admin/users", v);
 }
@@ -178,8 +176,7 @@ page_admin_user_create(struct req *r)
 	if (id == -2)
 		return new_form(r, MHD_HTTP_CONFLICT, "admin.new.exists");
 	if (id < 0)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	return console_back_user(r, id, "created");
 }
 
@@ -262,11 +259,10 @@ page_admin_user(struct req *r)
 	int n, i;
 
 	if (console_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if ((n = store_device_list(u.id, &devs)) < 0) {
 		store_clear(&u);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	v = tv_new();
 	tv_set(v, "admin_nav_users", "1");
@@ -286,8 +282,7 @@ page_admin_user(struct req *r)
 	if (add_events(v, u.id) == -1 || user_vars(v, &u) == -1) {
 		tv_free(v);
 		store_clear(&u);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	store_clear(&u);
 	return http_page(r, MHD_HTTP_OK, "admin/user", v);
@@ -301,14 +296,13 @@ page_admin_user_resend(struct req *r)
 	int rc;
 
 	if (console_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if (!console_confirmed(r))
 		rc = console_confirm_user(r, &u, u.password_temp ?
 		    "admin.confirm.resend" : "admin.confirm.resend_active",
 		    "admin.resend", NULL);
 	else if (account_resend(u.id, r->user.id, r->addr) == -1)
-		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		rc = http_internal(r);
 	else
 		rc = console_back_user(r, u.id, "resent");
 	store_clear(&u);
@@ -326,7 +320,7 @@ set_disabled(struct req *r, int disabled)
 	int rc;
 
 	if (console_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if (disabled && u.id == r->user.id)
 		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self");
 	else if (disabled && !console_confirmed(r))
@@ -334,8 +328,7 @@ set_disabled(struct req *r, int disabled)
 		    "admin.disable", NULL);
 	else if (account_set_disabled(u.id, disabled, r->user.id,
 	    r->addr) == -1)
-		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		rc = http_internal(r);
 	else
 		rc = console_back_user(r, u.id, disabled ? "disabled" :
 		    "enabled");
@@ -366,7 +359,7 @@ page_admin_user_delete(struct req *r)
 	int rc;
 
 	if (console_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if (u.id == r->user.id)
 		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self_delete");
 	else if (!console_confirmed(r))

@@ -44,7 +44,7 @@ page_api_files(struct req *r)
 	int ns, nf, n = 0, i, k;
 
 	if (!cfg.api_tokens)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if (r->token.id <= 0)
 		return http_token_refused(r, MHD_HTTP_UNAUTHORIZED,
 		    "token_required", 0);

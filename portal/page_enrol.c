@@ -19,7 +19,7 @@ page_enrol_qr(struct req *r)
 	char *svg;
 
 	if ((svg = login_enrol_qr(r)) == NULL)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_internal(r);
 	return http_send(r, MHD_HTTP_OK, "image/svg+xml", svg, strlen(svg));
 }
 

@@ -44,7 +44,7 @@ page_home(struct req *r)
 	    r->user.email);
 	if (subjects_vars(r, v) == -1) {
 		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_internal(r);
 	}
 	return http_page(r, MHD_HTTP_OK, "home", v);
 }

@@ -51,7 +51,7 @@ page_reset_post(struct req *r)
 		    "reset.throttled", wait);
 	}
 	uid = reset_link_take(http_field(r, "token"));
-	if (uid <= 0 || store_user_by_id(uid, &u) == -1 || u.disabled) {
+	if (uid <= 0 || store_user_find_id(uid, &u) != 1 || u.disabled) {
 		throttle_fail("reset", NULL, r->addr);
 		store_audit(uid > 0 ? uid : 0, 0, "reset.bad_token", r->addr, "");
 		store_clear(&u);
@@ -61,8 +61,7 @@ page_reset_post(struct req *r)
 	if (cfg.reset_reenrols) {
 		if (reset_otp(&u, 0, r->addr, 2, 1) == -1) {
 			store_clear(&u);
-			return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-			    "err.internal");
+			return http_internal(r);
 		}
 		ret = http_advance(r, u.id, STAGE_ENROL);
 	} else
@@ -120,7 +119,7 @@ page_reset_request_post(struct req *r)
 	struct tmpl_vars *v;
 
 	if (reset_request(&r->user, r->addr) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_internal(r);
 	(void)http_end_session(r);
 	v = tv_new();
 	return http_page(r, MHD_HTTP_OK, "reset_requested", v);

@@ -41,17 +41,17 @@ page_static(struct req *r)
 		if (!(*p == '-' || *p == '_' || *p == '.' ||
 		    (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9')))
-			return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+			return http_not_found(r);
 	if (name[0] == '.' || (type = static_type(name)) == NULL)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if ((size_t)snprintf(path, sizeof path, "%s/static/%s", cfg.share,
 	    name) >= sizeof path)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	}
 	/* The file's size and time of change name its version. */
 	snprintf(etag, sizeof etag, "\"%llx-%llx%09lx\"",

@@ -54,7 +54,7 @@ not_granted(struct req *r, int rc)
 {
 	if (rc == -2)
 		return http_unavailable(r);
-	return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	return http_not_found(r);
 }
 
 static int
@@ -80,7 +80,7 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 	if ((n = store_file_list_for_user(r->user.id, s->id, now, &files)) < 0) {
 		tv_free(v);
 		store_clear(s);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_internal(r);
 	}
 	/*
 	 * The newest version of each report the user can see, "new" until
@@ -251,7 +251,7 @@ page_subject_file(struct req *r)
 		    "download: file %lld: cannot open its content %.12s: %s",
 		    (long long)f.id, f.sha256, strerror(errno));
 		store_clear(&f);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_internal(r);
 	}
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    (uint64_t)sb.st_size != f.size) {
@@ -260,7 +260,7 @@ page_subject_file(struct req *r)
 		    "file", (long long)f.id, f.sha256);
 		close(fd);
 		store_clear(&f);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_internal(r);
 	}
 	snprintf(etag, sizeof etag, "\"%s\"", f.sha256);
 	http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
@@ -437,8 +437,7 @@ page_subject_zip(struct req *r)
 		free(z);
 		store_free(files, n);
 		store_clear(&s);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	}
 	if (r->method == HTTP_GET) {
 		z->rows = xcalloc((size_t)n, sizeof *z->rows);

@@ -454,8 +454,6 @@ struct user_row {			/* an account in a list */
 extern const struct db_col store_user_fields[], store_user_row_fields[];
 int	 store_user_find(const char *email, struct user *);	/* 1, 0, -1 */
 int	 store_user_find_id(int64_t, struct user *);		/* 1, 0, -1 */
-int	 store_user_by_email(const char *, struct user *);
-int	 store_user_by_id(int64_t, struct user *);
 int64_t	 store_user_create(const char *email, const char *name, int admin,
 	    const char *hash);
 int	 store_user_set_password(int64_t, const char *hash, int temp);
@@ -611,8 +609,7 @@ struct subject {
 extern const struct db_col store_subject_fields[];
 int64_t	 store_subject_add(const char *code, const char *title, const char *desc);
 int	 store_subject_find(const char *code, struct subject *);	/* 1, 0, -1 */
-int	 store_subject_get(const char *code, struct subject *);
-int	 store_subject_by_id(int64_t, struct subject *);
+int	 store_subject_find_id(int64_t, struct subject *);		/* 1, 0, -1 */
 int	 store_subject_update(int64_t id, const char *title, const char *desc);
 int	 store_subject_list(struct subject **);
 int	 store_subject_list_of_user(int64_t user_id, struct subject **);
@@ -1098,6 +1095,8 @@ int	 http_unavailable(struct req *);
 int	 http_json(struct req *, unsigned, struct buf *);
 int	 http_token_refused(struct req *, unsigned, const char *error,
 	    int64_t wait);
+int	 http_internal(struct req *);
+int	 http_not_found(struct req *);
 int	 http_form(struct req *, unsigned, const char *page, struct tmpl_vars *,
 	    const char *error, int64_t wait);
 int	 http_file(struct req *, unsigned, const char *type, int fd,
@@ -1338,9 +1337,14 @@ int	 page_admin_audit_csv(struct req *);
 int	 cli_getopt(int, char **, const char *cmd, const char *usage,
 	    const char *own, int all, int *status);
 int	 cli_options(int, char **, const char *cmd, const char *usage,
-	    const char *flag, int *set);
+	    const char *flag, int *set, int n, const char *need);
 int	 cli_args(int, char **, const char *cmd, int n, const char *need);
-const char *cli_subcommand(int, char **, const char *usage, int *status);
+struct cli_command {
+	const char	*name;
+	int		(*run)(int, char **);	/* argv[0] is the name */
+};
+int	 cli_dispatch(int, char **, const char *cmd, const char *usage,
+	    const struct cli_command *);
 char	*cli_email(const char *cmd, const char *arg);
 int	 cli_account(const char *cmd, const char *arg, struct user *);
 int	 cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);

@@ -85,7 +85,7 @@ reset_run(void)
 			store_clear(&f);
 			continue;
 		}
-		if (store_user_by_email((const char *)email, &u) == 0) {
+		if (store_user_find((const char *)email, &u) == 1) {
 			if (f.throttled)
 				store_audit(u.id, 0, "reset.throttled", f.addr, "");
 			else if (u.disabled)
@@ -146,7 +146,7 @@ reset_request(const struct user *u, const char *addr)
 		return -1;
 	store_audit(u->id, 0, "otp.reset_request", addr, "");
 	account_notice(u, "otp_reset_requested", addr, NULL, NULL);
-	if (store_user_by_email(cfg.admin_email, &admin) == 0 && !admin.disabled)
+	if (store_user_find(cfg.admin_email, &admin) == 1 && !admin.disabled)
 		account_notice(&admin, "otp_reset_request_admin", addr, u->email,
 		    NULL);
 	store_clear(&admin);

@@ -34,19 +34,13 @@ store_subject_find(const char *code, struct subject *s)
 	    store_subject_fields);
 }
 
-/* store_subject_get: the subject CODE; 0 (caller store_clear()s), or -1 when unknown (or on error). */
+/* store_subject_find_id: subject ID as store_subject_find finds one. */
 int
-store_subject_get(const char *code, struct subject *s)
+store_subject_find_id(int64_t id, struct subject *s)
 {
-	return store_subject_find(code, s) == 1 ? 0 : -1;
-}
-
-/* store_subject_by_id: subject ID; 0 (caller store_clear()s), or -1 when unknown. */
-int
-store_subject_by_id(int64_t id, struct subject *s)
-{
-	return db_row(db_query("SELECT " SUBJECT_COLS " FROM subjects s WHERE "
-	    "s.id = :id", DB_INT(":id", id)), s, sizeof *s, store_subject_fields);
+	return db_find(db_query("SELECT " SUBJECT_COLS " FROM subjects s WHERE "
+	    "s.id = :id", DB_INT(":id", id)), s, sizeof *s,
+	    store_subject_fields);
 }
 
 /* store_subject_update: a new title and description for subject ID. 0, or -1. */

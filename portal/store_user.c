@@ -36,20 +36,6 @@ store_user_find_id(int64_t id, struct user *u)
 	    DB_INT(":id", id)), u, sizeof *u, store_user_fields);
 }
 
-/* store_user_by_email: 0 and U filled (caller store_clear()s), or -1 (none, or an error). */
-int
-store_user_by_email(const char *email, struct user *u)
-{
-	return store_user_find(email, u) == 1 ? 0 : -1;
-}
-
-/* store_user_by_id: 0 and U filled (caller store_clear()s), or -1 (none, or an error). */
-int
-store_user_by_id(int64_t id, struct user *u)
-{
-	return store_user_find_id(id, u) == 1 ? 0 : -1;
-}
-
 /*
  * store_user_create: an account with a temporary password HASH. The new
  * id, -2 when the email has an account, -1 on error.

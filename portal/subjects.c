@@ -206,7 +206,7 @@ publish_tx(void *arg)
 		new_file_mail(p, n.report, &p->to[i]);
 	}
 	for (i = 0; i < t->nmails; i++) {
-		if (store_user_by_email(t->mails[i], &u) == -1)
+		if (store_user_find(t->mails[i], &u) != 1)
 			continue;
 		new_file_mail(p, n.report, &u);
 		store_clear(&u);

@@ -224,7 +224,7 @@ accounts_intact(void)
 	int i, ok = 1;
 
 	for (i = 0; i < NACCOUNTS && ok; i++) {
-		ok = store_user_by_id(accounts[i].id, &u) == 0;
+		ok = store_user_find_id(accounts[i].id, &u) == 1;
 		store_clear(&u);
 	}
 	return ok;
@@ -255,7 +255,7 @@ publish_one(const char *code)
 	for (i = 0; i < 300; i++)
 		fprintf(f, "%%PDF-1.4 regel %d van het rapport\n", i);
 	fclose(f);
-	if (store_subject_get(code, &s) == -1 || publish_stage(src, &st) == -1)
+	if (store_subject_find(code, &s) != 1 || publish_stage(src, &st) == -1)
 		die("cannot stage a file");
 	p.s = &s;
 	p.st = &st;
