@@ -91,6 +91,7 @@ def setup():
 	srv = temp_server("--max-ip-failures", "1000")
 	state["srv"] = srv
 	state["tmp"] = tempfile.mkdtemp(prefix="kluis-zip-")
+	atexit.register(shutil.rmtree, state["tmp"], True)
 	cli_ok(srv, "subject", "add", "DakMon", "--title", "Dakloosheidsmonitor")
 	cli_ok(srv, "subject", "add", "Other", "--title", "Ander onderzoek")
 	pa = srv.user_add("alice@example.nl")
@@ -115,7 +116,6 @@ def setup():
 	other = pub("Other", "ander.txt", b"ander\n")
 	state.update(v1=v1, v2=v2, data=data, same1=same1, same2=same2,
 	    hostile=hostile, empty=empty, bobs=bobs, exp=exp, other=other)
-	atexit.register(shutil.rmtree, state["tmp"], True)
 
 
 @scenario
