@@ -1,4 +1,5 @@
 /* account.c: accounts: create, temporary passwords, disable, and the notices a user gets about their account. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -91,7 +92,7 @@ account_invite(const char *email, const char *name, int admin,
 		return -2;
 	}
 	temp = password_temporary();
-	if (password_hash(temp, hash) == -1)
+	if (password_hash_temp(temp, hash) == -1)
 		id = -1;
 	else if ((id = store_user_create(email, name, admin, hash)) >= 0) {
 		store_audit(id, actor, "user.create", addr, admin ? "admin" : "");
@@ -121,8 +122,9 @@ account_temp_password(const struct user *u)
 	char hash[PASSWORD_HASH_MAX], *temp = password_temporary();
 	int rc;
 
-	rc = password_hash(temp, hash) == -1 ||
-	    store_user_set_password(u->id, hash, 1) == -1 ? -1 : 0;
+	rc = password_hash_temp(temp, hash) == -1 ||
+	    store_user_set_password(u->id, hash, PASSWORD_TEMP_NORMAL) == -1 ?
+	    -1 : 0;
 	explicit_bzero(hash, sizeof hash);
 	if (rc == -1) {
 		temp_free(temp);
@@ -174,12 +176,97 @@ account_set_disabled(int64_t id, int disabled, int64_t actor,
 	return 0;
 }
 
+/* The account-wide throttles of a login, for account_locked and account_unlock. */
+static const char *const login_kinds[] = { "pw", "otp", "recovery", NULL };
+
 /* account_locked: 1 when logins of EMAIL are being delayed right now. */
 int
 account_locked(const char *email)
 {
-	return throttle_wait("pw", email, NULL, 1) > 0 ||
-	    throttle_wait("otp", email, NULL, 1) > 0;
+	size_t i;
+
+	for (i = 0; login_kinds[i] != NULL; i++)
+		if (throttle_wait(login_kinds[i], email, NULL, 1) > 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * account_unlock: lift U's lockout ("kluis user unlock", the console): the
+ * failures counted against the account are forgiven (passwords, codes,
+ * recovery codes, the validation codes of its subjects), also those of
+ * the account paired with each address it was tried from lately (the
+ * user's own office among them); the counts of the addresses themselves
+ * stay. Audited. 0, or -1.
+ */
+int
+account_unlock(const struct user *u, int64_t actor, const char *addr)
+{
+	struct subject *list;
+	char *acct, **addrs;
+	int n, na, i, j, k;
+
+	throttle_lift(u->email);
+	if ((na = store_audit_addrs(u->id, now_unix() - ACCOUNT_UNLOCK_SPAN,
+	    &addrs)) < 0)
+		return -1;
+	if ((n = store_subject_list_of_user(u->id, &list)) < 0) {
+		strv_free(addrs, na);
+		return -1;
+	}
+	for (j = 0; j < na; j++)
+		for (k = 0; login_kinds[k] != NULL; k++)
+			throttle_ok(login_kinds[k], u->email, addrs[j]);
+	for (i = 0; i < n; i++) {
+		acct = xasprintf("%s\n%lld", u->email, (long long)list[i].id);
+		throttle_ok("validation", acct, NULL);
+		for (j = 0; j < na; j++)
+			throttle_ok("validation", acct, addrs[j]);
+		free(acct);
+	}
+	store_free(list, n);
+	strv_free(addrs, na);
+	store_audit(u->id, actor, "user.unlock", addr, "");
+	return 0;
+}
+
+/*
+ * account_edit: U's email (from mail_address), name, language (a known
+ * one, or "" for none) and admin role become these; audited with what
+ * changed. A new email is told to both addresses. 0, -2 when another
+ * account has EMAIL, -1.
+ */
+int
+account_edit(const struct user *u, const char *email, const char *name,
+    const char *lang, int admin, int64_t actor, const char *addr)
+{
+	struct buf what = { 0 };
+	struct user now;
+	int rc, moved = strcmp(u->email, email) != 0;
+
+	if ((rc = store_user_update(u->id, email, name, lang, admin)) != 0)
+		return rc;
+	if (moved)
+		buf_printf(&what, "email %s -> %s; ", u->email, email);
+	if (strcmp(u->name ? u->name : "", name) != 0)
+		buf_puts(&what, "name; ");
+	if (strcmp(u->lang ? u->lang : "", lang) != 0)
+		buf_printf(&what, "lang %s; ", *lang ? lang : "-");
+	if ((u->is_admin != 0) != (admin != 0))
+		buf_puts(&what, admin ? "admin role given; " :
+		    "admin role taken; ");
+	if (what.len >= 2)
+		what.data[what.len -= 2] = '\0';
+	store_audit(u->id, actor, "user.edit", addr, what.data ? what.data : "");
+	buf_free(&what);
+	if (moved) {
+		account_notice(u, "email_changed", addr, email, NULL);
+		if (store_user_by_id(u->id, &now) == 0) {
+			account_notice(&now, "email_changed", addr, email, NULL);
+			store_clear(&now);
+		}
+	}
+	return 0;
 }
 
 /*
@@ -192,11 +279,14 @@ account_notice(const struct user *u, const char *name, const char *addr,
     const char *device, const char *secret)
 {
 	struct tmpl_vars *v = tv_new();
+	char when[96];
 
+	time_human(now_unix(), TIME_MINUTE, tmpl_lang(u->lang), when,
+	    sizeof when);
 	tv_set(v, "name", u->name && *u->name ? u->name : u->email);
 	tv_set(v, "email", u->email);
 	tv_set(v, "site", cfg.public_url);
-	tv_set_time(v, "when", now_unix(), TIME_ZONED);
+	tv_set(v, "when", when);
 	tv_setf(v, "ttl", "%lld", (long long)((cfg.reset_ttl + 59) / 60));
 	if (addr != NULL && *addr != '\0')
 		tv_set(v, "addr", addr);

@@ -16,6 +16,8 @@
 #include "portal.h"
 
 static void app_public_url_load(void);
+static void app_mail_settings_load(void);
+static void app_globals(void);
 
 static int lock_fd = -1;
 
@@ -104,7 +106,8 @@ app_backup_before(int from, int pending)
 /*
  * app_start: create the data directory, load templates, password list,
  * key and database (migrated, after a backup of a database in use), and
- * hold DATA/kluis.lock (APP_ALONE: no other kluis may use DATA). The key
+ * hold DATA/kluis.lock (APP_ALONE: no other kluis may use DATA; APP_SERVE:
+ * the server, whose settings commands follow). The key
  * must be the database's (custody.c); with APP_CHECK a key problem is
  * only described in KEYMSG (may be NULL otherwise). Returns 0, or -1 with
  * the reason printed.
@@ -116,10 +119,18 @@ app_start(int how, struct buf *keymsg)
 	char path[4096];
 	int key_state, pending, from;
 
+	char err[256];
+
 	if (cfg.share == NULL)
 		cfg.share = getenv("KLUIS_SHARE");
 	if (cfg.share == NULL || *cfg.share == '\0')
 		cfg.share = app_share_default();
+	if (how != APP_SERVE)	/* the server says what they are */
+		app_mail_settings_load();
+	if (time_zone_init(cfg.timezone, err, sizeof err) == -1) {
+		fprintf(stderr, "kluis: --timezone %s %s\n", cfg.timezone, err);
+		return -1;
+	}
 	if (mkdir_p(cfg.data, 0700) == -1) {
 		logmsg(LOG_ERR, "cannot create %s: %s", cfg.data,
 		    strerror(errno));
@@ -158,6 +169,7 @@ app_start(int how, struct buf *keymsg)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (cfg.public_url == NULL)
 		app_public_url_load();
+	app_globals();
 	snprintf(path, sizeof path, "%s/kluis.db", cfg.data);
 	if ((pending = db_attach(path)) < 0 || (from = db_schema()) < 0) {
 		logmsg(LOG_ERR, "cannot open the database %s", path);
@@ -186,6 +198,39 @@ app_start(int how, struct buf *keymsg)
 	return 0;
 }
 
+/*
+ * What every page and mail shows (tmpl_globals): the organisation
+ * ("org"), its logo, the helpdesk ("contact_phone", ... and "has_contact"
+ * when any is set), the time zone ("zone") and the public URL ("site").
+ */
+static void
+app_globals(void)
+{
+	struct tmpl_vars *v = tv_new();
+	static const struct {
+		const char	*var;
+		const char	**value;
+	} contact[] = { { "contact_phone", &cfg.contact_phone },
+	    { "contact_email", &cfg.contact_email },
+	    { "contact_hours", &cfg.contact_hours },
+	    { "contact_address", &cfg.contact_address } };
+	size_t i;
+
+	if (cfg.org_name != NULL && *cfg.org_name != '\0')
+		tv_set(v, "org", cfg.org_name);
+	if (cfg.logo != NULL)
+		tv_set(v, "has_logo", "1");
+	tv_set(v, "zone", time_zone());
+	if (cfg.public_url != NULL)
+		tv_set(v, "site", cfg.public_url);
+	for (i = 0; i < sizeof contact / sizeof contact[0]; i++)
+		if (*contact[i].value != NULL && **contact[i].value != '\0') {
+			tv_set(v, contact[i].var, *contact[i].value);
+			tv_set(v, "has_contact", "1");
+		}
+	tmpl_globals(v);
+}
+
 /* app_open: app_start for a command: the key must be the database's. */
 int
 app_open(void)
@@ -207,6 +252,76 @@ app_public_url_save(void)
 	    0600) == -1)
 		logmsg(LOG_WARNING,
 		    "cannot write %s: %s", path, strerror(errno));
+}
+
+/*
+ * What every mail says besides the public URL: the organisation, its
+ * helpdesk and the time zone. The server keeps the values it runs with in
+ * DATA/mail-settings ("name = value" lines), so that mail a command queues
+ * says the same; an option given to the command wins.
+ */
+static const char *const mail_settings[] = { "organisation-name",
+    "contact-phone", "contact-email", "contact-hours", "contact-address",
+    "timezone", NULL };
+
+/* The field of option NAME in cfg (a string option). */
+static const char **
+setting_field(const char *name)
+{
+	const struct config_option *o = config_find(name);
+
+	return o != NULL ? (const char **)((char *)&cfg + o->off) : NULL;
+}
+
+/* app_mail_settings_save: the server's mail settings into DATA/mail-settings. */
+void
+app_mail_settings_save(void)
+{
+	struct buf b = { 0 };
+	const char **f;
+	char path[4096];
+	size_t i;
+
+	for (i = 0; mail_settings[i] != NULL; i++)
+		if ((f = setting_field(mail_settings[i])) != NULL && *f != NULL &&
+		    strchr(*f, '\n') == NULL)
+			buf_printf(&b, "%s = %s\n", mail_settings[i], *f);
+	snprintf(path, sizeof path, "%s/mail-settings", cfg.data);
+	if (write_file_atomic(path, b.data ? b.data : "", b.len, 0600) == -1)
+		logmsg(LOG_ERR, "cannot write %s: %s", path, strerror(errno));
+	buf_free(&b);
+}
+
+/* The settings of DATA/mail-settings that no option of this command set. */
+static void
+app_mail_settings_load(void)
+{
+	char path[4096], line[1024], err[128], *eq, *name, *value;
+	const char **f;
+	FILE *fp;
+	size_t i;
+
+	snprintf(path, sizeof path, "%s/mail-settings", cfg.data);
+	if ((fp = fopen(path, "re")) == NULL)
+		return;
+	while (fgets(line, sizeof line, fp) != NULL) {
+		if ((eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		name = line;
+		value = eq + 1;
+		str_trim(name);
+		str_trim(value);
+		for (i = 0; mail_settings[i] != NULL; i++)
+			if (strcmp(name, mail_settings[i]) == 0)
+				break;
+		if (mail_settings[i] == NULL || (f = setting_field(name)) ==
+		    NULL || *f != NULL)
+			continue;
+		if (config_set(name, value, err, sizeof err) == -1)
+			logmsg(LOG_WARNING, "%s: %s %s", path, name, err);
+	}
+	fclose(fp);
 }
 
 static void

@@ -1,4 +1,4 @@
-/* cli_file.c: "kluis publish|files|unpublish": the files of a subject from the command line. */
+/* cli_file.c: "kluis publish|files|downloads|unpublish": the files of a subject from the command line. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +37,13 @@ static const char files_usage[] =
 "report are listed together, newest first; STATE says \"superseded\" when a\n"
 "newer version is live. The id is what kluis unpublish and\n"
 "kluis publish --replaces take.\n";
+
+static const char downloads_usage[] =
+"usage: kluis downloads FILE_ID [--limit N] [--data DIR]\n"
+"\n"
+"The download log of publication FILE_ID (see kluis files), newest first:\n"
+"when, who, HTTP status, the bytes sent and the client address, as the\n"
+"console's file page shows it (default: the last 500).\n";
 
 static const char unpublish_usage[] =
 "usage: kluis unpublish FILE_ID [--data DIR]\n"
@@ -270,4 +277,66 @@ cli_file_unpublish(int argc, char **argv)
 done:
 	app_close();
 	return rc;
+}
+
+/* cli_file_downloads: "kluis downloads FILE_ID [--limit N]". */
+int
+cli_file_downloads(int argc, char **argv)
+{
+	struct download_row *dl;
+	struct pubfile f;
+	char when[32], *end;
+	long long id;
+	long limit = 500;
+	int c, status, n, i;
+
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "downloads", downloads_usage,
+	    "limit=", 0, &status)) != -1) {
+		if (c == CLI_EXIT)
+			return status;
+		limit = strtol(optarg, &end, 10);
+		if (*optarg == '\0' || *end != '\0' || limit < 1 ||
+		    limit > 10000000)
+			return cli_usage_error("downloads", "--limit wants a "
+			    "number from 1");
+	}
+	if ((status = cli_args(argc, argv, "downloads", 1,
+	    "needs FILE_ID")) != 0)
+		return status;
+	id = strtoll(argv[optind], &end, 10);
+	if (*argv[optind] == '\0' || *end != '\0' || id <= 0)
+		return cli_usage_error("downloads", "FILE_ID is a number from "
+		    "kluis files");
+	if (app_open() == -1)
+		return 1;
+	if (store_file_get(id, &f) == -1) {
+		fprintf(stderr, "kluis downloads: no file %lld; see kluis files "
+		    "CODE\n", id);
+		app_close();
+		return 1;
+	}
+	if ((n = store_download_list(f.id, (int)limit, &dl)) < 0) {
+		fprintf(stderr, "kluis downloads: cannot read the log\n");
+		store_clear(&f);
+		app_close();
+		return 1;
+	}
+	printf("file %lld: ", (long long)f.id);
+	print_name(f.name);
+	printf(" (sha256 %s)\n%-22s %-32s %6s %12s  %s\n", f.sha256, "TIME",
+	    "USER", "STATUS", "BYTES", "ADDRESS");
+	if (n == 0)
+		printf("(nobody has downloaded it yet)\n");
+	for (i = 0; i < n; i++) {
+		time_format(dl[i].at, TIME_ZONED, when, sizeof when);
+		printf("%-22s %-32s %6d %12llu  %s\n", when, dl[i].email ?
+		    dl[i].email : "-", dl[i].status,
+		    (unsigned long long)dl[i].bytes, dl[i].addr ? dl[i].addr :
+		    "-");
+	}
+	store_free(dl, n);
+	store_clear(&f);
+	app_close();
+	return 0;
 }

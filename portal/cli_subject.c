@@ -1,4 +1,4 @@
-/* cli_subject.c: "kluis subject add|list": subjects from the command line. */
+/* cli_subject.c: "kluis subject add|edit|list": subjects from the command line. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,12 +8,14 @@
 
 static const char subject_usage[] =
 "usage: kluis subject add CODE --title TITLE [--description TEXT] [--data DIR]\n"
+"       kluis subject edit CODE [--title TITLE] [--description TEXT] [--data DIR]\n"
 "       kluis subject list [--data DIR]\n"
 "\n"
 "  add CODE      create a subject (\"onderwerp\"); CODE is 1-32 letters, digits,\n"
 "                '-' or '_', e.g. DakMon, and appears in /subjects/CODE\n"
 "  --title TEXT  the name users see\n"
 "  --description TEXT  one paragraph shown above the files\n"
+"  edit CODE     a new title and/or description (--description \"\" clears it)\n"
 "  list          every subject with its grants and live files\n"
 "  --data DIR    the data directory (default ./var)\n";
 
@@ -62,6 +64,58 @@ subject_add(int argc, char **argv)
 }
 
 static int
+subject_edit(int argc, char **argv)
+{
+	enum { TITLE = 1, DESCRIPTION };
+	const char *title = NULL, *desc = NULL, *bad;
+	struct subject s;
+	int c, status, rc = 1;
+
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "subject", subject_usage,
+	    "title= description=", 0, &status)) != -1) {
+		if (c == CLI_EXIT)
+			return status;
+		if (c == TITLE)
+			title = optarg;
+		else
+			desc = optarg;
+	}
+	if ((status = cli_args(argc, argv, "subject", 1,
+	    "edit needs exactly one CODE")) != 0)
+		return status;
+	if (title == NULL && desc == NULL)
+		return cli_usage_error("subject", "edit needs --title or "
+		    "--description");
+	if (app_open() == -1)
+		return 1;
+	if (store_subject_get(argv[optind], &s) == -1) {
+		fprintf(stderr, "kluis subject: no subject %s; see kluis subject "
+		    "list\n", argv[optind]);
+		app_close();
+		return 1;
+	}
+	if (title == NULL)
+		title = s.title;
+	if (desc == NULL)
+		desc = s.description ? s.description : "";
+	if ((bad = subjects_check(s.code, title, desc)) != NULL)
+		rc = cli_usage_error("subject", "%s", strcmp(bad,
+		    "admin.subject.bad_title") == 0 ? "--title must be 1-200 "
+		    "printable characters on one line" : "--description must be "
+		    "printable UTF-8 of at most 2000 bytes");
+	else if (subjects_edit(&s, title, desc, 0, "cli") == -1)
+		fprintf(stderr, "kluis subject: could not change %s\n", s.code);
+	else {
+		printf("changed subject %s\n", s.code);
+		rc = 0;
+	}
+	store_clear(&s);
+	app_close();
+	return rc;
+}
+
+static int
 subject_list(int argc, char **argv)
 {
 	struct subject *list;
@@ -86,12 +140,13 @@ subject_list(int argc, char **argv)
 	return 0;
 }
 
-/* cli_subject: "kluis subject add|list ...". Returns the exit status. */
+/* cli_subject: "kluis subject add|edit|list ...". Returns the exit status. */
 int
 cli_subject(int argc, char **argv)
 {
 	static const struct cli_command subs[] = {
 		{ "add", subject_add },
+		{ "edit", subject_edit },
 		{ "list", subject_list },
 		{ NULL, NULL }
 	};

@@ -41,6 +41,7 @@ struct config cfg = {
 	.audit_retention = 400 * 86400,
 	.mail_retention = 30 * 86400,
 	.log_level = LOG_INFO,
+	.timezone = NULL,	/* TIME_ZONE_DEFAULT */
 };
 
 #define AT(f)	offsetof(struct config, f)
@@ -164,6 +165,21 @@ const struct config_option config_options[] = {
 	STRING("metrics-listen", metrics_listen, "ADDR:PORT", "serve "
 	    "Prometheus metrics at /metrics, and\n/readyz, on this address "
 	    "only (default: off)"),
+	COMMON("timezone", timezone, "ZONE", "the time zone of every time "
+	    "people read or type,\nin pages, mails and commands (default "
+	    "Europe/Amsterdam)"),
+	COMMON("organisation-name", org_name, "NAME", "whose portal this is, "
+	    "on every page and in every\nmail (e.g. \"Gemeente Utrecht\")"),
+	STRING("logo", logo, "FILE", "the organisation's logo (PNG, SVG, JPEG "
+	    "or WebP, at most\n1 MiB), shown in the header of every page"),
+	COMMON("contact-phone", contact_phone, "TEXT", "the helpdesk's phone "
+	    "number(s), on every page and mail"),
+	COMMON("contact-email", contact_email, "EMAIL", "the helpdesk's email "
+	    "address, on every page and mail"),
+	COMMON("contact-hours", contact_hours, "TEXT", "when the helpdesk "
+	    "answers (\"ma-vr 9.00-17.00 uur\")"),
+	COMMON("contact-address", contact_address, "TEXT", "the helpdesk's "
+	    "postal or visiting address"),
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL }
 };
 

@@ -4,6 +4,7 @@
  * destructive action, the way back with a notice, the subject page.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <microhttpd.h>
@@ -28,15 +29,37 @@ console_confirmed(const struct req *r)
 }
 
 /*
+ * console_event: EVENT (an audit code, "login.fail") into ITEM as "event"
+ * and, when the catalogue has one, its text as "event_text" (the key
+ * audit.event.CODE: "Inloggen mislukt: verkeerd wachtwoord").
+ */
+void
+console_event(struct tmpl_vars *item, const char *event)
+{
+	char key[96];
+
+	tv_set(item, "event", event);
+	snprintf(key, sizeof key, "audit.event.%s", event);
+	if (strcmp(tmpl_msg(LANG_DEFAULT, key), key) != 0)
+		tv_set(item, "event_text", key);
+}
+
+/*
  * console_confirm: the confirmation step of a destructive action, under
  * the menu item NAV: QUESTION (catalogue key, filled from V), the button
  * BUTTON (catalogue key) POSTing to ACTION again with confirm=1, and a way
- * back to V's "cancel". V: the page's variables (consumed).
+ * back to V's "cancel". V: the page's variables (consumed). The page is a
+ * GET of ACTION; a POST without the confirmation is sent there.
  */
 int
 console_confirm(struct req *r, const char *nav, const char *action,
     const char *question, const char *button, struct tmpl_vars *v)
 {
+	/* Asked by a GET of the action's own path: Back and Reload are safe. */
+	if (r->method == HTTP_POST) {
+		tv_free(v);
+		return http_redirect(r, action);
+	}
 	tv_set(v, nav, "1");
 	tv_set(v, "action", action);
 	tv_set(v, "question", question);
@@ -104,9 +127,26 @@ console_back_subject(struct req *r, const char *code, const char *done)
 	return http_redirect(r, where);
 }
 
-/* Grantees of S into V: list "grantees"; the count, or -1. */
+/* 1 when the form this page shows again had the field "to" with user ID ticked. */
 static int
-add_grantees(struct tmpl_vars *v, const struct subject *s)
+ticked(const struct req *r, int64_t id)
+{
+	int i;
+
+	for (i = 0; i < r->nfields; i++)
+		if (strcmp(r->fields[i].name, "to") == 0 &&
+		    r->fields[i].value.data != NULL &&
+		    strtoll(r->fields[i].value.data, NULL, 10) == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * Grantees of S into V: list "grantees", and "recipients" for the upload
+ * form, ticked as the form that failed had them. The count, or -1.
+ */
+static int
+add_grantees(struct req *r, struct tmpl_vars *v, const struct subject *s)
 {
 	struct grantee *g;
 	struct tmpl_vars *item;
@@ -128,17 +168,21 @@ add_grantees(struct tmpl_vars *v, const struct subject *s)
 		item = tv_add(v, "recipients");
 		tv_setf(item, "uid", "%lld", (long long)g[i].user_id);
 		tv_set(item, "email", g[i].email);
+		if (ticked(r, g[i].user_id))
+			tv_set(item, "checked", "1");
 	}
 	store_free(g, n);
 	return n;
 }
 
 static int
-add_files(struct tmpl_vars *v, const struct subject *s, const char *lang)
+add_files(struct req *r, struct tmpl_vars *v, const struct subject *s,
+    const char *lang)
 {
 	struct pubfile *f;
 	struct tmpl_vars *item;
 	char size[32];
+	const char *rep;
 	int64_t now = now_unix();
 	int n, i;
 
@@ -172,6 +216,9 @@ add_files(struct tmpl_vars *v, const struct subject *s, const char *lang)
 			tv_set(item, "name", f[i].name);
 			tv_setf(item, "version", "%lld",
 			    (long long)f[i].version);
+			if ((rep = http_field(r, "replaces")) != NULL &&
+			    strtoll(rep, NULL, 10) == f[i].id)
+				tv_set(item, "selected", "1");
 		}
 	}
 	store_free(f, n);
@@ -189,6 +236,7 @@ console_subject_page(struct req *r, const char *code, unsigned status,
 {
 	struct subject s;
 	char max[32];
+	const char *f;
 
 	if (v == NULL)
 		v = tv_new();
@@ -200,6 +248,19 @@ console_subject_page(struct req *r, const char *code, unsigned status,
 	tv_set(v, "code", s.code);
 	tv_set(v, "title", s.title);
 	tv_set(v, "description", s.description ? s.description : "");
+	/* The forms as they were sent when one failed: never wider. */
+	f = http_field(r, "edit") != NULL ? http_field(r, "title") : NULL;
+	tv_set(v, "edit_title", f != NULL && strlen(f) <= SUBJECT_TITLE_MAX ?
+	    f : s.title);
+	f = http_field(r, "edit") != NULL ? http_field(r, "description") : NULL;
+	tv_set(v, "edit_description", f != NULL && strlen(f) <=
+	    SUBJECT_DESC_MAX ? f : s.description ? s.description : "");
+	if ((f = http_field(r, "email")) != NULL && strlen(f) <= MAIL_ADDRESS_MAX)
+		tv_set(v, "grant_email", f);
+	if ((f = http_field(r, "audience")) != NULL && strcmp(f, "chosen") == 0)
+		tv_set(v, "audience_chosen", "1");
+	if ((f = http_field(r, "expires")) != NULL && strlen(f) <= 10)
+		tv_set(v, "f_expires", f);
 	tv_set_time(v, "created", s.created, TIME_MINUTE);
 	tmpl_size(cfg.max_upload, r->lang, max, sizeof max);
 	tv_set(v, "max_upload", max);
@@ -207,7 +268,7 @@ console_subject_page(struct req *r, const char *code, unsigned status,
 	if (error != NULL)
 		tv_set(v, "error", error);
 	http_notice(r, v, "done", subject_done);
-	if (add_grantees(v, &s) < 0 || add_files(v, &s, r->lang) < 0) {
+	if (add_grantees(r, v, &s) < 0 || add_files(r, v, &s, r->lang) < 0) {
 		store_clear(&s);
 		tv_free(v);
 		return http_internal(r);

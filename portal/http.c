@@ -21,6 +21,7 @@
 #define MAX_FIELDS	4096	/* the bytes of all fields stay under cfg.max_body */
 #define COOKIE_NAME	"kluis_session"
 #define DEVICE_COOKIE	"kluis_device"
+#define MARK_COOKIE	"kluis_in"	/* this browser had a stored session */
 #define BODY_TIMEOUT	60	/* seconds for a form's body after its headers */
 #define FD_RESERVE	256	/* descriptors besides connections: db, files, mail */
 #define HASH_PER_ADDR	4	/* places one address may hold in the hash queue */
@@ -287,19 +288,39 @@ add_security_headers(struct MHD_Response *resp, int private)
 		    "max-age=31536000; includeSubDomains");
 }
 
+/*
+ * The session cookie when it changed, or its end. Beside it, MARK_COOKIE
+ * says that this browser holds a stored session (logged in, or on the
+ * way): when that session is gone by the next request, the page can say
+ * "Uw sessie is verlopen" instead of starting over without a word (an
+ * unknown cookie is otherwise an anonymous session).
+ */
 static void
 add_session_cookie(struct req *r, struct MHD_Response *resp)
 {
 	char c[256];
 	const char *secure = cfg.https ? "; Secure" : "";
 
-	if (r->sess.rotated && r->sess.stage != STAGE_NONE)
+	if (r->sess.rotated && r->sess.stage != STAGE_NONE) {
 		snprintf(c, sizeof c, COOKIE_NAME "=%s; Path=/; HttpOnly; "
 		    "SameSite=Lax%s", r->sess.cookie, secure);
-	else if (r->sess_ended)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c);
+		if (r->sess.stage > STAGE_ANON)
+			snprintf(c, sizeof c, MARK_COOKIE "=1; Path=/; "
+			    "HttpOnly; SameSite=Lax%s", secure);
+		else
+			snprintf(c, sizeof c, MARK_COOKIE "=; Path=/; HttpOnly; "
+			    "SameSite=Lax; Max-Age=0%s", secure);
+	} else if (r->sess_ended) {
 		snprintf(c, sizeof c, COOKIE_NAME "=; Path=/; HttpOnly; "
 		    "SameSite=Lax; Max-Age=0%s", secure);
-	else
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c);
+		snprintf(c, sizeof c, MARK_COOKIE "=; Path=/; HttpOnly; "
+		    "SameSite=Lax; Max-Age=0%s", secure);
+	} else if (r->sess.ended) {
+		snprintf(c, sizeof c, MARK_COOKIE "=; Path=/; HttpOnly; "
+		    "SameSite=Lax; Max-Age=0%s", secure);
+	} else
 		return;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c);
 }
@@ -450,9 +471,139 @@ http_not_modified(struct req *r, int private)
 }
 
 /*
+ * http_local_path: 1 when S is a path of this site that a browser cannot
+ * read as another host: "/" and then only [A-Za-z0-9/_.-], never "//"
+ * (browsers drop tabs and newlines and read "\\" as "/", so only a
+ * whitelist is safe).
+ */
+int
+http_local_path(const char *s)
+{
+	const char *p;
+
+	if (s == NULL || s[0] != '/' || strlen(s) >= SESSION_RETURN_MAX)
+		return 0;
+	for (p = s; *p; p++) {
+		if (!(*p == '/' || *p == '_' || *p == '.' || *p == '-' ||
+		    (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9')))
+			return 0;
+		if (p[0] == '/' && p[1] == '/')
+			return 0;
+	}
+	return 1;
+}
+
+/* The route that answers GET PATH, or NULL. */
+static const struct route *
+get_route(const char *path)
+{
+	const struct route *rt;
+	char *args[2] = { NULL, NULL };
+	int allowed;
+
+	rt = route_find(path, HTTP_GET, &allowed, args);
+	free(args[0]);
+	free(args[1]);
+	return rt;
+}
+
+/*
+ * http_next_ok: 1 when PATH may be where a login ends: a local path that a
+ * logged-in user GETs (a page, a file), never one that changes anything
+ * (/lang) or the home page itself.
+ */
+int
+http_next_ok(const char *path)
+{
+	const struct route *rt;
+
+	if (!http_local_path(path) || strcmp(path, "/") == 0 ||
+	    str_has_prefix(path, "/lang"))
+		return 0;
+	rt = get_route(path);
+	return rt != NULL && (rt->stages & STAGE_BIT(STAGE_IN)) != 0 &&
+	    rt->stages != 0;
+}
+
+/*
+ * The page of the form that R posted: its path, or the nearest path above
+ * it that a GET answers (/account/password: /account; /subjects/X/unlock:
+ * /subjects/X), into OUT.
+ */
+static void
+form_page(const struct req *r, char *out, size_t n)
+{
+	char *slash;
+
+	snprintf(out, n, "%s", r->path);
+	while (strlen(out) > 1 && get_route(out) == NULL) {
+		if ((slash = strrchr(out, '/')) == NULL)
+			break;
+		if (slash == out)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+/*
+ * http_back: the form of this POST failed: the page WHERE (NULL: the form's
+ * own, see form_page) shows ERROR (a catalogue key) with the values of the
+ * fields named in KEEP (separated by spaces; never passwords or codes),
+ * answering STATUS once, with the minutes of WAIT when it is not 0. A 303
+ * to that page: Back and Reload never post the form again.
+ */
+int
+http_back(struct req *r, const char *where, const char *keep, unsigned status,
+    const char *error, int64_t wait)
+{
+	char page[SESSION_RETURN_MAX];
+
+	if (where == NULL) {
+		form_page(r, page, sizeof page);
+		where = page;
+	}
+	r->flash.status = status;
+	free(r->flash.error);
+	r->flash.error = error ? xstrdup(error) : NULL;
+	r->flash.until = wait > 0 ? now_unix() + wait : 0;
+	if (flash_write(r, where, keep) == -1)
+		logmsg(LOG_WARNING, "http: the message for %s was not kept", where);
+	return http_redirect(r, where);
+}
+
+/* http_done: an action succeeded: the page WHERE shows NOTICE (a catalogue key) once. */
+int
+http_done(struct req *r, const char *where, const char *notice)
+{
+	free(r->flash.notice);
+	r->flash.notice = notice ? xstrdup(notice) : NULL;
+	if (flash_write(r, where, NULL) == -1)
+		logmsg(LOG_WARNING, "http: the notice for %s was not kept", where);
+	return http_redirect(r, where);
+}
+
+/*
+ * http_anew: the session has ended (http_end_session: a logout, a request
+ * sent): go on as a new anonymous one to WHERE, which shows NOTICE (a
+ * catalogue key, or NULL).
+ */
+int
+http_anew(struct req *r, const char *where, const char *notice)
+{
+	if (session_start(&r->sess) == -1)
+		return http_redirect(r, where);
+	r->sess_ended = 0;	/* the new cookie replaces the old one */
+	return notice != NULL ? http_done(r, where, notice) :
+	    http_redirect(r, where);
+}
+
+/*
  * http_page: render templates/PAGE.html inside the layout and send it with
- * STATUS. Sets the variables every page has (page, lang, csrf, user).
- * Consumes V.
+ * STATUS. Sets the variables every page has (page, lang, csrf, user, when
+ * the session ends) and what a redirect brought (flash.c: the error of a
+ * form, answered with its status once). Consumes V.
  */
 int
 http_page(struct req *r, unsigned status, const char *page,
@@ -474,8 +625,21 @@ http_page(struct req *r, unsigned status, const char *page,
 	tv_set(v, "lang", r->lang);
 	tv_set(v, "other_lang", tmpl_lang_next(r->lang));
 	tv_set(v, "path", r->path);
+	status = flash_apply(r, v, status);
+	if (tv_has(v, "error"))
+		tv_set(v, "has_error", "1");
 	if (r->sess.stage != STAGE_NONE)
 		tv_set(v, "csrf", r->sess.csrf);
+	if (r->sess.stage > STAGE_ANON && !r->sess_ended) {
+		/* No script: each page says when the session ends unused. */
+		int64_t end = r->sess.last_seen + cfg.session_idle;
+		char when[32];
+
+		if (r->sess.created + cfg.session_max < end)
+			end = r->sess.created + cfg.session_max;
+		time_human(end, TIME_CLOCK, r->lang, when, sizeof when);
+		tv_set(v, "session_ends", when);
+	}
 	if (r->sess.stage == STAGE_IN) {
 		tv_set(v, "logged_in", "1");
 		if (r->user.id) {
@@ -737,14 +901,59 @@ http_stage_redirect(struct req *r)
 
 /*
  * http_advance: move the session to STAGE for USER_ID and redirect there;
- * 503 when the database would not store it.
+ * 503 when the database would not store it; once logged in, to the page
+ * first asked for (the session's return_to), if any.
  */
 int
 http_advance(struct req *r, int64_t user_id, int stage)
 {
+	char to[SESSION_RETURN_MAX];
+
 	if (session_advance(&r->sess, user_id, stage, r->addr) == -1)
 		return http_unavailable(r);
+	if (stage == STAGE_IN && r->sess.return_to[0] != '\0') {
+		snprintf(to, sizeof to, "%s", r->sess.return_to);
+		r->sess.return_to[0] = '\0';
+		store_session_set_return(r->sess.hash, NULL);
+		if (http_next_ok(to))
+			return http_redirect(r, to);
+	}
 	return http_stage_redirect(r);
+}
+
+/*
+ * The way to /login: with ?next=PATH when PATH is where the login should
+ * end (the page asked for), into OUT.
+ */
+static void
+login_url(const char *path, char *out, size_t n)
+{
+	if (path != NULL && http_next_ok(path))
+		snprintf(out, n, "/login?next=%s", path);
+	else
+		snprintf(out, n, "/login");
+}
+
+/*
+ * The session this request came with has ended (timed out, or gone from
+ * the server): it goes on as an anonymous session under the same cookie
+ * (so a login form open in it still posts), and a page that needs more
+ * sends the user to /login, which says so and brings them back.
+ */
+static int
+session_expired(struct req *r)
+{
+	char page[SESSION_RETURN_MAX], to[SESSION_RETURN_MAX + 16];
+
+	if (r->method == HTTP_POST)
+		form_page(r, page, sizeof page);
+	else
+		snprintf(page, sizeof page, "%s", r->path);
+	login_url(page, to, sizeof to);
+	free(r->flash.notice);
+	r->flash.notice = xstrdup("session.expired");
+	flash_write(r, to, NULL);
+	return http_redirect(r, to);
 }
 
 /*
@@ -788,6 +997,17 @@ gate(struct req *r, int *ret)
 		*ret = http_unavailable(r);
 		return -1;
 	}
+	if (rc == 0 && r->sess.stage == STAGE_ANON &&
+	    http_cookie(r, MARK_COOKIE) != NULL)
+		r->sess.ended = 1;	/* a stored session, gone from the server */
+	/*
+	 * A session that timed out goes on as an anonymous one (a login form
+	 * open in it still posts); a page that needs more says so.
+	 */
+	if (r->sess.ended && (rt->stages & STAGE_BIT(STAGE_ANON)) == 0) {
+		*ret = session_expired(r);
+		return -1;
+	}
 	csrf_ok = session_csrf_ok(&r->sess, http_field(r, "csrf"));
 	if (r->sess.user_id > 0) {
 		if ((rc = store_user_find_id(r->sess.user_id, &r->user)) == -1) {
@@ -810,16 +1030,32 @@ gate(struct req *r, int *ret)
 		r->lang = tmpl_lang(r->user.lang);
 	switch (v) {
 	case ROUTE_OK:
+		flash_read(r, http_cookie(r, "kluis_flash"));
 		return 0;
 	case ROUTE_FORBIDDEN:
-		*ret = http_error(r, MHD_HTTP_FORBIDDEN, "err.csrf");
+		/*
+		 * A live session, the token of another: a page left open
+		 * while the session changed (a login in another tab). Filled
+		 * in again, the form works.
+		 */
+		if (r->method == HTTP_POST && r->sess.stage > STAGE_ANON &&
+		    user_ok && http_field(r, "csrf") != NULL)
+			*ret = http_back(r, NULL, NULL, MHD_HTTP_FORBIDDEN,
+			    "err.form_stale", 0);
+		else
+			*ret = http_error(r, MHD_HTTP_FORBIDDEN, "err.csrf");
 		break;
 	case ROUTE_USER_GONE:
 		(void)http_end_session(r);
-		/* FALLTHROUGH */
-	case ROUTE_LOGIN:
 		*ret = http_redirect(r, "/login");
 		break;
+	case ROUTE_LOGIN: {
+		char to[SESSION_RETURN_MAX + 16];
+
+		login_url(r->path, to, sizeof to);
+		*ret = http_redirect(r, to);
+		break;
+	}
 	case ROUTE_STAGE:
 		*ret = http_stage_redirect(r);
 		break;
@@ -1179,6 +1415,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(r->extra[i].value);
 	free(r->args[0]);
 	free(r->args[1]);
+	flash_clear(&r->flash);
 	session_clear(&r->sess);
 	store_clear(&r->user);
 	store_clear(&r->token);

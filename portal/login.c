@@ -1,4 +1,5 @@
 /* login.c: what the login, enrolment, account and reset pages share: codes, devices, new passwords. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,35 +8,56 @@
 #include "portal.h"
 
 /*
- * The secret of the enrolment in progress: created once and kept sealed in
- * the session, so a reload shows the same QR. Returns 0 with *SECRET
- * (caller frees), or -1.
+ * The secret of the account's enrolment in progress: created once and kept
+ * sealed with the account until a phone is linked, so a reload, a second
+ * tab or a new session after a timeout shows the same QR code. Returns 0
+ * with *SECRET (caller wipes and frees) and, when SEALED is not NULL, the
+ * sealed form (caller frees), or -1.
  */
 static int
-pending_secret(struct req *r, uint8_t **secret)
+pending_secret(struct req *r, uint8_t **secret, uint8_t **sealed,
+    size_t *sealed_len)
 {
-	uint8_t raw[TOTP_SECRET_LEN], *sealed;
-	size_t n;
+	uint8_t raw[TOTP_SECRET_LEN], *blob = NULL, *fresh;
+	size_t n, len;
+	int tries, rc;
 
-	if (r->sess.pending != NULL) {
-		*secret = crypto_open(r->sess.pending, r->sess.pending_len, &n);
-		if (*secret != NULL && n == TOTP_SECRET_LEN)
-			return 0;
-		free(*secret);
-		*secret = NULL;
-	}
-	if (totp_new_secret(raw) == -1 ||
-	    (sealed = crypto_seal(raw, sizeof raw, &n)) == NULL)
-		return -1;
-	if (session_set_pending(&r->sess, sealed, n) == -1) {
-		free(sealed);
+	*secret = NULL;
+	for (tries = 0; tries < 2; tries++) {
+		if ((rc = store_user_enrol_secret(r->user.id, &blob, &len)) == -1)
+			return -1;
+		if (rc == 1) {
+			*secret = crypto_open(blob, len, &n);
+			if (*secret != NULL && n == TOTP_SECRET_LEN)
+				break;
+			/* Unreadable (not this key's): start afresh. */
+			free(*secret);
+			*secret = NULL;
+			free(blob);
+			blob = NULL;
+			store_user_set_enrol_secret(r->user.id, NULL, 0);
+		}
+		if (totp_new_secret(raw) == -1 ||
+		    (fresh = crypto_seal(raw, sizeof raw, &n)) == NULL) {
+			explicit_bzero(raw, sizeof raw);
+			return -1;
+		}
 		explicit_bzero(raw, sizeof raw);
+		/* Only when none is there: a page opened at once may have won. */
+		rc = store_user_set_enrol_secret(r->user.id, fresh, n);
+		free(fresh);
+		if (rc == -1)
+			return -1;
+	}
+	if (*secret == NULL) {
+		free(blob);
 		return -1;
 	}
-	free(sealed);
-	*secret = xmalloc(TOTP_SECRET_LEN);
-	memcpy(*secret, raw, TOTP_SECRET_LEN);
-	explicit_bzero(raw, sizeof raw);
+	if (sealed != NULL) {
+		*sealed = blob;
+		*sealed_len = len;
+	} else
+		free(blob);
 	return 0;
 }
 
@@ -46,7 +68,7 @@ pending_uri(struct req *r, char **grouped)
 	uint8_t *secret;
 	char *b32, *uri;
 
-	if (pending_secret(r, &secret) == -1)
+	if (pending_secret(r, &secret, NULL, NULL) == -1)
 		return NULL;
 	b32 = totp_base32(secret, TOTP_SECRET_LEN);
 	explicit_bzero(secret, TOTP_SECRET_LEN);
@@ -61,7 +83,7 @@ pending_uri(struct req *r, char **grouped)
 
 /*
  * What an enrolment form shows (QR, secret in groups, issuer, the device
- * name typed so far) for the session's pending secret, created when there
+ * name typed so far) for the account's pending secret, created when there
  * is none. 0, or -1.
  */
 static int
@@ -119,16 +141,6 @@ login_enrol_qr(struct req *r)
 	return svg;
 }
 
-/* login_pending_clear: forget the session's pending enrolment secret. */
-void
-login_pending_clear(struct req *r)
-{
-	free(r->sess.pending);
-	r->sess.pending = NULL;
-	r->sess.pending_len = 0;
-	store_session_set_pending(r->sess.hash, NULL, 0);
-}
-
 /* login_device_name_ok: text by str_text_ok of 1..64 bytes; trims in place. */
 int
 login_device_name_ok(char *name)
@@ -142,13 +154,49 @@ login_device_name_ok(char *name)
  * replayed. Returns NULL with *STEP set, or the message key of the failure
  * with *STATUS set. Failures are counted and audited here.
  */
+/*
+ * login_code_normal: a code as apps show it ("123 456", "123-456", with
+ * the spaces a copy brings) as its six digits into OUT. 0, or -1 when it
+ * is not six digits then.
+ */
+int
+login_code_normal(const char *in, char *out, size_t n)
+{
+	size_t o = 0;
+
+	if (in == NULL || n < 7)
+		return -1;
+	for (; *in != '\0' && o < 7; in++) {
+		if (*in == ' ' || *in == '-' || *in == '\t' || *in == '.')
+			continue;
+		/* U+00A0 and U+202F, the spaces a copy from an app may hold */
+		if ((unsigned char)in[0] == 0xc2 && (unsigned char)in[1] == 0xa0) {
+			in++;
+			continue;
+		}
+		if ((unsigned char)in[0] == 0xe2 && (unsigned char)in[1] == 0x80 &&
+		    (unsigned char)in[2] == 0xaf) {
+			in += 2;
+			continue;
+		}
+		out[o++] = *in;
+	}
+	out[o < 7 ? o : 6] = '\0';
+	if (o != 6 || !totp_code_wellformed(out)) {
+		explicit_bzero(out, n);
+		return -1;
+	}
+	return 0;
+}
+
 static const char *
 check_code(struct req *r, const uint8_t *secret, int64_t last_step,
     int64_t *step, unsigned *status, int64_t *wait)
 {
-	const char *code = http_field(r, "code");
+	char code[8];
+	const char *err = NULL;
 
-	if (code == NULL || !totp_code_wellformed(code)) {
+	if (login_code_normal(http_field(r, "code"), code, sizeof code) == -1) {
 		*status = MHD_HTTP_BAD_REQUEST;
 		return "otp.malformed";
 	}
@@ -163,22 +211,25 @@ check_code(struct req *r, const uint8_t *secret, int64_t last_step,
 		throttle_fail("otp", r->user.email, r->addr);
 		store_audit(r->user.id, 0, "otp.fail", r->addr, "");
 		*status = MHD_HTTP_UNAUTHORIZED;
-		return "otp.bad";
+		err = "otp.bad";
 	}
-	return NULL;
+	explicit_bzero(code, sizeof code);
+	return err;
 }
 
 /*
- * login_add_device: the session's pending secret becomes a device named by
- * the field "device_name" once the field "code" matches it. Returns NULL
- * (device stored, audited, *NAME set: caller frees), or the message key of
- * the failure with *STATUS and *WAIT set.
+ * login_add_device: the account's pending secret becomes a device named by
+ * the field "device_name" once the field "code" matches it (the next
+ * enrolment gets a new secret). Returns NULL (device stored, audited,
+ * *NAME set: caller frees), or the message key of the failure with
+ * *STATUS and *WAIT set.
  */
 const char *
 login_add_device(struct req *r, unsigned *status, int64_t *wait, char **name)
 {
 	const char *in = http_field(r, "device_name"), *err;
-	uint8_t *secret;
+	uint8_t *secret, *sealed = NULL;
+	size_t sealed_len = 0;
 	int64_t step, id;
 
 	*wait = 0;
@@ -188,7 +239,7 @@ login_add_device(struct req *r, unsigned *status, int64_t *wait, char **name)
 		err = "enrol.name";
 		goto fail;
 	}
-	if (pending_secret(r, &secret) == -1) {
+	if (pending_secret(r, &secret, &sealed, &sealed_len) == -1) {
 		*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		err = "err.internal";
 		goto fail;
@@ -198,24 +249,26 @@ login_add_device(struct req *r, unsigned *status, int64_t *wait, char **name)
 	free(secret);
 	if (err != NULL)
 		goto fail;
-	id = store_device_add(r->user.id, *name, r->sess.pending,
-	    r->sess.pending_len, step);
+	id = store_device_add(r->user.id, *name, sealed, sealed_len, step);
 	if (id < 0) {
 		*status = id == -2 ? MHD_HTTP_BAD_REQUEST :
 		    MHD_HTTP_INTERNAL_SERVER_ERROR;
 		err = id == -2 ? "enrol.exists" : "err.internal";
 		goto fail;
 	}
+	free(sealed);
+	store_user_set_enrol_secret(r->user.id, NULL, 0);
 	throttle_ok("otp", r->user.email, r->addr);
 	store_audit(r->user.id, 0, "device.add", r->addr, *name);
 	return NULL;
 fail:
+	free(sealed);
 	free(*name);
 	*name = NULL;
 	return err;
 }
 
-/* login_password_form: PAGE, a form for a new password, with ERROR. */
+/* login_password_form: PAGE, a form for a new password, with ERROR (or NULL). */
 int
 login_password_form(struct req *r, unsigned status, const char *page,
     const char *error)
@@ -224,6 +277,8 @@ login_password_form(struct req *r, unsigned status, const char *page,
 
 	tv_setf(v, "min", "%d", PASSWORD_MIN);
 	tv_setf(v, "max", "%d", PASSWORD_MAX);
+	if (r->user.password_temp && r->sess.stage != STAGE_RESET_PW)
+		tv_set(v, "temp", "1");
 	return http_form(r, status, page, v, error, 0);
 }
 
@@ -248,7 +303,8 @@ login_new_password(struct req *r, const char *same, const char *event,
 		return "pw.mismatch";
 	if ((problem = password_problem(pw, r->user.email)) != NULL)
 		return problem;
-	if (same != NULL && password_verify(r->user.password_hash, pw))
+	if (same != NULL && password_verify_as(r->user.password_hash,
+	    r->user.password_temp, pw))
 		return same;
 	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	if (password_hash(pw, hash) == -1 ||
@@ -262,12 +318,12 @@ login_new_password(struct req *r, const char *same, const char *event,
 }
 
 /*
- * login_password_post: the POST of PAGE's form for a new password, changed
- * as login_new_password changes it (SAME, EVENT). 0 when done, else -1 with
- * *RC the answer: PAGE again with the problem, or an error.
+ * login_password_post: the POST of a form for a new password, changed as
+ * login_new_password changes it (SAME, EVENT). 0 when done, else -1 with
+ * *RC the answer: back to the form (GET) with the problem, or an error.
  */
 int
-login_password_post(struct req *r, const char *page, const char *same,
+login_password_post(struct req *r, const char *same,
     const char *event, int *rc)
 {
 	const char *problem;
@@ -277,7 +333,7 @@ login_password_post(struct req *r, const char *page, const char *same,
 		return 0;
 	*rc = status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
 	    http_error(r, status, problem) :
-	    login_password_form(r, status, page, problem);
+	    http_back(r, NULL, NULL, status, problem, 0);
 	return -1;
 }
 
@@ -293,6 +349,9 @@ device_list(struct req *r, struct tmpl_vars *v)
 	const char *chosen = http_field(r, "device");
 	int n, i;
 
+	/* After a code of another phone: that phone. */
+	if (flash_get(r, "choose_device") != NULL)
+		chosen = flash_get(r, "choose_device");
 	if ((n = store_device_list(r->user.id, &devs)) <= 1) {
 		store_free(devs, n < 0 ? 0 : n);
 		return;
@@ -320,6 +379,47 @@ login_code_form(struct req *r, unsigned status, const char *page,
 	device_list(r, v);
 	tv_set(v, "email", r->user.email);
 	return http_form(r, status, page, v, error, wait);
+}
+
+/*
+ * The code of the field "code" failed for the chosen device CHOSEN (and
+ * was counted as a failure): when it is a current, unused code of another
+ * of the user's devices, say which one ("otp.other_phone", the device in
+ * the message and chosen on the next page), as the manual's "Let op!"
+ * warns. Nothing is accepted here: the code must be sent again for that
+ * device, under the same throttle. ERR, or the hint.
+ */
+static const char *
+other_device(struct req *r, struct device *devs, int n,
+    const struct device *chosen, const char *err)
+{
+	char code[8], id[24];
+	uint8_t *secret;
+	size_t len;
+	int64_t step;
+	int i, hit = -1;
+
+	if (login_code_normal(http_field(r, "code"), code, sizeof code) == -1)
+		return err;
+	for (i = 0; i < n && hit < 0; i++) {
+		if (&devs[i] == chosen || (secret = crypto_open(devs[i].sealed,
+		    devs[i].sealed_len, &len)) == NULL)
+			continue;
+		if (len == TOTP_SECRET_LEN && totp_verify(secret, len, code,
+		    now_unix(), devs[i].last_step, &step) == 0)
+			hit = i;
+		explicit_bzero(secret, len);
+		free(secret);
+	}
+	explicit_bzero(code, sizeof code);
+	if (hit < 0)
+		return err;
+	store_audit(r->user.id, 0, "otp.other_device", r->addr,
+	    devs[hit].name);
+	flash_var(r, "other_device", devs[hit].name);
+	snprintf(id, sizeof id, "%lld", (long long)devs[hit].id);
+	flash_var(r, "choose_device", id);
+	return "otp.other_phone";
 }
 
 /*
@@ -368,6 +468,8 @@ login_device_code(struct req *r, unsigned *status, int64_t *wait,
 	err = check_code(r, secret, d->last_step, &step, status, wait);
 	explicit_bzero(secret, len);
 	free(secret);
+	if (err != NULL && strcmp(err, "otp.bad") == 0 && n > 1)
+		err = other_device(r, devs, n, d, err);
 	if (err == NULL && (used = store_device_use(d->id, step)) == -2) {
 		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		err = "err.unavailable";
@@ -459,7 +561,8 @@ login_reauth(struct req *r, unsigned *status, int64_t *wait)
 		*status = MHD_HTTP_TOO_MANY_REQUESTS;
 		return "login.throttled";
 	}
-	if (!password_verify(r->user.password_hash, cur)) {
+	if (!password_verify_as(r->user.password_hash, r->user.password_temp,
+	    cur)) {
 		throttle_fail("pw", r->user.email, r->addr);
 		store_audit(r->user.id, 0, "password.fail", r->addr, "current");
 		*status = MHD_HTTP_UNAUTHORIZED;

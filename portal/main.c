@@ -20,14 +20,17 @@ static const char usage[] =
 "commands:\n"
 "  serve         run the portal (see kluis serve --help)\n"
 "  user add      create an account; its temporary password is emailed\n"
-"  user list|disable|enable|resend   accounts (see kluis user --help)\n"
+"  user show|edit|list|disable|enable|resend|unlock|export|delete\n"
+"                accounts (see kluis user --help)\n"
 "  user reset-otp  remove a user's authenticators; they enrol again\n"
-"  requests      list pending requests for an authenticator reset\n"
-"  subject add   create a subject (\"onderwerp\"); subject list: all of them\n"
+"  requests      pending requests for an authenticator reset; requests\n"
+"                approve|refuse EMAIL answers one\n"
+"  subject add|edit|list  subjects (\"onderwerpen\")\n"
 "  grant         give an account a subject and email its validation code\n"
 "  revoke        take a subject away from an account\n"
 "  publish       publish a file on a subject for its grantees\n"
 "  files         list a subject's files with their downloads\n"
+"  downloads     the download log of one file\n"
 "  unpublish     withdraw a published file\n"
 "  audit         the audit log, filtered, as a table or CSV\n"
 "  mail list     undelivered mail; mail retry: deliver it now\n"
@@ -105,7 +108,7 @@ static int
 serve(int argc, char **argv)
 {
 	sigset_t sigs;
-	char err[128];
+	char err[512];
 	int c, sig, left, status;
 
 	/* Every option is a setting of the table in config.c. */
@@ -121,9 +124,14 @@ serve(int argc, char **argv)
 	log_setup(cfg.log_level, 1);
 	if (mail_init() == -1 || access_open() == -1)
 		return 1;
-	if (app_open() == -1 || first_admin() == -1)
+	if (page_static_logo_load(err, sizeof err) == -1) {
+		logmsg(LOG_ERR, "kluis serve: %s", err);
+		return 1;
+	}
+	if (app_start(APP_SERVE, NULL) == -1 || first_admin() == -1)
 		return 1;
 	app_public_url_save();
+	app_mail_settings_save();
 
 	/* Threads inherit the blocked set; only sigwait() below sees these. */
 	sigemptyset(&sigs);
@@ -183,6 +191,7 @@ static const struct cli_command commands[] = {
 	{ "revoke", cli_grant_revoke },
 	{ "publish", cli_file_publish },
 	{ "files", cli_file_list },
+	{ "downloads", cli_file_downloads },
 	{ "unpublish", cli_file_unpublish },
 	{ "requests", cli_requests },
 	{ "audit", cli_audit },

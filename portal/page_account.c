@@ -8,10 +8,14 @@
 #include "portal.h"
 
 static void
-set_date(struct tmpl_vars *v, const char *name, int64_t t)
+set_date(struct req *r, struct tmpl_vars *v, const char *name, int64_t t)
 {
-	if (t > 0)
-		tv_set_time(v, name, t, TIME_ZONED);
+	char s[96];
+
+	if (t <= 0)
+		return;
+	time_human(t, TIME_MINUTE, r->lang, s, sizeof s);
+	tv_set(v, name, s);
 }
 
 /* The notice after a redirect back to /account; only known ones are shown. */
@@ -19,7 +23,8 @@ static void
 set_done(struct req *r, struct tmpl_vars *v)
 {
 	static const char *const keys[] = { "account.done_added",
-	    "account.done_removed", "account.done_password", NULL };
+	    "account.done_removed", "account.done_password",
+	    "account.done_recovery", NULL };
 
 	http_notice(r, v, "notice", keys);
 }
@@ -39,8 +44,8 @@ account_form(struct req *r, unsigned status, const char *error, int64_t wait)
 	}
 	for (i = 0; i < n; i++) {
 		item = tv_add_named(v, "devices", devs[i].id, devs[i].name);
-		set_date(item, "added", devs[i].created);
-		set_date(item, "used", devs[i].last_used);
+		set_date(r, item, "added", devs[i].created);
+		set_date(r, item, "used", devs[i].last_used);
 		if (n > 1)
 			tv_set(item, "removable", "1");
 	}
@@ -64,28 +69,15 @@ page_account(struct req *r)
 	return account_form(r, MHD_HTTP_OK, NULL, 0);
 }
 
-static int
-add_form(struct req *r, unsigned status, const char *error, int64_t wait)
+/* GET /account/add: another phone, with the QR of the account's enrolment secret. */
+int
+page_account_add(struct req *r)
 {
 	struct tmpl_vars *v = tv_new();
 
 	tv_set(v, "reauth", "1");
-	return login_enrol_form(r, status, "account_add", "/account/add", error,
-	    wait, v);
-}
-
-/* reauth: login_reauth, the current password asked again. */
-static const char *
-reauth(struct req *r, unsigned *status, int64_t *wait)
-{
-	return login_reauth(r, status, wait);
-}
-
-/* GET /account/add: another phone, with the QR of a secret kept in the session. */
-int
-page_account_add(struct req *r)
-{
-	return add_form(r, MHD_HTTP_OK, NULL, 0);
+	return login_enrol_form(r, MHD_HTTP_OK, "account_add", "/account/add",
+	    NULL, 0, v);
 }
 
 int
@@ -96,14 +88,15 @@ page_account_add_post(struct req *r)
 	int64_t wait;
 	unsigned status;
 
-	if ((err = reauth(r, &status, &wait)) != NULL)
-		return add_form(r, status, err, wait);
+	if ((err = login_reauth(r, &status, &wait)) != NULL)
+		return http_back(r, "/account/add", "device_name", status, err,
+		    wait);
 	err = login_add_device(r, &status, &wait, &name);
 	if (err != NULL && status == MHD_HTTP_INTERNAL_SERVER_ERROR)
 		return http_error(r, status, err);
 	if (err != NULL)
-		return add_form(r, status, err, wait);
-	login_pending_clear(r);
+		return http_back(r, "/account/add", "device_name", status, err,
+		    wait);
 	account_notice(&r->user, "device_added", r->addr, name, NULL);
 	free(name);
 	return http_redirect(r, "/account?done=added");
@@ -120,33 +113,25 @@ url_device(struct req *r, struct device *d)
 	return store_device_get(r->user.id, id, d);
 }
 
-static int
-remove_form(struct req *r, const struct device *target, unsigned status,
-    const char *error, int64_t wait)
-{
-	struct tmpl_vars *v = tv_new();
-	int n = store_device_count(r->user.id);
-
-	tv_setf(v, "target_id", "%lld", (long long)target->id);
-	tv_set(v, "target", target->name);
-	if (n <= 1)
-		tv_set(v, "only_one", "1");
-	tv_set(v, "device_legend", "account_remove.device");
-	return login_code_form(r, status, "account_remove", error, wait, v);
-}
-
 /* GET /account/devices/{id}/remove: asks for a current code first. */
 int
 page_account_remove(struct req *r)
 {
+	struct tmpl_vars *v;
 	struct device d;
-	int ret;
+	int n;
 
 	if (url_device(r, &d) == -1)
 		return http_not_found(r);
-	ret = remove_form(r, &d, MHD_HTTP_OK, NULL, 0);
+	v = tv_new();
+	n = store_device_count(r->user.id);
+	tv_setf(v, "target_id", "%lld", (long long)d.id);
+	tv_set(v, "target", d.name);
+	if (n <= 1)
+		tv_set(v, "only_one", "1");
+	tv_set(v, "device_legend", "account_remove.device");
 	store_clear(&d);
-	return ret;
+	return login_code_form(r, MHD_HTTP_OK, "account_remove", NULL, 0, v);
 }
 
 /*
@@ -161,29 +146,32 @@ page_account_remove_post(struct req *r)
 	char *name = NULL;
 	int64_t wait = 0;
 	unsigned status;
-	int n, ret;
+	int n;
 
 	if (url_device(r, &d) == -1)
 		return http_not_found(r);
 	if ((n = store_device_count(r->user.id)) <= 1) {
-		ret = remove_form(r, &d, n < 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR :
-		    MHD_HTTP_CONFLICT, n < 0 ? "err.internal" : "account.last", 0);
 		store_clear(&d);
-		return ret;
+		if (n < 0)
+			return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "err.internal");
+		return http_back(r, NULL, NULL, MHD_HTTP_CONFLICT,
+		    "account.last", 0);
 	}
 	err = login_device_code(r, &status, &wait, &name);
 	if (err != NULL) {
-		ret = remove_form(r, &d, status, *err ? err : "err.internal",
-		    wait);
 		store_clear(&d);
-		return ret;
+		if (*err == '\0' || strcmp(err, "err.internal") == 0)
+			return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "err.internal");
+		return http_back(r, NULL, "device", status, err, wait);
 	}
 	free(name);
 	if (store_device_remove(r->user.id, d.id) == -1) {
 		/* Another request removed the other phone meanwhile. */
-		ret = remove_form(r, &d, MHD_HTTP_CONFLICT, "account.last", 0);
 		store_clear(&d);
-		return ret;
+		return http_back(r, NULL, NULL, MHD_HTTP_CONFLICT,
+		    "account.last", 0);
 	}
 	store_audit(r->user.id, 0, "device.remove", r->addr, d.name);
 	account_notice(&r->user, "device_removed", r->addr, d.name, NULL);
@@ -202,12 +190,12 @@ page_account_password_post(struct req *r)
 	int64_t wait;
 	unsigned status;
 
-	if ((problem = reauth(r, &status, &wait)) != NULL ||
+	if ((problem = login_reauth(r, &status, &wait)) != NULL ||
 	    (problem = login_new_password(r, "account.pw_same",
 	    "password.change", "account", &status)) != NULL)
 		return status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
 		    http_error(r, status, problem) :
-		    account_form(r, status, problem, wait);
+		    http_back(r, "/account", NULL, status, problem, wait);
 	account_notice(&r->user, "password_changed", r->addr, NULL, NULL);
 	/* A new session id after a change of credentials. */
 	if (session_advance(&r->sess, r->user.id, STAGE_IN, r->addr) == -1)
@@ -215,28 +203,181 @@ page_account_password_post(struct req *r)
 	return http_redirect(r, "/account?done=password");
 }
 
-/* POST /account/recovery: 10 new codes, shown once; the old ones are void. */
+/*
+ * Recovery codes are shown until the user says they are kept (or for
+ * CODES_TTL): Reload, a print and the text file show the same codes, and
+ * nothing posts again. Between the pages they are in a cookie of their
+ * own, sealed with the key and bound to this session; the database only
+ * ever has their hashes.
+ */
+#define CODES_COOKIE	"kluis_codes"
+#define CODES_PATH	"/account/recovery"
+#define CODES_TTL	600
+
+static void
+codes_cookie(struct req *r, const char *value, int max_age)
+{
+	char *c = xasprintf(CODES_COOKIE "=%s; Path=" CODES_PATH "; HttpOnly; "
+	    "SameSite=Strict; Max-Age=%d%s", value, max_age,
+	    cfg.https ? "; Secure" : "");
+
+	http_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, c);
+	free(c);
+}
+
+/* The codes this session was shown (CODES[RECOVERY_CODES]); their number, or 0. */
+static int
+codes_read(struct req *r, char codes[][16])
+{
+	const char *c = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
+	    CODES_COOKIE);
+	char hash[65], *text, *line, *next;
+	uint8_t *sealed;
+	size_t n, len;
+	int i = 0;
+
+	if (c == NULL || (n = strlen(c)) % 2 != 0 || n == 0 || n > 4096)
+		return 0;
+	sealed = xmalloc(n / 2);
+	if (crypto_unhex(c, sealed, n / 2) == -1 ||
+	    (text = (char *)crypto_open(sealed, n / 2, &len)) == NULL) {
+		free(sealed);
+		return 0;
+	}
+	free(sealed);
+	text = xrealloc(text, len + 1);
+	text[len] = '\0';
+	crypto_hex(r->sess.hash, sizeof r->sess.hash, hash);
+	/* "HASH UNTIL\nCODE\nCODE...": this session's, not expired */
+	if (strlen(text) == len && len > 65 && memcmp(text, hash, 64) == 0 &&
+	    text[64] == ' ' && strtoll(text + 65, NULL, 10) > now_unix())
+		for (line = strchr(text, '\n'); line != NULL &&
+		    i < RECOVERY_CODES; line = next) {
+			line++;
+			if ((next = strchr(line, '\n')) != NULL)
+				*next = '\0';
+			if (*line != '\0' && strlen(line) < 16)
+				snprintf(codes[i++], 16, "%s", line);
+		}
+	explicit_bzero(text, len);
+	free(text);
+	return i;
+}
+
+/* GET /account/recovery: make recovery codes (after the first login, too). */
+int
+page_account_recovery(struct req *r)
+{
+	struct tmpl_vars *v = tv_new();
+	int codes = store_recovery_count(r->user.id);
+
+	if (codes < 0) {
+		tv_free(v);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	tv_setf(v, "codes", "%d", codes);
+	if (codes > 0)
+		tv_set(v, "has_codes", "1");
+	return http_page(r, MHD_HTTP_OK, "recovery", v);
+}
+
+/* POST /account/recovery: 10 new codes; the old ones are void. */
 int
 page_account_recovery_post(struct req *r)
 {
-	char codes[RECOVERY_CODES][16];
-	struct tmpl_vars *v, *item;
+	char codes[RECOVERY_CODES][16], hash[65], *hex;
+	struct buf b = { 0 };
 	const char *err;
 	unsigned status;
+	uint8_t *sealed;
 	int64_t wait;
+	size_t len;
 	int i;
 
-	if ((err = reauth(r, &status, &wait)) != NULL)
-		return account_form(r, status, err, wait);
+	if ((err = login_reauth(r, &status, &wait)) != NULL)
+		return http_back(r, CODES_PATH, NULL, status, err, wait);
 	if (recovery_new_codes(r->user.id, codes) == -1)
 		return http_internal(r);
 	store_audit(r->user.id, 0, "recovery.create", r->addr, "");
 	account_notice(&r->user, "recovery_created", r->addr, NULL, NULL);
+	crypto_hex(r->sess.hash, sizeof r->sess.hash, hash);
+	buf_printf(&b, "%s %lld", hash, (long long)(now_unix() + CODES_TTL));
+	for (i = 0; i < RECOVERY_CODES; i++)
+		buf_printf(&b, "\n%s", codes[i]);
+	explicit_bzero(codes, sizeof codes);
+	sealed = crypto_seal(b.data, b.len, &len);
+	buf_wipe(&b);
+	if (sealed == NULL)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	hex = xmalloc(2 * len + 1);
+	crypto_hex(sealed, len, hex);
+	free(sealed);
+	codes_cookie(r, hex, CODES_TTL);
+	free(hex);
+	return http_redirect(r, CODES_PATH "/codes");
+}
+
+/* GET /account/recovery/codes: the new codes, to print or save; again on Reload. */
+int
+page_account_recovery_codes(struct req *r)
+{
+	char codes[RECOVERY_CODES][16], when[96];
+	struct tmpl_vars *v, *item;
+	int n, i;
+
+	if ((n = codes_read(r, codes)) == 0)
+		return http_done(r, CODES_PATH, "recovery_codes.gone");
 	v = tv_new();
-	for (i = 0; i < RECOVERY_CODES; i++) {
+	for (i = 0; i < n; i++) {
 		item = tv_add(v, "codes");
 		tv_set(item, "code", codes[i]);
 	}
 	explicit_bzero(codes, sizeof codes);
+	tv_set(v, "email", r->user.email);
+	time_human(now_unix(), TIME_MINUTE, r->lang, when, sizeof when);
+	tv_set(v, "made", when);
 	return http_page(r, MHD_HTTP_OK, "recovery_codes", v);
+}
+
+/* GET /account/recovery/codes.txt: the same codes as a text file to save. */
+int
+page_account_recovery_text(struct req *r)
+{
+	char codes[RECOVERY_CODES][16], when[96];
+	struct tmpl_vars *v, *item;
+	struct buf b = { 0 };
+	size_t len;
+	int n, i;
+
+	if ((n = codes_read(r, codes)) == 0)
+		return http_done(r, CODES_PATH, "recovery_codes.gone");
+	v = tv_new();
+	for (i = 0; i < n; i++) {
+		item = tv_add(v, "codes");
+		tv_set(item, "code", codes[i]);
+	}
+	explicit_bzero(codes, sizeof codes);
+	tv_set(v, "email", r->user.email);
+	tv_set(v, "site", cfg.public_url);
+	time_human(now_unix(), TIME_MINUTE, r->lang, when, sizeof when);
+	tv_set(v, "made", when);
+	i = tmpl_render_text(&b, "recovery_codes.txt", v, r->lang);
+	tv_free(v);
+	if (i == -1) {
+		buf_wipe(&b);
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+	}
+	http_add_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+	    "attachment; filename=\"herstelcodes.txt\"");
+	len = b.len;
+	return http_send(r, MHD_HTTP_OK, "text/plain; charset=utf-8",
+	    buf_steal(&b), len);
+}
+
+/* POST /account/recovery/done: the codes are kept; they are shown no more. */
+int
+page_account_recovery_done(struct req *r)
+{
+	codes_cookie(r, "", 0);
+	return http_redirect(r, "/account?done=recovery");
 }

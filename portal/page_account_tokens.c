@@ -31,11 +31,11 @@ ticked(const struct req *r, const char *code)
 }
 
 static void
-set_time(struct tmpl_vars *v, const char *name, int64_t t)
+set_time(struct req *r, struct tmpl_vars *v, const char *name, int64_t t)
 {
-	char s[32];
+	char s[96];
 
-	time_format(t, TIME_MINUTE, s, sizeof s);
+	time_human(t, TIME_MINUTE, r->lang, s, sizeof s);
 	tv_set(v, name, t > 0 ? s : "");
 }
 
@@ -65,9 +65,9 @@ tokens_page(struct req *r, unsigned status, const char *error, int64_t wait)
 		tv_setf(item, "id", "%lld", (long long)t[i].id);
 		tv_set(item, "name", t[i].name);
 		tv_set(item, "subjects", t[i].subjects);
-		set_time(item, "created", t[i].created);
-		set_time(item, "expires", t[i].expires);
-		set_time(item, "used", t[i].last_used);
+		set_time(r, item, "created", t[i].created);
+		set_time(r, item, "expires", t[i].expires);
+		set_time(r, item, "used", t[i].last_used);
 		tv_set(item, "addr", t[i].last_addr);
 		if (t[i].revoked) {
 			tv_setf(item, "state", "tokens.state.revoked_%s",
@@ -247,7 +247,7 @@ page_account_tokens_post(struct req *r)
 	tv_set(v, "name", name);
 	for (i = 0; i < n; i++)
 		tv_setf(tv_add(v, "subjects"), "code", "%s", s[i].code);
-	time_format(expires, TIME_MINUTE, when, sizeof when);
+	time_human(expires, TIME_MINUTE, r->lang, when, sizeof when);
 	tv_set(v, "expires", when);
 	tv_set(v, "site", cfg.public_url ? cfg.public_url : "");
 	free(name);

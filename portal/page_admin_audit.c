@@ -107,6 +107,7 @@ page_admin_audit(struct req *r)
 		tv_set(v, "error", a.error);
 	for (i = 0; i < ne; i++) {
 		item = tv_add(v, "event_names");
+		console_event(item, events[i]);
 		tv_set(item, "name", events[i]);
 		if (a.event != NULL && strcmp(a.event, events[i]) == 0)
 			tv_set(item, "selected", "1");
@@ -122,7 +123,7 @@ page_admin_audit(struct req *r)
 			    (long long)rows[i].user_id);
 		tv_set(item, "actor", rows[i].actor_email ?
 		    rows[i].actor_email : "");
-		tv_set(item, "event", rows[i].event);
+		console_event(item, rows[i].event);
 		tv_set(item, "addr", rows[i].addr);
 		tv_set(item, "detail", rows[i].detail);
 	}
@@ -157,7 +158,7 @@ page_admin_audit_csv(struct req *r)
 	if ((sep = csv_separator(http_query(r, "sep"))) == 0)
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "err.badrequest");
 	bom = (p = http_query(r, "bom")) == NULL || strcmp(p, "0") != 0;
-	if ((n = audit_csv(&b, &a.f, sep, bom)) < 0) {
+	if ((n = audit_csv(&b, &a.f, sep, bom, r->lang)) < 0) {
 		buf_free(&b);
 		return http_internal(r);
 	}

@@ -103,10 +103,20 @@ base_name(const char *s)
 	return s;
 }
 
+/*
+ * A refused upload: the subject's page with MSG and the form as it was
+ * sent (the same audience, the same ticked users: never wider); the file
+ * itself must be chosen again, which the page says.
+ */
 static int
 refuse(struct req *r, const char *code, unsigned status, const char *msg)
 {
-	return console_subject_page(r, code, status, msg, NULL);
+	char where[96];
+
+	snprintf(where, sizeof where, "/admin/subjects/%s", code);
+	flash_var(r, "reattach", "1");
+	return http_back(r, where, "audience to expires replaces", status, msg,
+	    0);
 }
 
 /* POST /admin/subjects/{code}/upload: multipart csrf, file, audience, to..., expires */
@@ -282,7 +292,7 @@ page_admin_file(struct req *r)
 	return http_page(r, MHD_HTTP_OK, "admin/file", v);
 }
 
-/* POST /admin/files/{id}/unpublish: after a confirmation. */
+/* GET /admin/files/{id}/unpublish asks; POST after the confirmation unpublishes. */
 int
 page_admin_file_unpublish(struct req *r)
 {

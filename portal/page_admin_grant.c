@@ -43,19 +43,24 @@ page_admin_grant_user(struct req *r)
 	const char *code = http_field(r, "subject"), *bad;
 	struct subject s;
 	struct user u;
+	char where[64];
 	unsigned status;
 	int rc;
 
 	if (console_user(r, &u) == -1)
 		return http_not_found(r);
+	snprintf(where, sizeof where, "/admin/users/%lld", (long long)u.id);
+	flash_var(r, "error_field", "subject");
 	if (code == NULL || !subjects_code_ok(code) ||
 	    store_subject_find(code, &s) != 1) {
 		store_clear(&u);
-		return http_error(r, MHD_HTTP_BAD_REQUEST,
-		    "admin.grant.no_subject");
+		return http_back(r, where, NULL, MHD_HTTP_BAD_REQUEST,
+		    "admin.grant.no_subject", 0);
 	}
 	if ((bad = grant(r, &u, &s, 0, &status)) != NULL)
-		rc = http_error(r, status, bad);
+		rc = status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
+		    http_error(r, status, bad) :
+		    http_back(r, where, NULL, status, bad, 0);
 	else
 		rc = console_back_user(r, u.id, "granted");
 	store_clear(&u);
@@ -85,13 +90,10 @@ page_admin_grant_subject(struct req *r)
 	}
 	free(email);
 	if (bad != NULL) {
-		struct tmpl_vars *v = tv_new();
-		const char *e = http_field(r, "email");
-
-		if (e != NULL && strlen(e) <= MAIL_ADDRESS_MAX)
-			tv_set(v, "grant_email", e);
 		store_clear(&s);
-		return console_subject_page(r, r->args[0], status, bad, v);
+		if (status == MHD_HTTP_INTERNAL_SERVER_ERROR)
+			return http_error(r, status, bad);
+		return http_back(r, NULL, "email", status, bad, 0);
 	}
 	rc = console_back_subject(r, s.code, "granted");
 	store_clear(&s);
@@ -129,15 +131,20 @@ page_admin_grant_resend(struct req *r)
 	bad = grant(r, &u, &s, 1, &status);
 	store_clear(&u);
 	if (bad != NULL) {
+		char where[96];
+
+		snprintf(where, sizeof where, "/admin/subjects/%s", s.code);
 		store_clear(&s);
-		return http_error(r, status, bad);
+		if (status == MHD_HTTP_INTERNAL_SERVER_ERROR)
+			return http_error(r, status, bad);
+		return http_back(r, where, NULL, status, bad, 0);
 	}
 	rc = console_back_subject(r, s.code, "resent");
 	store_clear(&s);
 	return rc;
 }
 
-/* POST /admin/subjects/{code}/grants/{uid}/revoke: after a confirmation. */
+/* GET /admin/subjects/{code}/grants/{uid}/revoke asks; POST after the confirmation revokes. */
 int
 page_admin_grant_revoke(struct req *r)
 {

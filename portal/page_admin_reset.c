@@ -1,10 +1,23 @@
 /* page_admin_reset.c: the admin console's authenticator resets: approve one (reset a user's phones) or refuse a request. */
+#include <stdio.h>
+
 #include <microhttpd.h>
 
 #include "portal.h"
 
+/* The page of account U, saying ERROR with STATUS. */
+static int
+refused(struct req *r, const struct user *u, unsigned status,
+    const char *error)
+{
+	char where[64];
+
+	snprintf(where, sizeof where, "/admin/users/%lld", (long long)u->id);
+	return http_back(r, where, NULL, status, error, 0);
+}
+
 /*
- * POST /admin/users/{id}/reset-otp: after a confirmation, remove every
+ * GET /admin/users/{id}/reset-otp asks; POST after the confirmation removes every
  * phone and recovery code, end the sessions, mail the user: what
  * "kluis user reset-otp" does (keep_password=1: --keep-password). This is
  * also how a pending reset request is approved.
@@ -19,7 +32,7 @@ page_admin_reset_otp(struct req *r)
 	if (console_user(r, &u) == -1)
 		return http_not_found(r);
 	if (u.id == r->user.id)
-		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self_reset");
+		rc = refused(r, &u, MHD_HTTP_BAD_REQUEST, "admin.self_reset");
 	else if (!console_confirmed(r)) {
 		v = tv_new();
 		tv_set(v, "keep_option", "1");
@@ -43,14 +56,13 @@ page_admin_reset_refuse(struct req *r)
 
 	if (console_user(r, &u) == -1)
 		return http_not_found(r);
-	if ((n = store_reset_request_delete(u.id)) <= 0) {
+	if ((n = reset_refuse(&u, r->user.id, r->addr)) <= 0) {
+		rc = n == 0 ? refused(r, &u, MHD_HTTP_CONFLICT,
+		    "admin.request.none") : http_error(r,
+		    MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 		store_clear(&u);
-		return http_error(r, n == 0 ? MHD_HTTP_CONFLICT :
-		    MHD_HTTP_INTERNAL_SERVER_ERROR, n == 0 ?
-		    "admin.request.none" : "err.internal");
+		return rc;
 	}
-	store_audit(u.id, r->user.id, "otp.request.refuse", r->addr, "");
-	account_notice(&u, "otp_reset_refused", NULL, NULL, NULL);
 	rc = console_back_user(r, u.id, "refused");
 	store_clear(&u);
 	return rc;

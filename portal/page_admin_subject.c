@@ -7,8 +7,9 @@
 
 #include "portal.h"
 
-static int
-subjects_page(struct req *r, unsigned status, const char *error)
+/* GET /admin/subjects: the list and the form for a new one (after a failed try, with what was typed). */
+int
+page_admin_subject_list(struct req *r)
 {
 	struct tmpl_vars *v = tv_new(), *item;
 	struct subject *list;
@@ -28,25 +29,15 @@ subjects_page(struct req *r, unsigned status, const char *error)
 		tv_setf(item, "files", "%lld", (long long)list[i].nfiles);
 	}
 	store_free(list, n);
-	if (error != NULL) {
-		tv_set(v, "error", error);
-		if ((f = http_field(r, "code")) != NULL && strlen(f) <= 32)
-			tv_set(v, "f_code", f);
-		if ((f = http_field(r, "title")) != NULL &&
-		    strlen(f) <= SUBJECT_TITLE_MAX)
-			tv_set(v, "f_title", f);
-		if ((f = http_field(r, "description")) != NULL &&
-		    strlen(f) <= SUBJECT_DESC_MAX)
-			tv_set(v, "f_description", f);
-	}
-	return http_page(r, status, "admin/subjects", v);
-}
-
-/* GET /admin/subjects */
-int
-page_admin_subject_list(struct req *r)
-{
-	return subjects_page(r, MHD_HTTP_OK, NULL);
+	if ((f = http_field(r, "code")) != NULL && strlen(f) <= 32)
+		tv_set(v, "f_code", f);
+	if ((f = http_field(r, "title")) != NULL &&
+	    strlen(f) <= SUBJECT_TITLE_MAX)
+		tv_set(v, "f_title", f);
+	if ((f = http_field(r, "description")) != NULL &&
+	    strlen(f) <= SUBJECT_DESC_MAX)
+		tv_set(v, "f_description", f);
+	return http_page(r, MHD_HTTP_OK, "admin/subjects", v);
 }
 
 /* A description from a textarea: CRLF as LF, trimmed; caller frees. */
@@ -68,6 +59,7 @@ description(const struct req *r)
 int
 page_admin_subject_create(struct req *r)
 {
+	static const char keep[] = "code title description";
 	const char *code = http_field(r, "code"), *bad;
 	char *title = xstrdup(http_field(r, "title") ? http_field(r, "title") :
 	    ""), *desc = description(r);
@@ -77,13 +69,15 @@ page_admin_subject_create(struct req *r)
 	if ((bad = subjects_check(code, title, desc)) != NULL) {
 		free(title);
 		free(desc);
-		return subjects_page(r, MHD_HTTP_BAD_REQUEST, bad);
+		return http_back(r, "/admin/subjects", keep,
+		    MHD_HTTP_BAD_REQUEST, bad, 0);
 	}
 	id = subjects_create(code, title, desc, r->user.id, r->addr);
 	free(title);
 	free(desc);
 	if (id == -2)
-		return subjects_page(r, MHD_HTTP_CONFLICT, "admin.subject.exists");
+		return http_back(r, "/admin/subjects", keep, MHD_HTTP_CONFLICT,
+		    "admin.subject.exists", 0);
 	if (id < 0)
 		return http_internal(r);
 	return console_back_subject(r, code, "created");
@@ -115,12 +109,10 @@ page_admin_subject_edit(struct req *r)
 		free(title);
 		free(desc);
 		store_clear(&s);
-		return console_subject_page(r, r->args[0],
-		    MHD_HTTP_BAD_REQUEST, bad, NULL);
+		return http_back(r, NULL, "edit title description",
+		    MHD_HTTP_BAD_REQUEST, bad, 0);
 	}
-	rc = store_subject_update(s.id, title, desc);
-	if (rc == 0)
-		store_audit(0, r->user.id, "subject.edit", r->addr, s.code);
+	rc = subjects_edit(&s, title, desc, r->user.id, r->addr);
 	free(title);
 	free(desc);
 	if (rc == -1) {

@@ -1,4 +1,4 @@
-/* page_admin_user.c: the admin console's accounts: list and search, create, detail, resend, disable, enable, delete. */
+/* page_admin_user.c: the admin console's accounts: list and search, create, detail, edit, resend, disable, enable, unlock, delete. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,10 @@
 /* The notices after an action on a user (?done=NAME). */
 static const char *const done_keys[] = { "admin.done.created",
     "admin.done.resent", "admin.done.disabled", "admin.done.enabled",
-    "admin.done.reset", "admin.done.refused", "admin.done.granted", NULL };
-/* ... and on the list (?done=deleted). */
+    "admin.done.reset", "admin.done.refused", "admin.done.granted",
+    "admin.done.unlocked", "admin.done.edited", NULL };
+
+/* The notices on the list (?done=NAME). */
 static const char *const list_done_keys[] = { "admin.done.deleted", NULL };
 
 /* A page number from the query string: 1 when absent or nonsense. */
@@ -126,47 +128,43 @@ lang_choices(struct tmpl_vars *v, const char *chosen)
 	}
 }
 
-static int
-new_form(struct req *r, unsigned status, const char *error)
+/* GET /admin/users/new: after a failed try, with what was typed. */
+int
+page_admin_user_new(struct req *r)
 {
 	struct tmpl_vars *v = tv_new();
 	const char *email = http_field(r, "email");
 	const char *name = http_field(r, "name");
-	const char *lang = http_field(r, "lang");
 
 	tv_set(v, "admin_nav_users", "1");
 	if (email != NULL && strlen(email) <= MAIL_ADDRESS_MAX)
 		tv_set(v, "email", email);
 	if (name != NULL && strlen(name) <= ACCOUNT_NAME_MAX)
 		tv_set(v, "name", name);
-	lang_choices(v, lang);
+	lang_choices(v, http_field(r, "lang"));
 	if (http_field(r, "admin") != NULL)
 		tv_set(v, "admin_checked", "1");
-	return http_form(r, status, "admin/user_new", v, error, 0);
-}
-
-/* GET /admin/users/new */
-int
-page_admin_user_new(struct req *r)
-{
-	return new_form(r, MHD_HTTP_OK, NULL);
+	return http_page(r, MHD_HTTP_OK, "admin/user_new", v);
 }
 
 /* POST /admin/users: create an account; the temporary password goes by mail only. */
 int
 page_admin_user_create(struct req *r)
 {
+	static const char keep[] = "email name lang admin";
 	const char *lang = http_field(r, "lang");
 	char *email, *name;
 	int64_t id;
 
 	if ((email = mail_address(http_field(r, "email"))) == NULL)
-		return new_form(r, MHD_HTTP_BAD_REQUEST, "admin.new.bad_email");
+		return http_back(r, "/admin/users/new", keep,
+		    MHD_HTTP_BAD_REQUEST, "admin.new.bad_email", 0);
 	name = xstrdup(http_field(r, "name") ? http_field(r, "name") : "");
 	if (!account_name_ok(name)) {
 		free(email);
 		free(name);
-		return new_form(r, MHD_HTTP_BAD_REQUEST, "admin.new.bad_name");
+		return http_back(r, "/admin/users/new", keep,
+		    MHD_HTTP_BAD_REQUEST, "admin.new.bad_name", 0);
 	}
 	lang = tmpl_lang(lang);
 	id = account_invite(email, name, http_field(r, "admin") != NULL, lang,
@@ -174,7 +172,8 @@ page_admin_user_create(struct req *r)
 	free(email);
 	free(name);
 	if (id == -2)
-		return new_form(r, MHD_HTTP_CONFLICT, "admin.new.exists");
+		return http_back(r, "/admin/users/new", keep, MHD_HTTP_CONFLICT,
+		    "admin.new.exists", 0);
 	if (id < 0)
 		return http_internal(r);
 	return console_back_user(r, id, "created");
@@ -194,7 +193,7 @@ add_events(struct tmpl_vars *v, int64_t id)
 	for (i = 0; i < n; i++) {
 		item = tv_add(v, "events");
 		tv_set_time(item, "at", rows[i].at, TIME_MINUTE);
-		tv_set(item, "event", rows[i].event);
+		console_event(item, rows[i].event);
 		tv_set(item, "actor", rows[i].actor_email ?
 		    rows[i].actor_email : "");
 		tv_set(item, "addr", rows[i].addr);
@@ -249,6 +248,23 @@ user_vars(struct tmpl_vars *v, const struct user *u)
 	return 0;
 }
 
+/* The form to edit U on its page: what was typed after a failed try, else U. */
+static void
+edit_vars(struct req *r, struct tmpl_vars *v, const struct user *u)
+{
+	const char *email = http_field(r, "email");
+	const char *name = http_field(r, "name");
+	int again = http_field(r, "edit") != NULL;
+
+	tv_set(v, "edit_email", again && email != NULL &&
+	    strlen(email) <= MAIL_ADDRESS_MAX ? email : u->email);
+	tv_set(v, "edit_name", again && name != NULL &&
+	    strlen(name) <= ACCOUNT_NAME_MAX ? name : u->name ? u->name : "");
+	lang_choices(v, again ? http_field(r, "lang") : u->lang);
+	if (again ? http_field(r, "admin") != NULL : u->is_admin)
+		tv_set(v, "edit_admin", "1");
+}
+
 /* GET /admin/users/{id} */
 int
 page_admin_user(struct req *r)
@@ -279,6 +295,7 @@ page_admin_user(struct req *r)
 		tv_set_time(item, "last_used", devs[i].last_used, TIME_MINUTE);
 	}
 	store_free(devs, n);
+	edit_vars(r, v, &u);
 	if (add_events(v, u.id) == -1 || user_vars(v, &u) == -1) {
 		tv_free(v);
 		store_clear(&u);
@@ -288,7 +305,24 @@ page_admin_user(struct req *r)
 	return http_page(r, MHD_HTTP_OK, "admin/user", v);
 }
 
-/* POST /admin/users/{id}/resend: a new temporary password, after a confirmation. */
+/*
+ * The page of account U with ERROR: a refused action, with STATUS; the
+ * fields of KEEP come back in its form.
+ */
+static int
+user_back(struct req *r, const struct user *u, const char *keep,
+    unsigned status, const char *error)
+{
+	char where[64];
+
+	snprintf(where, sizeof where, "/admin/users/%lld", (long long)u->id);
+	return http_back(r, where, keep, status, error, 0);
+}
+
+/*
+ * GET /admin/users/{id}/resend asks; POST with confirm=1 sends a new
+ * temporary password (a POST without it asks first).
+ */
 int
 page_admin_user_resend(struct req *r)
 {
@@ -310,8 +344,8 @@ page_admin_user_resend(struct req *r)
 }
 
 /*
- * POST /admin/users/{id}/disable (after a confirmation; never one's own
- * account) and /enable.
+ * /admin/users/{id}/disable (asked first; never one's own account) and
+ * POST /enable.
  */
 static int
 set_disabled(struct req *r, int disabled)
@@ -322,7 +356,7 @@ set_disabled(struct req *r, int disabled)
 	if (console_user(r, &u) == -1)
 		return http_not_found(r);
 	if (disabled && u.id == r->user.id)
-		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self");
+		rc = user_back(r, &u, NULL, MHD_HTTP_BAD_REQUEST, "admin.self");
 	else if (disabled && !console_confirmed(r))
 		rc = console_confirm_user(r, &u, "admin.confirm.disable",
 		    "admin.disable", NULL);
@@ -348,9 +382,65 @@ page_admin_user_enable(struct req *r)
 	return set_disabled(r, 0);
 }
 
+/* POST /admin/users/{id}/unlock: lift a lockout (too many wrong passwords or codes). */
+int
+page_admin_user_unlock(struct req *r)
+{
+	struct user u;
+	int rc;
+
+	if (console_user(r, &u) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	rc = account_unlock(&u, r->user.id, r->addr) == -1 ? http_error(r,
+	    MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal") :
+	    console_back_user(r, u.id, "unlocked");
+	store_clear(&u);
+	return rc;
+}
+
 /*
- * POST /admin/users/{id}/delete: after a confirmation, the account and its
- * personal data are deleted (the logs keep a pseudonym); never one's own.
+ * POST /admin/users/{id}/edit: email, name, lang, admin. An admin keeps
+ * their own admin role (another admin can take it).
+ */
+int
+page_admin_user_edit(struct req *r)
+{
+	static const char keep[] = "edit email name lang admin";
+	const char *lang = http_field(r, "lang");
+	char *email = NULL, *name = NULL;
+	int admin = http_field(r, "admin") != NULL, rc;
+	struct user u;
+
+	if (console_user(r, &u) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	name = xstrdup(http_field(r, "name") ? http_field(r, "name") : "");
+	if ((email = mail_address(http_field(r, "email"))) == NULL)
+		rc = user_back(r, &u, keep, MHD_HTTP_BAD_REQUEST,
+		    "admin.edit.bad_email");
+	else if (!account_name_ok(name))
+		rc = user_back(r, &u, keep, MHD_HTTP_BAD_REQUEST,
+		    "admin.edit.bad_name");
+	else if (u.id == r->user.id && u.is_admin && !admin)
+		rc = user_back(r, &u, keep, MHD_HTTP_BAD_REQUEST,
+		    "admin.edit.self_admin");
+	else if ((rc = account_edit(&u, email, name, tmpl_lang_known(lang) ?
+	    tmpl_lang(lang) : "", admin, r->user.id, r->addr)) == -2)
+		rc = user_back(r, &u, keep, MHD_HTTP_CONFLICT,
+		    "admin.edit.exists");
+	else if (rc == -1)
+		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	else
+		rc = console_back_user(r, u.id, "edited");
+	free(email);
+	free(name);
+	store_clear(&u);
+	return rc;
+}
+
+/*
+ * GET /admin/users/{id}/delete asks; POST with confirm=1 deletes the
+ * account and its personal data ("kluis user delete"; never one's own).
  */
 int
 page_admin_user_delete(struct req *r)
@@ -361,7 +451,8 @@ page_admin_user_delete(struct req *r)
 	if (console_user(r, &u) == -1)
 		return http_not_found(r);
 	if (u.id == r->user.id)
-		rc = http_error(r, MHD_HTTP_BAD_REQUEST, "admin.self_delete");
+		rc = user_back(r, &u, NULL, MHD_HTTP_BAD_REQUEST,
+		    "admin.self_delete");
 	else if (!console_confirmed(r))
 		rc = console_confirm_user(r, &u, "admin.confirm.delete",
 		    "admin.delete", NULL);
@@ -371,4 +462,33 @@ page_admin_user_delete(struct req *r)
 		rc = http_redirect(r, "/admin/users?done=deleted");
 	store_clear(&u);
 	return rc;
+}
+
+/*
+ * GET /admin/users/{id}/export: everything kept about the person as JSON
+ * ("kluis user export"): no secret, no hash; audited.
+ */
+int
+page_admin_user_export(struct req *r)
+{
+	struct buf out = { 0 };
+	struct user u;
+	char cd[96];
+	size_t len;
+
+	if (console_user(r, &u) == -1)
+		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+	if (person_export(&u, &out) == -1) {
+		buf_free(&out);
+		store_clear(&u);
+		return http_unavailable(r);
+	}
+	store_audit(u.id, r->user.id, "user.export", r->addr, "");
+	snprintf(cd, sizeof cd, "attachment; filename=\"kluis-user-%lld.json\"",
+	    (long long)u.id);
+	http_add_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
+	store_clear(&u);
+	len = out.len;
+	return http_send(r, MHD_HTTP_OK, "application/json; charset=utf-8",
+	    buf_steal(&out), len);
 }

@@ -6,6 +6,7 @@
 
 #include "portal.h"
 
+/* GET /enrol: the QR code of the account's enrolment, the name, the code. */
 int
 page_enrol(struct req *r)
 {
@@ -23,6 +24,11 @@ page_enrol_qr(struct req *r)
 	return http_send(r, MHD_HTTP_OK, "image/svg+xml", svg, strlen(svg));
 }
 
+/*
+ * POST /enrol: the phone is linked; then a new password (when temporary)
+ * and a fresh code. A login that linked the first phone ends on the page
+ * that offers recovery codes, unless it was going elsewhere.
+ */
 int
 page_enrol_post(struct req *r)
 {
@@ -36,9 +42,11 @@ page_enrol_post(struct req *r)
 	if (err != NULL && status == MHD_HTTP_INTERNAL_SERVER_ERROR)
 		return http_error(r, status, err);
 	if (err != NULL)
-		return login_enrol_form(r, status, "enrol", "/enrol", err, wait,
-		    NULL);
+		return http_back(r, "/enrol", "device_name", status, err, wait);
 	free(name);
+	if (r->sess.return_to[0] == '\0' && store_recovery_count(r->user.id) == 0)
+		snprintf(r->sess.return_to, sizeof r->sess.return_to,
+		    "/account/recovery");
 	stage = r->user.password_temp ? STAGE_PASSWORD : STAGE_OTP;
 	return http_advance(r, r->user.id, stage);
 }

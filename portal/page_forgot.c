@@ -1,23 +1,27 @@
 /* page_forgot.c: /forgot ("Wachtwoord vergeten?"): ask for a reset link, with the same answer for every address. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <microhttpd.h>
 
 #include "portal.h"
 
-static int
-forgot_form(struct req *r, unsigned status, const char *error)
+static void
+ttl_var(struct tmpl_vars *v)
 {
-	struct tmpl_vars *v = tv_new();
-
 	tv_setf(v, "ttl", "%lld", (long long)((cfg.reset_ttl + 59) / 60));
-	return http_form(r, status, "forgot", v, error, 0);
 }
 
 int
 page_forgot(struct req *r)
 {
-	return forgot_form(r, MHD_HTTP_OK, NULL);
+	struct tmpl_vars *v = tv_new();
+	const char *email = http_field(r, "email");
+
+	ttl_var(v);
+	if (email != NULL && strlen(email) <= MAIL_ADDRESS_MAX)
+		tv_set(v, "email", email);
+	return http_page(r, MHD_HTTP_OK, "forgot", v);
 }
 
 /*
@@ -29,14 +33,22 @@ page_forgot(struct req *r)
 int
 page_forgot_post(struct req *r)
 {
-	struct tmpl_vars *v;
 	char *email;
 
 	if ((email = mail_address(http_field(r, "email"))) == NULL)
-		return forgot_form(r, MHD_HTTP_BAD_REQUEST, "forgot.missing");
+		return http_back(r, "/forgot", "email", MHD_HTTP_BAD_REQUEST,
+		    "forgot.missing", 0);
 	reset_forgot(email, r->addr);
 	free(email);
-	v = tv_new();
-	tv_setf(v, "ttl", "%lld", (long long)((cfg.reset_ttl + 59) / 60));
+	return http_redirect(r, "/forgot/sent");
+}
+
+/* GET /forgot/sent: what happens next (the same for every address). */
+int
+page_forgot_sent(struct req *r)
+{
+	struct tmpl_vars *v = tv_new();
+
+	ttl_var(v);
 	return http_page(r, MHD_HTTP_OK, "forgot_sent", v);
 }

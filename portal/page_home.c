@@ -23,7 +23,6 @@ subjects_vars(struct req *r, struct tmpl_vars *v)
 		tv_set(item, "title", list[i].title);
 		tv_set(item, "description", list[i].description);
 		tv_setf(item, "files", "%lld", (long long)list[i].nfiles);
-		tv_set(item, "one_file", list[i].nfiles == 1 ? "1" : "");
 		if (list[i].has_new > 0)
 			tv_setf(item, "new", "%d", list[i].has_new);
 		else
@@ -42,6 +41,9 @@ page_home(struct req *r)
 
 	tv_set(v, "name", r->user.name && *r->user.name ? r->user.name :
 	    r->user.email);
+	/* Nothing to log in with once the phone is lost: say so. */
+	if (store_recovery_count(r->user.id) == 0)
+		tv_set(v, "no_recovery", "1");
 	if (subjects_vars(r, v) == -1) {
 		tv_free(v);
 		return http_internal(r);

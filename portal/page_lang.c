@@ -6,29 +6,6 @@
 #include "portal.h"
 
 /*
- * local_path: 1 when S is a path of this site that a browser cannot read
- * as another host: "/" and then only [A-Za-z0-9/_.-], never "//" (browsers
- * drop tabs and newlines and read "\\" as "/", so only a whitelist is safe).
- */
-static int
-local_path(const char *s)
-{
-	const char *p;
-
-	if (s == NULL || s[0] != '/' || strlen(s) > 512)
-		return 0;
-	for (p = s; *p; p++) {
-		if (!(*p == '/' || *p == '_' || *p == '.' || *p == '-' ||
-		    (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9')))
-			return 0;
-		if (p[0] == '/' && p[1] == '/')
-			return 0;
-	}
-	return 1;
-}
-
-/*
  * GET /lang?to=en&back=/path: remember the language in a cookie, and for a
  * known user in the account too, and go back. Only a local path is followed
  * back, never another site.
@@ -42,7 +19,7 @@ page_lang(struct req *r)
 	back = http_query(r, "back");
 	if (to == NULL || !tmpl_lang_known(to))
 		return http_error(r, MHD_HTTP_BAD_REQUEST, "err.badrequest");
-	if (!local_path(back))
+	if (!http_local_path(back))
 		back = "/";
 	to = tmpl_lang(to);
 	lang_cookie(r, to);

@@ -7,7 +7,8 @@
 /*
  * POST /logout: the session ends server-side, then the cookie goes. When
  * the database will not delete it, the user is told they are still logged
- * in (503, the cookie kept): never a "logged out" that is not true.
+ * in (503, the cookie kept): never a "logged out" that is not true. Else
+ * /login says "U bent uitgelogd".
  */
 int
 page_logout_post(struct req *r)
@@ -21,5 +22,5 @@ page_logout_post(struct req *r)
 	}
 	if (uid > 0)
 		store_audit(uid, 0, "logout", r->addr, "");
-	return http_redirect(r, "/login");
+	return http_anew(r, "/login", "logout.done");
 }

@@ -1,10 +1,11 @@
-/* page_otp.c: /otp: the code of a phone, or at /otp/recovery a recovery code. */
+/* page_otp.c: /otp: the code of a phone; a lost phone: a recovery code, another phone, or an administrator. */
 #include <string.h>
 
 #include <microhttpd.h>
 
 #include "portal.h"
 
+/* GET /otp: the code of the chosen phone. */
 int
 page_otp(struct req *r)
 {
@@ -28,26 +29,19 @@ page_otp_post(struct req *r)
 	if (err != NULL && strcmp(err, "err.internal") == 0)
 		return http_error(r, status, err);
 	if (err != NULL)
-		return login_code_form(r, status, "otp", err, wait, NULL);
+		return http_back(r, "/otp", "device", status, err, wait);
 	store_audit(r->user.id, 0, "login.ok", r->addr, "");
 	return login_second_factor_done(r);
-}
-
-static int
-otp_recovery_form(struct req *r, unsigned status, const char *error,
-    int64_t wait)
-{
-	struct tmpl_vars *v = tv_new();
-
-	tv_set(v, "email", r->user.email);
-	return http_form(r, status, "otp_recovery", v, error, wait);
 }
 
 /* GET /otp/recovery: "Gebruik een herstelcode" instead of the app's code. */
 int
 page_otp_recovery(struct req *r)
 {
-	return otp_recovery_form(r, MHD_HTTP_OK, NULL, 0);
+	struct tmpl_vars *v = tv_new();
+
+	tv_set(v, "email", r->user.email);
+	return http_page(r, MHD_HTTP_OK, "otp_recovery", v);
 }
 
 int
@@ -61,7 +55,43 @@ page_otp_recovery_post(struct req *r)
 	    strcmp(err, "err.unavailable") == 0)
 		return http_unavailable(r);
 	if (err != NULL)
-		return otp_recovery_form(r, status, err, wait);
+		return http_back(r, "/otp/recovery", NULL, status, err, wait);
 	store_audit(r->user.id, 0, "login.ok", r->addr, "recovery code");
 	return login_second_factor_done(r);
+}
+
+/*
+ * GET /otp/lost ("Telefoon kwijt?"): the ways on without the phone: a
+ * recovery code, another phone (when there is one), or asking the
+ * administrator to reset the authenticator.
+ */
+int
+page_otp_lost(struct req *r)
+{
+	struct tmpl_vars *v = tv_new();
+	int n = store_device_count(r->user.id), codes;
+
+	tv_set(v, "email", r->user.email);
+	if (n > 1)
+		tv_setf(v, "other_phones", "%d", n - 1);
+	if ((codes = store_recovery_count(r->user.id)) > 0)
+		tv_setf(v, "codes", "%d", codes);
+	if (store_reset_request_of(r->user.id) > 0)
+		tv_set(v, "requested", "1");
+	return http_page(r, MHD_HTTP_OK, "otp_lost", v);
+}
+
+/*
+ * POST /otp/lost: neither the phone nor a recovery code: ask the
+ * administrator for an authenticator reset (the password was right). The
+ * login ends here; the user and the administrators are told by mail.
+ */
+int
+page_otp_lost_post(struct req *r)
+{
+	if (reset_request(&r->user, r->addr) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	(void)http_end_session(r);
+	return http_anew(r, "/reset/requested", NULL);
 }

@@ -16,8 +16,7 @@ page_password_post(struct req *r)
 {
 	int rc;
 
-	if (login_password_post(r, "password", "pw.same", "password.change",
-	    &rc) == -1)
+	if (login_password_post(r, "pw.same", "password.change", &rc) == -1)
 		return rc;
 	/* After a code was given in this login, the new password lets in. */
 	return http_advance(r, r->user.id, r->sess.stage == STAGE_PASSWORD_IN ?

@@ -6,31 +6,53 @@
 
 #include "portal.h"
 
+/* A reset already under way in this session goes on where it was. */
 static int
-reset_form(struct req *r, unsigned status, const char *token,
-    const char *error, int64_t wait)
+resetting(const struct req *r)
 {
-	struct tmpl_vars *v = tv_new();
-
-	if (token != NULL)
-		tv_set(v, "token", token);
-	return http_form(r, status, "reset", v, error, wait);
+	return r->sess.stage == STAGE_RESET || r->sess.stage == STAGE_RESET_PW;
 }
 
 /*
  * GET /reset?token=... or /reset/{token}: only a page with a button. The
- * token is not looked at here: mail scanners open links.
+ * token is not looked at here: mail scanners open links. The link opened
+ * again in a browser whose reset is under way goes on there (not "this
+ * link has expired").
  */
 int
 page_reset(struct req *r)
 {
+	struct tmpl_vars *v;
 	const char *t = r->args[0];
 
+	if (resetting(r))
+		return http_stage_redirect(r);
 	if (t == NULL)
 		t = http_query(r, "token");
-	if (!reset_token_wellformed(t))
-		return reset_form(r, MHD_HTTP_BAD_REQUEST, NULL, "reset.bad", 0);
-	return reset_form(r, MHD_HTTP_OK, t, NULL, 0);
+	v = tv_new();
+	if (reset_token_wellformed(t))
+		tv_set(v, "token", t);
+	else if (r->flash.error == NULL)
+		return http_form(r, MHD_HTTP_BAD_REQUEST, "reset", v,
+		    "reset.bad", 0);
+	return http_page(r, MHD_HTTP_OK, "reset", v);
+}
+
+/*
+ * The account has nothing to prove a second factor with (no phone, no
+ * recovery code: it never logged in, or an admin reset it keeping the
+ * password): the link leads to linking a phone and choosing a password,
+ * as the first login does; the mailbox already was enough for that.
+ */
+static int
+reset_first(struct req *r, const struct user *u)
+{
+	if (!u->password_temp && store_user_set_password(u->id,
+	    u->password_hash, 1) == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	store_audit(u->id, 0, "reset.enrol", r->addr, "");
+	return http_advance(r, u->id, STAGE_ENROL);
 }
 
 /*
@@ -45,9 +67,11 @@ page_reset_post(struct req *r)
 	int64_t uid, wait;
 	int ret;
 
+	if (resetting(r))
+		return http_stage_redirect(r);
 	if ((wait = throttle_wait("reset", NULL, r->addr, 0)) > 0) {
 		store_audit(0, 0, "reset.throttled", r->addr, "");
-		return reset_form(r, MHD_HTTP_TOO_MANY_REQUESTS, NULL,
+		return http_back(r, "/reset", NULL, MHD_HTTP_TOO_MANY_REQUESTS,
 		    "reset.throttled", wait);
 	}
 	uid = reset_link_take(http_field(r, "token"));
@@ -55,7 +79,8 @@ page_reset_post(struct req *r)
 		throttle_fail("reset", NULL, r->addr);
 		store_audit(uid > 0 ? uid : 0, 0, "reset.bad_token", r->addr, "");
 		store_clear(&u);
-		return reset_form(r, MHD_HTTP_BAD_REQUEST, NULL, "reset.bad", 0);
+		return http_back(r, "/reset", NULL, MHD_HTTP_BAD_REQUEST,
+		    "reset.bad", 0);
 	}
 	store_audit(u.id, 0, "reset.link", r->addr, "");
 	if (cfg.reset_reenrols) {
@@ -64,26 +89,24 @@ page_reset_post(struct req *r)
 			return http_internal(r);
 		}
 		ret = http_advance(r, u.id, STAGE_ENROL);
-	} else
+	} else if (store_device_count(u.id) == 0 &&
+	    store_recovery_count(u.id) == 0)
+		ret = reset_first(r, &u);
+	else
 		ret = http_advance(r, u.id, STAGE_RESET);
 	store_clear(&u);
 	return ret;
 }
 
-static int
-verify_form(struct req *r, unsigned status, const char *error, int64_t wait)
+/* GET /reset/verify: a code of a phone, a recovery code, or ask the administrator. */
+int
+page_reset_verify(struct req *r)
 {
 	struct tmpl_vars *v = tv_new();
 
 	if (store_device_count(r->user.id) > 0)
 		tv_set(v, "has_devices", "1");
-	return login_code_form(r, status, "reset_verify", error, wait, v);
-}
-
-int
-page_reset_verify(struct req *r)
-{
-	return verify_form(r, MHD_HTTP_OK, NULL, 0);
+	return login_code_form(r, MHD_HTTP_OK, "reset_verify", NULL, 0, v);
 }
 
 /* POST /reset/verify: a code of the chosen device, or a recovery code. */
@@ -96,17 +119,25 @@ page_reset_verify_post(struct req *r)
 
 	if (rc != NULL && *rc != '\0') {
 		err = login_recovery_code(r, &status, &wait);
+		if (err != NULL && strcmp(err, "err.unavailable") == 0)
+			return http_unavailable(r);
 		if (err != NULL)
-			return verify_form(r, status, err, wait);
+			return http_back(r, "/reset/verify", NULL, status, err,
+			    wait);
 		store_audit(r->user.id, 0, "reset.verified", r->addr,
 		    "recovery code");
 	} else {
 		err = login_device_code(r, &status, &wait, NULL);
 		if (err != NULL && *err == '\0')
-			return verify_form(r, MHD_HTTP_BAD_REQUEST,
-			    "reset.nodevice", 0);
+			return http_back(r, "/reset/verify", NULL,
+			    MHD_HTTP_BAD_REQUEST, "reset.nodevice", 0);
+		if (err != NULL && strcmp(err, "err.unavailable") == 0)
+			return http_unavailable(r);
+		if (err != NULL && strcmp(err, "err.internal") == 0)
+			return http_error(r, status, err);
 		if (err != NULL)
-			return verify_form(r, status, err, wait);
+			return http_back(r, "/reset/verify", "device", status,
+			    err, wait);
 		store_audit(r->user.id, 0, "reset.verified", r->addr, "device");
 	}
 	return http_advance(r, r->user.id, STAGE_RESET_PW);
@@ -116,13 +147,17 @@ page_reset_verify_post(struct req *r)
 int
 page_reset_request_post(struct req *r)
 {
-	struct tmpl_vars *v;
-
 	if (reset_request(&r->user, r->addr) == -1)
 		return http_internal(r);
 	(void)http_end_session(r);
-	v = tv_new();
-	return http_page(r, MHD_HTTP_OK, "reset_requested", v);
+	return http_anew(r, "/reset/requested", NULL);
+}
+
+/* GET /reset/requested: the request is with the administrator; what happens next. */
+int
+page_reset_requested(struct req *r)
+{
+	return http_page(r, MHD_HTTP_OK, "reset_requested", tv_new());
 }
 
 int
@@ -137,8 +172,7 @@ page_reset_password_post(struct req *r)
 {
 	int rc;
 
-	if (login_password_post(r, "reset_password", NULL, "password.reset",
-	    &rc) == -1)
+	if (login_password_post(r, NULL, "password.reset", &rc) == -1)
 		return rc;
 	throttle_ok("pw", r->user.email, r->addr);
 	account_notice(&r->user, "password_changed", r->addr, NULL, NULL);

@@ -15,13 +15,20 @@
 
 #define VALIDATION_INPUT_MAX	64
 
-/* NAME in V: the instant T to the minute, or empty when there is none. */
+/*
+ * NAME in V: the instant T to the minute as people of R's language read
+ * it, or empty when there is none.
+ */
 static void
-minute_or_none(struct tmpl_vars *v, const char *name, int64_t t)
+minute_or_none(struct req *r, struct tmpl_vars *v, const char *name,
+    int64_t t)
 {
-	if (t > 0)
-		tv_set_time(v, name, t, TIME_MINUTE);
-	else
+	char s[96];
+
+	if (t > 0) {
+		time_human(t, TIME_MINUTE, r->lang, s, sizeof s);
+		tv_set(v, name, s);
+	} else
 		tv_set(v, name, "");
 }
 
@@ -63,7 +70,7 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 {
 	struct tmpl_vars *v = tv_new(), *item;
 	struct pubfile *files;
-	char buf[64];
+	char buf[96];
 	int64_t now = now_unix(), until;
 	int n, i;
 
@@ -76,7 +83,8 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 		return http_form(r, status, "subject", v, error, wait);
 	}
 	tv_set(v, "unlocked", "1");
-	tv_set_time(v, "until", until, TIME_CLOCK);
+	time_human(until, TIME_CLOCK, r->lang, buf, sizeof buf);
+	tv_set(v, "until", buf);
 	if ((n = store_file_list_for_user(r->user.id, s->id, now, &files)) < 0) {
 		tv_free(v);
 		store_clear(s);
@@ -92,16 +100,29 @@ subject_page(struct req *r, struct subject *s, unsigned status,
 		tmpl_size(files[i].size, r->lang, buf, sizeof buf);
 		tv_set(item, "size", buf);
 		tv_setf(item, "bytes", "%llu", (unsigned long long)files[i].size);
-		tv_set_time(item, "date", files[i].published, TIME_MINUTE);
+		minute_or_none(r, item, "date", files[i].published);
 		tv_set(item, "sha256", files[i].sha256);
-		minute_or_none(item, "last", files[i].last_download);
+		minute_or_none(r, item, "last", files[i].last_download);
 		if (files[i].last_download <= 0 && !files[i].superseded)
 			tv_set(item, "new", "1");
-		minute_or_none(item, "expires", files[i].expires);
+		minute_or_none(r, item, "expires", files[i].expires);
 	}
 	store_free(files, n);
 	store_clear(s);
 	return http_form(r, status, "subject", v, error, wait);
+}
+
+/* A failed unlock: back to the subject's page, which says what went wrong. */
+static int
+subject_back(struct req *r, struct subject *s, unsigned status,
+    const char *error, int64_t wait)
+{
+	char *to = xasprintf("/subjects/%s", s->code);
+	int ret = http_back(r, to, NULL, status, error, wait);
+
+	free(to);
+	store_clear(s);
+	return ret;
 }
 
 /* GET /subjects/{code}: the validation code form, or the files once unlocked. */
@@ -139,13 +160,13 @@ page_subject_unlock(struct req *r)
 	    !http_trusted(r, r->user.email))) > 0) {
 		store_audit(r->user.id, 0, "validation.throttled", r->addr, s.code);
 		free(acct);
-		return subject_page(r, &s, MHD_HTTP_TOO_MANY_REQUESTS,
+		return subject_back(r, &s, MHD_HTTP_TOO_MANY_REQUESTS,
 		    "validation.throttled", wait);
 	}
 	if (code == NULL || strlen(code) >= VALIDATION_INPUT_MAX ||
 	    validation_normal(code, norm, sizeof norm) == -1) {
 		free(acct);
-		return subject_page(r, &s, MHD_HTTP_BAD_REQUEST,
+		return subject_back(r, &s, MHD_HTTP_BAD_REQUEST,
 		    code == NULL || *code == '\0' ? "validation.missing" :
 		    "validation.malformed", 0);
 	}
@@ -164,7 +185,7 @@ page_subject_unlock(struct req *r)
 		    !http_trusted(r, r->user.email));
 		free(acct);
 		/* Wrong is 401; the page already says when to try again. */
-		return subject_page(r, &s, MHD_HTTP_UNAUTHORIZED, wait > 0 ?
+		return subject_back(r, &s, MHD_HTTP_UNAUTHORIZED, wait > 0 ?
 		    "validation.throttled" : "validation.bad", wait);
 	}
 	throttle_ok("validation", acct, r->addr);
@@ -192,15 +213,17 @@ page_subject_unlock(struct req *r)
  * session and not expired; or, instead of the session and the unlock, a
  * personal access token (checked by the gate) that reads the subject.
  * Returns 0 with F filled (caller store_clear()s), 404 for a file the user
- * (or the token) may not know about, 403 for a subject that is locked, 503
+ * (or the token) may not know about, 403 for a subject that is locked (its
+ * id in *SUBJECT_ID), 503
  * when the database failed.
  */
 static unsigned
-file_check(struct req *r, int64_t id, struct pubfile *f)
+file_check(struct req *r, int64_t id, struct pubfile *f, int64_t *subject_id)
 {
 	int rc;
 
 	memset(f, 0, sizeof *f);
+	*subject_id = 0;
 	if (r->user.id <= 0 || id < 0)
 		return MHD_HTTP_NOT_FOUND;
 	if (r->token.id > 0)
@@ -214,11 +237,32 @@ file_check(struct req *r, int64_t id, struct pubfile *f)
 	if (rc != 1)
 		return rc == 0 ? MHD_HTTP_NOT_FOUND : MHD_HTTP_SERVICE_UNAVAILABLE;
 	if (f->unlocked_until <= now_unix()) {
+		*subject_id = f->subject_id;
 		store_clear(f);
 		/* A token knows only the subjects it reads. */
 		return r->token.id > 0 ? MHD_HTTP_NOT_FOUND : MHD_HTTP_FORBIDDEN;
 	}
 	return 0;
+}
+
+/*
+ * A file of a locked subject (its unlock expired while the page was open):
+ * the subject's page, which asks for the validation code and says why.
+ */
+static int
+file_locked(struct req *r, int64_t subject_id)
+{
+	struct subject s;
+	char *to;
+	int ret;
+
+	if (store_subject_by_id(subject_id, &s) == -1)
+		return http_error(r, MHD_HTTP_FORBIDDEN, "file.locked");
+	to = xasprintf("/subjects/%s", s.code);
+	ret = http_back(r, to, NULL, MHD_HTTP_FORBIDDEN, "file.locked", 0);
+	free(to);
+	store_clear(&s);
+	return ret;
 }
 
 /* GET /files/{id}: the file, whole or one range, straight from disk. */
@@ -232,18 +276,19 @@ page_subject_file(struct req *r)
 	const char *rh, *ir;
 	uint64_t off = 0, len = 0;
 	unsigned status;
-	int64_t row = 0;
+	int64_t row = 0, subject_id;
 	int fd, kind, ret;
 
-	if ((status = file_check(r, http_arg_id(r, 0), &f)) ==
+	if ((status = file_check(r, http_arg_id(r, 0), &f, &subject_id)) ==
 	    MHD_HTTP_SERVICE_UNAVAILABLE)
 		return http_unavailable(r);
 	if (status != 0) {
 		snprintf(range, sizeof range, "file %.40s: %u", r->args[0] ?
 		    r->args[0] : "", status);
 		store_audit(r->user.id, 0, "download.refused", r->addr, range);
-		return http_error(r, status, status == MHD_HTTP_FORBIDDEN ?
-		    "file.locked" : "err.notfound");
+		if (status == MHD_HTTP_FORBIDDEN)
+			return file_locked(r, subject_id);
+		return http_error(r, status, "err.notfound");
 	}
 	if (publish_path(f.sha256, path, sizeof path) == -1 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -370,6 +415,7 @@ static int
 zip_files(struct req *r, const struct subject *s, struct pubfile **out)
 {
 	struct pubfile *list, *ok;
+	int64_t locked;
 	int n, i, k = 0;
 	unsigned st;
 
@@ -381,7 +427,7 @@ zip_files(struct req *r, const struct subject *s, struct pubfile **out)
 	for (i = 0; i < n; i++) {
 		if (list[i].superseded)
 			continue;
-		st = file_check(r, list[i].id, &ok[k]);
+		st = file_check(r, list[i].id, &ok[k], &locked);
 		if (st == MHD_HTTP_SERVICE_UNAVAILABLE) {
 			store_free(list, n);
 			store_free(ok, k);
@@ -420,7 +466,7 @@ page_subject_zip(struct req *r)
 	if (store_unlock_until(r->sess.hash, s.id) <= now_unix()) {
 		snprintf(name, sizeof name, "%s.zip: 403", s.code);
 		store_audit(r->user.id, 0, "download.refused", r->addr, name);
-		return subject_page(r, &s, MHD_HTTP_FORBIDDEN, "zip.locked", 0);
+		return subject_back(r, &s, MHD_HTTP_FORBIDDEN, "zip.locked", 0);
 	}
 	if ((n = zip_files(r, &s, &files)) < 0) {
 		store_clear(&s);

@@ -28,9 +28,12 @@ static const char dummy_phc[] =
     "$argon2id$v=19$" PW_COST_PHC "$a2x1aXMtYnVybi1zYWx0IQ$"
     "MfoLQ7fN5lW8Syw9OuVonL8Pn0Ff+H3nNi83o/VzQD0";
 
-/* Readable alphabet: no 0 O o 1 l I. */
-static const char temp_alphabet[] =
-    "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+/*
+ * Temporary passwords: Crockford's base32 alphabet, in lower case: no i,
+ * l, o or u, and case does not matter, so nothing looks like another
+ * character; read back, o is 0 and i and l are 1 (password_temp_normal).
+ */
+static const char temp_alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
 static char	**blocklist;
 static size_t	  nblocklist;
@@ -200,35 +203,100 @@ password_problem(const char *pw, const char *email)
 }
 
 /*
- * A temporary password: four groups of four characters from a readable
- * alphabet joined by '-', e.g. "Kx7m-RtQ2-..."; caller frees. Never NULL:
- * a CSPRNG that fails is no state to hand out passwords in, so it stops.
+ * A temporary password: four groups of four characters of Crockford's
+ * base32 (80 bits) joined by '-', e.g. "7kx2-m9rt-...", as it is mailed;
+ * what is hashed is its normal form (password_temp_normal). Caller frees.
+ * Never NULL: a CSPRNG that fails is no state to hand out passwords in, so
+ * it stops.
  */
 char *
 password_temporary(void)
 {
 	const size_t nalpha = sizeof(temp_alphabet) - 1;
-	const unsigned limit = 256 - 256 % nalpha;	/* no modulo bias */
-	uint8_t rnd[64];
+	uint8_t rnd[16];
 	char *out;
-	size_t i, o;
+	size_t i, o = 0;
 
 	out = xmalloc(20);
-	do {
-		o = 0;
-		while (o < 19) {
-			if (crypto_random(rnd, sizeof(rnd)) == -1)
-				fatal("the random generator failed");
-			for (i = 0; i < sizeof(rnd) && o < 19; i++) {
-				if (rnd[i] >= limit)
-					continue;
-				if (o % 5 == 4)
-					out[o++] = '-';
-				out[o++] = temp_alphabet[rnd[i] % nalpha];
-			}
-		}
-		out[19] = '\0';
-	} while (password_problem(out, NULL) != NULL);
+	if (crypto_random(rnd, sizeof(rnd)) == -1)
+		fatal("the random generator failed");
+	for (i = 0; i < sizeof(rnd); i++) {
+		if (o % 5 == 4)
+			out[o++] = '-';
+		out[o++] = temp_alphabet[rnd[i] % nalpha];	/* 256 % 32 == 0 */
+	}
+	out[o] = '\0';
 	explicit_bzero(rnd, sizeof(rnd));
 	return out;
+}
+
+/*
+ * password_temp_normal: a temporary password as typed, in its normal
+ * form: without spaces (a line copied from a mail may bring its indent),
+ * hyphens and dots, in lower case, o read as 0 and i and l as 1. Into OUT
+ * (N bytes); truncated input is refused: -1.
+ */
+int
+password_temp_normal(const char *in, char *out, size_t n)
+{
+	size_t o = 0;
+	char c;
+
+	for (; in != NULL && *in != '\0'; in++) {
+		c = *in;
+		if (c == ' ' || c == '-' || c == '\t' || c == '.' || c == '\r' ||
+		    c == '\n')
+			continue;
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (c == 'o')
+			c = '0';
+		else if (c == 'i' || c == 'l')
+			c = '1';
+		if (o + 1 >= n)
+			return -1;
+		out[o++] = c;
+	}
+	if (n == 0)
+		return -1;
+	out[o] = '\0';
+	return 0;
+}
+
+/*
+ * password_verify_as: password_verify for a password whose hash PHC is of
+ * kind TEMP (users.password_temp): a temporary password hashed in its
+ * normal form (PASSWORD_TEMP_NORMAL) is compared in that form, so case,
+ * spaces and hyphens do not matter; others as typed (temporary passwords
+ * of before keep working). The same work either way.
+ */
+int
+password_verify_as(const char *phc, int temp, const char *pw)
+{
+	char norm[PASSWORD_MAX + 1];
+	int ok;
+
+	if (temp != PASSWORD_TEMP_NORMAL)
+		return password_verify(phc, pw);
+	if (password_temp_normal(pw, norm, sizeof norm) == -1) {
+		password_burn(pw);
+		return 0;
+	}
+	ok = password_verify(phc, norm);
+	explicit_bzero(norm, sizeof norm);
+	return ok;
+}
+
+/* password_hash_temp: password_hash of a temporary password's normal form. 0, or -1. */
+int
+password_hash_temp(const char *temp, char out[PASSWORD_HASH_MAX])
+{
+	char norm[PASSWORD_MAX + 1];
+	int rc;
+
+	if (password_temp_normal(temp, norm, sizeof norm) == -1)
+		return -1;
+	rc = password_hash(norm, out);
+	explicit_bzero(norm, sizeof norm);
+	return rc;
 }

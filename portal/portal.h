@@ -23,17 +23,22 @@
 /* ===== util: the program's small library =============================== */
 
 /* time.c: the one formatter of instants, and its parsers */
+#define TIME_ZONE_DEFAULT	"Europe/Amsterdam"
 enum time_style {
 	TIME_DATE,		/* 2026-12-01 (people: the portal's time zone) */
 	TIME_CLOCK,		/* 14:03 */
 	TIME_MINUTE,		/* 2026-12-01 14:03 */
-	TIME_ZONED,		/* 2026-12-01 14:03 UTC, with the zone's name */
+	TIME_ZONED,		/* 2026-12-01 14:03 CET, with the zone's abbreviation */
 	TIME_ISO,		/* 2026-12-01T14:03:00Z (machines: always UTC) */
 	TIME_MAIL		/* Tue, 01 Dec 2026 14:03:00 +0000 (RFC 5322) */
 };
+int	 time_zone_init(const char *name, char *err, size_t);
+const char *time_zone(void);
 void	 time_format(int64_t, enum time_style, char *out, size_t);
 int	 time_fields(int64_t, int *year, int *month, int *day, int *hour,
 	    int *minute, int *second);
+void	 time_human(int64_t, enum time_style, const char *lang, char *out,
+	    size_t);
 int	 time_parse_day(const char *, int64_t *);
 int64_t	 time_parse(const char *);
 
@@ -115,6 +120,13 @@ struct config {
 	const char	*access_log;	/* FILE, "-": stdout, NULL: none */
 	int		 log_level;	/* LOG_ERR ... LOG_DEBUG: logged up to */
 	const char	*metrics_listen; /* ADDR:PORT of /metrics; NULL: off */
+	const char	*timezone;	/* of every time people read: Europe/Amsterdam */
+	const char	*org_name;	/* whose portal: pages and mails say it */
+	const char	*logo;		/* a PNG, SVG, JPEG or WebP file, served at /logo */
+	const char	*contact_phone;	/* the helpdesk, on every page and mail */
+	const char	*contact_email;
+	const char	*contact_hours;
+	const char	*contact_address;
 };
 extern struct config cfg;
 enum config_kind {
@@ -252,6 +264,7 @@ struct tmpl_vars *tv_add_named(struct tmpl_vars *, const char *list,
 	    int64_t id, const char *name);
 int	 tv_get(const struct tmpl_vars *, const char *name, const char **value,
 	    struct tmpl_vars *const **items, size_t *nitems);
+int	 tv_has(const struct tmpl_vars *, const char *name);
 
 /* tmpl.c: templates from templates/, escaped by default; the catalogues and their languages */
 #define LANG_DEFAULT	"nl"	/* Dutch: its catalogue must exist; the fallback */
@@ -260,6 +273,7 @@ int	 tmpl_render(struct buf *, const char *name, const struct tmpl_vars *,
 	    const char *lang);
 int	 tmpl_render_text(struct buf *, const char *name,
 	    const struct tmpl_vars *, const char *lang);
+void	 tmpl_globals(struct tmpl_vars *);
 const char *tmpl_msg(const char *lang, const char *key);
 const char *tmpl_langs(size_t);
 const char *tmpl_lang_match(const char *, size_t);
@@ -314,6 +328,7 @@ int	 totp_verify(const uint8_t *, size_t, const char *code, int64_t now,
 /* password.c: argon2id hashing, the password rules, temporary passwords */
 #define PASSWORD_MIN	12
 #define PASSWORD_MAX	128
+#define PASSWORD_TEMP_NORMAL	2	/* users.password_temp: hashed normalised */
 #define PASSWORD_HASH_MAX 128
 int	 password_hash(const char *, char out[PASSWORD_HASH_MAX]);
 int	 password_verify(const char *phc, const char *);	/* 1 when it matches */
@@ -321,6 +336,9 @@ void	 password_burn(const char *);	/* spend the time of one verify */
 int	 password_blocklist_load(const char *path);
 const char *password_problem(const char *, const char *email);	/* NULL, or msg key */
 char	*password_temporary(void);	/* caller frees */
+int	 password_temp_normal(const char *, char *out, size_t);
+int	 password_verify_as(const char *phc, int temp, const char *);
+int	 password_hash_temp(const char *, char out[PASSWORD_HASH_MAX]);
 
 /* validation.c: the validation codes of subjects: made, normalised, keyed hashes */
 #define VALIDATION_LEN	14	/* "XXXX-XXXX-XXXX" */
@@ -461,6 +479,11 @@ int64_t	 store_user_count(void);
 int64_t	 store_user_created(int64_t id);
 int	 store_user_set_disabled(int64_t id, int disabled);
 int	 store_user_set_lang(int64_t id, const char *lang);
+int	 store_user_update(int64_t id, const char *email, const char *name,
+	    const char *lang, int admin);
+int	 store_user_admins(char ***emails);
+int	 store_user_enrol_secret(int64_t id, uint8_t **, size_t *);
+int	 store_user_set_enrol_secret(int64_t id, const void *, size_t);
 int	 store_user_list(const char *q, int limit, int offset,
 	    struct user_row **);
 
@@ -485,6 +508,7 @@ int	 store_device_use(int64_t id, int64_t step);
 int	 store_device_remove(int64_t user_id, int64_t id);
 
 /* store_session.c: sessions */
+#define SESSION_RETURN_MAX	256	/* a path of this site, with room for its NUL */
 struct session {
 	uint8_t	 id[32];	/* the cookie's random bytes; never stored */
 	uint8_t	 hash[32];	/* SHA-256 of id: the database key */
@@ -494,9 +518,10 @@ struct session {
 	int	 stage;		/* enum stage (session.c) */
 	int64_t	 created;
 	int64_t	 last_seen;
-	uint8_t	*pending;	/* sealed enrolment secret, or NULL */
-	size_t	 pending_len;
+	char	*flash;		/* what the next page shows (flash.c), or NULL */
+	char	 return_to[SESSION_RETURN_MAX];	/* the page once logged in, or "" */
 	int	 rotated;	/* the cookie must be (re)sent */
+	int	 ended;		/* session_load: the cookie's session had ended */
 };
 int	 store_session_find(const uint8_t hash[32], struct session *);	/* 1, 0, -1 */
 int	 store_session_get(const uint8_t hash[32], struct session *);
@@ -504,7 +529,8 @@ int	 store_session_put(const uint8_t hash[32], const struct session *,
 	    const char *addr);
 int	 store_session_delete(const uint8_t hash[32]);
 int	 store_session_touch(const uint8_t hash[32], int64_t now);
-int	 store_session_set_pending(const uint8_t hash[32], const void *, size_t);
+int	 store_session_set_flash(const uint8_t hash[32], const char *);
+int	 store_session_set_return(const uint8_t hash[32], const char *);
 int	 store_session_end_user(int64_t user_id, const uint8_t *keep);
 int	 store_session_expire(int64_t idle, int64_t max);
 
@@ -574,6 +600,7 @@ int	 store_audit_expire(int64_t before);
 int	 store_audit_list(const struct audit_filter *, int limit, int offset,
 	    struct audit_row **);
 int	 store_audit_events(char ***);
+int	 store_audit_addrs(int64_t user_id, int64_t since, char ***);
 
 /* store_mail.c: the mail queue */
 struct queued_mail {
@@ -799,7 +826,6 @@ int	 session_load(struct session *, const char *cookie);
 int	 session_start(struct session *);
 int	 session_advance(struct session *, int64_t user_id, int stage,
 	    const char *addr);
-int	 session_set_pending(struct session *, const void *, size_t);
 int	 session_end(struct session *);
 int	 session_csrf_ok(const struct session *, const char *);
 
@@ -836,6 +862,7 @@ int	 mail_deliver(void);
 int	 account_name_ok(char *);
 char	*account_first_admin_file(void);
 void	 account_first_login(const struct user *);
+#define ACCOUNT_UNLOCK_SPAN	(24 * 3600)	/* addresses of so long ago are forgiven too */
 int64_t	 account_invite(const char *email, const char *name, int admin,
 	    const char *lang, int64_t actor, const char *addr, char **temp_out);
 char	*account_temp_password(const struct user *);
@@ -843,6 +870,9 @@ int	 account_resend(int64_t id, int64_t actor, const char *addr);
 int	 account_set_disabled(int64_t id, int disabled, int64_t actor,
 	    const char *addr);
 int	 account_locked(const char *email);
+int	 account_unlock(const struct user *, int64_t actor, const char *addr);
+int	 account_edit(const struct user *, const char *email, const char *name,
+	    const char *lang, int admin, int64_t actor, const char *addr);
 void	 account_notice(const struct user *, const char *name, const char *addr,
 	    const char *device, const char *secret);
 
@@ -858,6 +888,7 @@ void	 reset_run(void);
 int	 reset_token_wellformed(const char *);
 int64_t	 reset_link_take(const char *token);
 int	 reset_request(const struct user *, const char *addr);
+int	 reset_refuse(const struct user *, int64_t actor, const char *addr);
 int	 reset_otp(const struct user *, int64_t actor, const char *addr,
 	    int new_temp, int mail);
 
@@ -910,6 +941,8 @@ const char *subjects_check(const char *code, const char *title,
 	    const char *desc);
 int64_t	 subjects_create(const char *code, const char *title, const char *desc,
 	    int64_t actor, const char *addr);
+int	 subjects_edit(const struct subject *, const char *title,
+	    const char *desc, int64_t actor, const char *addr);
 int	 subjects_grant(const struct user *, const struct subject *, int resend,
 	    int64_t actor, const char *addr);
 int	 subjects_revoke(const struct user *, const struct subject *,
@@ -962,7 +995,9 @@ int	 backup_restore(const char *dir, const char *newdata, const char *key,
 int	 backup_check_files(int *nfiles, void (*)(const char *, void *), void *);
 
 /* audit.c: the audit log as CSV */
-int	 audit_csv(struct buf *, const struct audit_filter *, char sep, int bom);
+int	 audit_csv(struct buf *, const struct audit_filter *, char sep, int bom,
+	    const char *lang);
+const char *audit_text(const char *event, const char *lang);
 
 /* person.c: what is kept about a person: export, deletion */
 int	 person_export(const struct user *, struct buf *);
@@ -988,11 +1023,12 @@ int	 worker_start(void);
 void	 worker_stop(void);
 
 /* app.c: the start-up shared by the server and the commands */
-enum { APP_RUN, APP_CHECK, APP_ALONE };
+enum { APP_RUN, APP_CHECK, APP_ALONE, APP_SERVE };
 int	 app_start(int how, struct buf *keymsg);
 int	 app_open(void);
 int	 app_open_mail(void);
 void	 app_public_url_save(void);
+void	 app_mail_settings_save(void);
 void	 app_close(void);
 
 /* ===== web: HTTP, the routes, the pages ================================= */
@@ -1032,6 +1068,18 @@ struct field {
 	struct buf	 value;
 };
 
+/* What the page after a redirect shows (flash.c). */
+struct flash {
+	char		*path;		/* the page it is for */
+	unsigned	 status;	/* the form's failure: 400, 401, 429... */
+	char		*error;		/* catalogue key */
+	const char	*field;		/* the field the error is about */
+	int64_t		 until;		/* throttled until */
+	char		*notice;	/* catalogue key */
+	struct field	*vars;		/* the message's variables */
+	int		 nvars;
+};
+
 /* Per-request state: allocated on MHD's first callback, freed when it completes. */
 struct req {
 	struct MHD_Connection	*conn;
@@ -1063,6 +1111,7 @@ struct req {
 	int			 sess_ended;	/* clear the cookie */
 	struct user		 user;		/* filled when the session has one */
 	struct api_token	 token;		/* a bearer route's token; id 0: none */
+	struct flash		 flash;		/* for this page, or for the next */
 	struct {
 		char		 name[40];
 		char		*value;
@@ -1089,6 +1138,12 @@ int	 http_respond(struct req *, unsigned, struct MHD_Response *, int private);
 int	 http_send(struct req *, unsigned, const char *type, char *body, size_t);
 int	 http_redirect(struct req *, const char *);
 int	 http_not_modified(struct req *, int private);
+int	 http_back(struct req *, const char *where, const char *keep,
+	    unsigned status, const char *error, int64_t wait);
+int	 http_done(struct req *, const char *where, const char *notice);
+int	 http_anew(struct req *, const char *where, const char *notice);
+int	 http_local_path(const char *);
+int	 http_next_ok(const char *);
 int	 http_page(struct req *, unsigned, const char *page, struct tmpl_vars *);
 int	 http_error(struct req *, unsigned, const char *msg);
 int	 http_unavailable(struct req *);
@@ -1126,6 +1181,14 @@ void	 access_write(const char *addr, const char *method, const char *path,
 /* metrics.c: the monitoring listener: /metrics, /readyz, /healthz */
 int	 metrics_start(void);
 void	 metrics_stop(void);
+/* flash.c: what the page after a redirect shows: a form's error, a notice (Post/Redirect/Get) */
+void	 flash_var(struct req *, const char *name, const char *value);
+const char *flash_get(const struct req *, const char *name);
+int	 flash_write(struct req *, const char *where, const char *keep);
+void	 flash_read(struct req *, const char *cookie);
+void	 flash_forget(struct req *);
+unsigned flash_apply(struct req *, struct tmpl_vars *, unsigned status);
+void	 flash_clear(struct flash *);
 
 /* conn.c: header deadlines, requests per address, requests in flight */
 struct conn;
@@ -1185,16 +1248,16 @@ int	 login_enrol_form(struct req *, unsigned, const char *page,
 	    const char *action, const char *error, int64_t wait,
 	    struct tmpl_vars *);
 char	*login_enrol_qr(struct req *);
-void	 login_pending_clear(struct req *);
 int	 login_device_name_ok(char *);
+int	 login_code_normal(const char *, char *out, size_t);
 const char *login_add_device(struct req *, unsigned *status, int64_t *wait,
 	    char **name);
 int	 login_password_form(struct req *, unsigned, const char *page,
 	    const char *error);
 const char *login_new_password(struct req *, const char *same,
 	    const char *event, const char *detail, unsigned *status);
-int	 login_password_post(struct req *, const char *page, const char *same,
-	    const char *event, int *rc);
+int	 login_password_post(struct req *, const char *same, const char *event,
+	    int *rc);
 int	 login_code_form(struct req *, unsigned, const char *page,
 	    const char *error, int64_t wait, struct tmpl_vars *);
 const char *login_device_code(struct req *, unsigned *status, int64_t *wait,
@@ -1205,6 +1268,7 @@ const char *login_reauth(struct req *, unsigned *status, int64_t *wait);
 
 /* console.c: what the admin console's pages share */
 int	 console_confirmed(const struct req *);
+void	 console_event(struct tmpl_vars *, const char *event);
 int	 console_confirm(struct req *, const char *nav, const char *action,
 	    const char *question, const char *button, struct tmpl_vars *);
 int	 console_confirm_user(struct req *, const struct user *,
@@ -1222,8 +1286,10 @@ int	 page_healthz(struct req *);
 /* page_readyz.c: /readyz */
 int	 page_readyz(struct req *);
 
-/* page_static.c: /static/NAME */
+/* page_static.c: /static/NAME, /logo */
 int	 page_static(struct req *);
+int	 page_static_logo_load(char *err, size_t);
+int	 page_static_logo(struct req *);
 
 /* page_lang.c: /lang, the language switch */
 int	 page_lang(struct req *);
@@ -1241,11 +1307,13 @@ int	 page_enrol_post(struct req *);
 int	 page_password(struct req *);
 int	 page_password_post(struct req *);
 
-/* page_otp.c: /otp, a phone's code or a recovery code */
+/* page_otp.c: /otp, a phone's code, a recovery code, a lost phone */
 int	 page_otp(struct req *);
 int	 page_otp_post(struct req *);
 int	 page_otp_recovery(struct req *);
 int	 page_otp_recovery_post(struct req *);
+int	 page_otp_lost(struct req *);
+int	 page_otp_lost_post(struct req *);
 
 /* page_logout.c: /logout */
 int	 page_logout_post(struct req *);
@@ -1253,6 +1321,7 @@ int	 page_logout_post(struct req *);
 /* page_forgot.c: /forgot, asking for a reset link */
 int	 page_forgot(struct req *);
 int	 page_forgot_post(struct req *);
+int	 page_forgot_sent(struct req *);
 
 /* page_reset.c: /reset, a link spent, the second factor, a new password */
 int	 page_reset(struct req *);
@@ -1260,6 +1329,7 @@ int	 page_reset_post(struct req *);
 int	 page_reset_verify(struct req *);
 int	 page_reset_verify_post(struct req *);
 int	 page_reset_request_post(struct req *);
+int	 page_reset_requested(struct req *);
 int	 page_reset_password(struct req *);
 int	 page_reset_password_post(struct req *);
 
@@ -1289,9 +1359,13 @@ int	 page_account_add_post(struct req *);
 int	 page_account_remove(struct req *);
 int	 page_account_remove_post(struct req *);
 int	 page_account_password_post(struct req *);
+int	 page_account_recovery(struct req *);
 int	 page_account_recovery_post(struct req *);
+int	 page_account_recovery_codes(struct req *);
+int	 page_account_recovery_text(struct req *);
+int	 page_account_recovery_done(struct req *);
 
-/* page_admin_user.c: the console's accounts */
+/* page_admin_user.c: the console's accounts: list, new, page, edit, resend, disable, enable, unlock, delete */
 int	 page_admin_user_list(struct req *);
 int	 page_admin_user_new(struct req *);
 int	 page_admin_user_create(struct req *);
@@ -1299,7 +1373,10 @@ int	 page_admin_user(struct req *);
 int	 page_admin_user_resend(struct req *);
 int	 page_admin_user_disable(struct req *);
 int	 page_admin_user_enable(struct req *);
+int	 page_admin_user_unlock(struct req *);
+int	 page_admin_user_edit(struct req *);
 int	 page_admin_user_delete(struct req *);
+int	 page_admin_user_export(struct req *);
 
 /* page_admin_reset.c: the console's authenticator resets */
 int	 page_admin_reset_otp(struct req *);
@@ -1359,12 +1436,13 @@ int	 cli_subject(int, char **);
 int	 cli_grant(int, char **);
 int	 cli_grant_revoke(int, char **);
 
-/* cli_file.c: kluis publish, files, unpublish */
+/* cli_file.c: kluis publish, files, downloads, unpublish */
 int	 cli_file_publish(int, char **);
 int	 cli_file_list(int, char **);
 int	 cli_file_unpublish(int, char **);
+int	 cli_file_downloads(int, char **);
 
-/* cli_requests.c: kluis requests */
+/* cli_requests.c: kluis requests [approve|refuse] */
 int	 cli_requests(int, char **);
 
 /* cli_audit.c: kluis audit */

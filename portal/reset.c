@@ -133,24 +133,51 @@ reset_link_take(const char *token)
 
 /*
  * reset_request: U, without a device or a recovery code, asks from ADDR
- * for an authenticator reset: recorded, audited, U told by mail and the
- * first admin too (others see it in the console or with "kluis requests").
- * 0, or -1.
+ * for an authenticator reset: recorded, audited, U told by mail and every
+ * admin too, with a link to U's page in the console (where it is approved
+ * or refused; also "kluis requests"). 0, or -1.
  */
 int
 reset_request(const struct user *u, const char *addr)
 {
 	struct user admin;
+	char **admins, *link;
+	int n, i;
 
 	if (store_reset_request_put(u->id, addr) == -1)
 		return -1;
 	store_audit(u->id, 0, "otp.reset_request", addr, "");
 	account_notice(u, "otp_reset_requested", addr, NULL, NULL);
-	if (store_user_find(cfg.admin_email, &admin) == 1 && !admin.disabled)
-		account_notice(&admin, "otp_reset_request_admin", addr, u->email,
-		    NULL);
-	store_clear(&admin);
+	if ((n = store_user_admins(&admins)) < 0)
+		return 0;
+	link = xasprintf("%s/admin/users/%lld#request", cfg.public_url ?
+	    cfg.public_url : "", (long long)u->id);
+	for (i = 0; i < n; i++) {
+		if (store_user_find(admins[i], &admin) == 1)
+			account_notice(&admin, "otp_reset_request_admin", addr,
+			    u->email, link);
+		store_clear(&admin);
+	}
+	free(link);
+	strv_free(admins, n);
 	return 0;
+}
+
+/*
+ * reset_refuse: close U's request for an authenticator reset (the console,
+ * "kluis requests refuse"), audited as by ACTOR, U told by mail. 1, 0 when
+ * there was none, -1.
+ */
+int
+reset_refuse(const struct user *u, int64_t actor, const char *addr)
+{
+	int n;
+
+	if ((n = store_reset_request_delete(u->id)) <= 0)
+		return n;
+	store_audit(u->id, actor, "otp.request.refuse", addr, "");
+	account_notice(u, "otp_reset_refused", NULL, NULL, NULL);
+	return 1;
 }
 
 /*

@@ -33,6 +33,7 @@ static const struct route routes[] = {
 	GET("/healthz", page_healthz, 0),
 	GET("/readyz", page_readyz, 0),
 	GET("/static/{}", page_static, 0),
+	GET("/logo", page_static_logo, 0),	/* the organisation's, --logo */
 	GET("/lang", page_lang, ANY_SESSION),	/* remembers it for a known user */
 
 	/* Logging in: password, first phone, new password, code, logout. */
@@ -47,16 +48,20 @@ static const struct route routes[] = {
 	POST("/otp", page_otp_post, OTP),
 	GET("/otp/recovery", page_otp_recovery, OTP),
 	POST("/otp/recovery", page_otp_recovery_post, OTP),
+	GET("/otp/lost", page_otp_lost, OTP),
+	POST("/otp/lost", page_otp_lost_post, OTP),
 	POST("/logout", page_logout_post, ANY_SESSION),
 
 	/* A forgotten password: a mailed link, the second factor, a new password. */
 	GET("/forgot", page_forgot, ANY_LOGIN),
 	POST("/forgot", page_forgot_post, ANY_LOGIN),
+	GET("/forgot/sent", page_forgot_sent, ANY_LOGIN),
 	GET("/reset", page_reset, ANY_LOGIN),
 	HPOST("/reset", page_reset_post, ANY_LOGIN),
 	GET("/reset/verify", page_reset_verify, STAGE_BIT(STAGE_RESET)),
 	POST("/reset/verify", page_reset_verify_post, STAGE_BIT(STAGE_RESET)),
 	POST("/reset/request", page_reset_request_post, STAGE_BIT(STAGE_RESET)),
+	GET("/reset/requested", page_reset_requested, ANY_LOGIN),
 	GET("/reset/password", page_reset_password, STAGE_BIT(STAGE_RESET_PW)),
 	HPOST("/reset/password", page_reset_password_post,
 	    STAGE_BIT(STAGE_RESET_PW)),
@@ -93,7 +98,11 @@ static const struct route routes[] = {
 	GET("/account/tokens", page_account_tokens, IN),
 	HPOST("/account/tokens", page_account_tokens_post, IN),
 	POST("/account/tokens/{}/revoke", page_account_tokens_revoke, IN),
+	GET("/account/recovery", page_account_recovery, IN),
 	HPOST("/account/recovery", page_account_recovery_post, IN),
+	GET("/account/recovery/codes", page_account_recovery_codes, IN),
+	GET("/account/recovery/codes.txt", page_account_recovery_text, IN),
+	POST("/account/recovery/done", page_account_recovery_done, IN),
 
 	/* The admin console: accounts. */
 	AGET("/admin", page_admin_user_list),
@@ -101,12 +110,19 @@ static const struct route routes[] = {
 	AGET("/admin/users/new", page_admin_user_new),
 	AHPOST("/admin/users", page_admin_user_create),
 	AGET("/admin/users/{}", page_admin_user),
+	APOST("/admin/users/{}/edit", page_admin_user_edit),
+	AGET("/admin/users/{}/resend", page_admin_user_resend),	/* asks */
 	AHPOST("/admin/users/{}/resend", page_admin_user_resend),
+	AGET("/admin/users/{}/disable", page_admin_user_disable),
 	APOST("/admin/users/{}/disable", page_admin_user_disable),
 	APOST("/admin/users/{}/enable", page_admin_user_enable),
+	APOST("/admin/users/{}/unlock", page_admin_user_unlock),
+	AGET("/admin/users/{}/delete", page_admin_user_delete),
 	APOST("/admin/users/{}/delete", page_admin_user_delete),
+	AGET("/admin/users/{}/export", page_admin_user_export),	/* JSON */
 
 	/* The admin console: authenticator resets and requests for one. */
+	AGET("/admin/users/{}/reset-otp", page_admin_reset_otp),
 	AHPOST("/admin/users/{}/reset-otp", page_admin_reset_otp),
 	APOST("/admin/users/{}/refuse", page_admin_reset_refuse),
 
@@ -118,12 +134,14 @@ static const struct route routes[] = {
 	APOST("/admin/users/{}/grant", page_admin_grant_user),
 	APOST("/admin/subjects/{}/grant", page_admin_grant_subject),
 	APOST("/admin/subjects/{}/grants/{}/resend", page_admin_grant_resend),
+	AGET("/admin/subjects/{}/grants/{}/revoke", page_admin_grant_revoke),
 	APOST("/admin/subjects/{}/grants/{}/revoke", page_admin_grant_revoke),
 	{ .method = HTTP_POST, .pattern = "/admin/subjects/{}/upload",
 	  .handler = page_admin_file_upload, .stages = IN, .admin = 1,
 	  .max_body = ROUTE_MAX_UPLOAD, .upload = page_admin_file_upload_chunk,
 	  .cleanup = page_admin_file_upload_cleanup },
 	AGET("/admin/files/{}", page_admin_file),
+	AGET("/admin/files/{}/unpublish", page_admin_file_unpublish),
 	APOST("/admin/files/{}/unpublish", page_admin_file_unpublish),
 
 	/* The admin console: the audit log. */

@@ -30,17 +30,19 @@ session_new_id(struct session *s)
 void
 session_clear(struct session *s)
 {
-	free(s->pending);
+	free(s->flash);
 	explicit_bzero(s, sizeof *s);
 }
 
 /*
  * session_load: the live session whose cookie value is COOKIE. Returns 0
- * with S filled, -1 when there is none (an expired one is deleted), or -2
- * when the database failed (S cleared: nothing is known). A
- * well-formed cookie the database does not know is an anonymous session:
- * those are never stored (a crawler must not fill the database), their
- * CSRF token is a MAC of the cookie, and they may do nothing but log in.
+ * with S filled, -1 when the cookie is none, or -2 when the database
+ * failed (S cleared: nothing is known). A well-formed cookie the database
+ * does not know is an anonymous session: those are never stored (a
+ * crawler must not fill the database), their CSRF token is a MAC of the
+ * cookie, and they may do nothing but log in. An expired session is
+ * deleted and goes on as an anonymous one under the same cookie, with
+ * S->ended set.
  */
 int
 session_load(struct session *s, const char *cookie)
@@ -65,8 +67,14 @@ session_load(struct session *s, const char *cookie)
 	if (now - s->last_seen > cfg.session_idle ||
 	    now - s->created > cfg.session_max) {
 		store_session_delete(s->hash);
-		session_clear(s);
-		return -1;
+		free(s->flash);
+		s->flash = NULL;
+		s->return_to[0] = '\0';
+		s->user_id = 0;
+		s->stage = STAGE_ANON;
+		s->created = s->last_seen = now;
+		s->ended = 1;
+		return 0;
 	}
 	/* Touch at most every minute (or quarter idle time): fewer writes. */
 	if (now - s->last_seen >= (cfg.session_idle < 240 ?
@@ -84,6 +92,7 @@ session_load(struct session *s, const char *cookie)
 int
 session_start(struct session *s)
 {
+	free(s->flash);
 	memset(s, 0, sizeof *s);
 	if (session_new_id(s) == -1)
 		return -1;
@@ -94,8 +103,9 @@ session_start(struct session *s)
 
 /*
  * session_advance: move S to STAGE for USER_ID under a new id (the old one
- * dies), dropping any pending enrolment secret. A login (from STAGE_ANON)
- * restarts the absolute timeout. 0, or -1.
+ * dies), keeping the page to return to; a message for the next page is
+ * dropped. A login (from STAGE_ANON) restarts the absolute timeout. 0, or
+ * -1.
  */
 int
 session_advance(struct session *s, int64_t user_id, int stage,
@@ -111,24 +121,12 @@ session_advance(struct session *s, int64_t user_id, int stage,
 	s->user_id = user_id;
 	s->stage = stage;
 	s->last_seen = now_unix();
-	free(s->pending);
-	s->pending = NULL;
-	s->pending_len = 0;
+	free(s->flash);
+	s->flash = NULL;
 	if (store_session_delete(old) == -1 ||
 	    store_session_put(s->hash, s, addr) == -1)
 		return -1;
 	return 0;
-}
-
-/* session_set_pending: keep a sealed enrolment secret in S (copied). */
-int
-session_set_pending(struct session *s, const void *sealed, size_t n)
-{
-	free(s->pending);
-	s->pending = xmalloc(n);
-	memcpy(s->pending, sealed, n);
-	s->pending_len = n;
-	return store_session_set_pending(s->hash, sealed, n);
 }
 
 /*

@@ -96,3 +96,17 @@ store_audit_events(char ***list)
 	return db_texts(db_query("SELECT DISTINCT event FROM audit ORDER BY "
 	    "event LIMIT 500"), list);
 }
+
+/*
+ * store_audit_addrs: the client addresses of the events about account
+ * USER_ID since SINCE, once each, into *ADDRS (strv_free). The count, or
+ * -1.
+ */
+int
+store_audit_addrs(int64_t user_id, int64_t since, char ***addrs)
+{
+	return db_texts(db_query("SELECT DISTINCT addr FROM audit WHERE "
+	    "user_id = :uid AND at >= :since AND addr != '' AND addr != 'cli' "
+	    "LIMIT 1000", DB_INT(":uid", user_id), DB_INT(":since", since)),
+	    addrs);
+}

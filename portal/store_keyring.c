@@ -48,7 +48,7 @@ int64_t
 store_keyring_in_use(void)
 {
 	return db_value(db_query("SELECT (SELECT count(*) FROM devices) + "
-	    "(SELECT count(*) FROM sessions WHERE pending_secret IS NOT NULL) + "
+	    "(SELECT count(*) FROM users WHERE enrol_secret IS NOT NULL) + "
 	    "(SELECT count(*) FROM mail_queue WHERE sent IS NULL) + "
 	    "(SELECT count(*) FROM forgot_requests) + "
 	    "(SELECT count(*) FROM grants) + "
@@ -71,9 +71,9 @@ static const struct {
 } sealed_sql[SEALED_KINDS] = {
 	[SEALED_DEVICE] = { "SELECT id, secret FROM devices ORDER BY id",
 	    "UPDATE devices SET secret = :v WHERE id = :id" },
-	[SEALED_PENDING] = { "SELECT rowid, pending_secret FROM sessions "
-	    "WHERE pending_secret IS NOT NULL ORDER BY rowid",
-	    "UPDATE sessions SET pending_secret = :v WHERE rowid = :id" },
+	[SEALED_PENDING] = { "SELECT id, enrol_secret FROM users WHERE "
+	    "enrol_secret IS NOT NULL ORDER BY id",
+	    "UPDATE users SET enrol_secret = :v WHERE id = :id" },
 	[SEALED_MAIL] = { "SELECT id, message FROM mail_queue WHERE sent IS "
 	    "NULL AND length(message) > 0 ORDER BY id",
 	    "UPDATE mail_queue SET message = :v WHERE id = :id" },

@@ -123,15 +123,18 @@ otp_reset_tx(void *p)
 	    db_run(db_query("DELETE FROM recovery_codes WHERE user_id = :uid",
 	    DB_INT(":uid", uid))) == -1 ||
 	    db_run(db_query("DELETE FROM reset_tokens WHERE user_id = :uid",
-	    DB_INT(":uid", uid))) == -1)
+	    DB_INT(":uid", uid))) == -1 ||
+	    db_run(db_query("UPDATE users SET enrol_secret = NULL WHERE "
+	    "id = :uid", DB_INT(":uid", uid))) == -1)
 		return -1;
 	return db_run(db_query("DELETE FROM otp_reset_requests WHERE "
 	    "user_id = :uid", DB_INT(":uid", uid)));
 }
 
 /*
- * store_reset_otp: remove every device, recovery code, reset link and
- * pending reset request of USER_ID, in one transaction. 0, or -1.
+ * store_reset_otp: remove every device, recovery code, reset link,
+ * enrolment in progress and pending reset request of USER_ID, in one
+ * transaction. 0, or -1.
  */
 int
 store_reset_otp(int64_t user_id)

@@ -50,6 +50,21 @@ subjects_check(const char *code, const char *title, const char *desc)
 }
 
 /*
+ * subjects_edit: S gets TITLE and DESC (checked by subjects_check first),
+ * audited with ACTOR (0: the CLI) and ADDR. 0, or -1.
+ */
+int
+subjects_edit(const struct subject *s, const char *title, const char *desc,
+    int64_t actor, const char *addr)
+{
+	if (subjects_check(s->code, title, desc) != NULL ||
+	    store_subject_update(s->id, title, desc) == -1)
+		return -1;
+	store_audit(0, actor, "subject.edit", addr, s->code);
+	return 0;
+}
+
+/*
  * subjects_create: the subject CODE with TITLE and DESC, audited with
  * ACTOR (0: the CLI) and ADDR. The new id, -2 when the code exists, -1 when
  * subjects_check refuses the text or on an error.

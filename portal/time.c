@@ -7,25 +7,83 @@
 
 #include "portal.h"
 
+#define ZONE_NAME_MAX	64
+
+static char zone_name[ZONE_NAME_MAX] = TIME_ZONE_DEFAULT;
+
+/*
+ * time_zone_init: the portal's time zone becomes NAME (NULL: the default,
+ * TIME_ZONE_DEFAULT), an IANA name ("Europe/Amsterdam", "UTC") whose file
+ * the system's time zone database has; C's local time is that zone from
+ * then on. Call before any thread starts. 0, or -1 with ERR: an unknown
+ * zone is refused, never read as UTC without a word.
+ */
+int
+time_zone_init(const char *name, char *err, size_t errlen)
+{
+	const char *dir = getenv("TZDIR"), *p;
+	char path[512], magic[4];
+	FILE *f;
+
+	if (name == NULL || *name == '\0')
+		name = TIME_ZONE_DEFAULT;
+	if (strlen(name) >= ZONE_NAME_MAX || name[0] == '/' ||
+	    strstr(name, "..") != NULL) {
+		snprintf(err, errlen, "is not a time zone name such as "
+		    "Europe/Amsterdam");
+		return -1;
+	}
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL)) {
+			snprintf(err, errlen, "is not a time zone name such as "
+			    "Europe/Amsterdam");
+			return -1;
+		}
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir :
+	    "/usr/share/zoneinfo", name);
+	if ((f = fopen(path, "re")) == NULL || fread(magic, 1, 4, f) != 4 ||
+	    memcmp(magic, "TZif", 4) != 0) {
+		if (f != NULL)
+			fclose(f);
+		snprintf(err, errlen, "is not in the time zone database (%s; "
+		    "install tzdata)", path);
+		return -1;
+	}
+	fclose(f);
+	snprintf(zone_name, sizeof zone_name, "%s", name);
+	setenv("TZ", zone_name, 1);
+	tzset();
+	return 0;
+}
+
+/* time_zone: the name of the portal's time zone ("Europe/Amsterdam"). */
+const char *
+time_zone(void)
+{
+	return zone_name;
+}
+
 /*
  * zone_tm: T broken down in the portal's time zone, the zone of every time
- * people read or type (pages, mails, the commands' tables). Today that zone
- * is UTC; a configured zone is applied here and in zone_mktime, its inverse.
- * NULL when T cannot be broken down.
+ * people read or type (pages, mails, the commands' tables): C's local time,
+ * which time_zone_init set. zone_mktime is its inverse. NULL when T cannot
+ * be broken down.
  */
 static struct tm *
 zone_tm(int64_t t, struct tm *tm)
 {
 	time_t tt = (time_t)t;
 
-	return gmtime_r(&tt, tm);
+	return localtime_r(&tt, tm);
 }
 
 /* zone_mktime: the instant TM names in the portal's time zone (see zone_tm). */
 static int64_t
 zone_mktime(struct tm *tm)
 {
-	return (int64_t)timegm(tm);
+	tm->tm_isdst = -1;	/* the zone knows whether it is summer time */
+	return (int64_t)mktime(tm);
 }
 
 /*
@@ -36,10 +94,14 @@ zone_mktime(struct tm *tm)
 void
 time_format(int64_t t, enum time_style style, char *out, size_t n)
 {
-	/* In the order of enum time_style. */
-	static const char *const fmt[] = { "%Y-%m-%d", "%H:%M",
-	    "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M UTC", "%Y-%m-%dT%H:%M:%SZ",
-	    "%a, %d %b %Y %H:%M:%S +0000" };
+	static const char *const fmt[] = {
+		[TIME_DATE] = "%Y-%m-%d",
+		[TIME_CLOCK] = "%H:%M",
+		[TIME_MINUTE] = "%Y-%m-%d %H:%M",
+		[TIME_ZONED] = "%Y-%m-%d %H:%M %Z",
+		[TIME_ISO] = "%Y-%m-%dT%H:%M:%SZ",
+		[TIME_MAIL] = "%a, %d %b %Y %H:%M:%S +0000",
+	};
 	time_t tt = (time_t)t;
 	struct tm tm, *ok;
 
@@ -70,6 +132,55 @@ time_fields(int64_t t, int *year, int *month, int *day, int *hour,
 	*minute = tm.tm_min;
 	*second = tm.tm_sec;
 	return 0;
+}
+
+/*
+ * time_human: T as people of LANG read it, in the portal's time zone, from
+ * the catalogue's patterns: TIME_DATE "1 december 2026", TIME_MINUTE
+ * "1 december 2026 om 18:59", TIME_CLOCK "18:59", TIME_ZONED as TIME_MINUTE
+ * with the zone's abbreviation ("... 18:59 CET"). Other styles as
+ * time_format. A time of 0 or less is "-".
+ */
+void
+time_human(int64_t t, enum time_style style, const char *lang, char *out,
+    size_t n)
+{
+	char key[24], clock[16], zone[16], date[96];
+	const char *pat, *p;
+	struct tm tm;
+	struct buf b = { 0 };
+
+	if (style != TIME_DATE && style != TIME_MINUTE && style != TIME_ZONED) {
+		time_format(t, style, out, n);
+		return;
+	}
+	if (t <= 0 || zone_tm(t, &tm) == NULL) {
+		snprintf(out, n, "-");
+		return;
+	}
+	snprintf(key, sizeof key, "time.month.%d", tm.tm_mon + 1);
+	snprintf(date, sizeof date, "%d %s %d", tm.tm_mday,
+	    tmpl_msg(lang, key), tm.tm_year + 1900);
+	strftime(clock, sizeof clock, "%H:%M", &tm);
+	strftime(zone, sizeof zone, "%Z", &tm);
+	pat = style == TIME_DATE ? "{date}" : tmpl_msg(lang, style ==
+	    TIME_ZONED ? "time.zoned" : "time.minute");
+	/* The pattern's {date}, {time} and {zone}; other text as it is. */
+	for (p = pat; *p; p++) {
+		if (str_has_prefix(p, "{date}")) {
+			buf_puts(&b, date);
+			p += 5;
+		} else if (str_has_prefix(p, "{time}")) {
+			buf_puts(&b, clock);
+			p += 5;
+		} else if (str_has_prefix(p, "{zone}")) {
+			buf_puts(&b, zone);
+			p += 5;
+		} else
+			buf_putc(&b, *p);
+	}
+	snprintf(out, n, "%s", b.data ? b.data : "-");
+	buf_free(&b);
 }
 
 /*

@@ -65,6 +65,9 @@ struct tstate {
 /* Built by tmpl_init, read-only afterwards: rendering needs no locks. */
 static struct tstate *state;
 
+/* What every template sees (tmpl_globals), under its own variables. */
+static struct tmpl_vars *globals;
+
 /* --- parser ------------------------------------------------------------- */
 
 enum endkind { END_EOF, END_ELSE, END_IF, END_UNLESS, END_EACH };
@@ -928,11 +931,44 @@ emit(struct rctx *r, const char *s, size_t n)
 	free(tmp);
 }
 
-/* Catalogue text with {var} placeholders filled; all of it escaped in HTML. */
+/*
+ * A plural placeholder {name|one|other}: the form ONE when the variable is
+ * "1", else OTHER, with "#" in the form standing for the number ("over
+ * {minutes|# minuut|# minuten}"). Dutch and English have these two forms.
+ * S points just after the name, at the first "|"; the end of the
+ * placeholder, or NULL when it is not one.
+ */
+static const char *
+emit_plural(struct rctx *r, const char *s, const char *value)
+{
+	const char *one = s + 1, *other, *end, *form, *form_end, *p;
+
+	if ((other = strchr(one, '|')) == NULL ||
+	    (end = strchr(other + 1, '}')) == NULL ||
+	    memchr(one, '{', (size_t)(end - one)) != NULL)
+		return NULL;
+	other++;
+	form = strcmp(value, "1") == 0 ? one : other;
+	form_end = form == one ? other - 1 : end;
+	for (p = form; p < form_end; p++) {
+		if (*p == '#') {
+			emit(r, form, (size_t)(p - form));
+			emit(r, value, strlen(value));
+			form = p + 1;
+		}
+	}
+	emit(r, form, (size_t)(form_end - form));
+	return end;
+}
+
+/*
+ * Catalogue text with {var} placeholders filled, and plural placeholders
+ * {var|one|other}; all of it escaped in HTML.
+ */
 static void
 emit_msg(struct rctx *r, const struct scope *sc, const char *key)
 {
-	const char *s, *run, *q;
+	const char *s, *run, *q, *end;
 	char name[64];
 	size_t n;
 
@@ -943,11 +979,22 @@ emit_msg(struct rctx *r, const struct scope *sc, const char *key)
 		for (q = s + 1; is_name_char((unsigned char)*q); q++)
 			;
 		n = (size_t)(q - s - 1);
-		if (*q != '}' || n == 0 || n >= sizeof(name))
+		if ((*q != '}' && *q != '|') || n == 0 || n >= sizeof(name))
 			continue;
-		emit(r, run, (size_t)(s - run));
 		memcpy(name, s + 1, n);
 		name[n] = '\0';
+		if (*q == '|') {
+			emit(r, run, (size_t)(s - run));
+			if ((end = emit_plural(r, q, lookup_str(sc, name))) ==
+			    NULL) {
+				run = s;	/* not a placeholder: as it is */
+				continue;
+			}
+			s = end;
+			run = s + 1;
+			continue;
+		}
+		emit(r, run, (size_t)(s - run));
 		q = lookup_str(sc, name);
 		emit(r, q, strlen(q));
 		s += n + 1;
@@ -1037,7 +1084,7 @@ render(struct buf *b, const char *name, const struct tmpl_vars *v,
 {
 	const struct tmpl *t;
 	struct rctx r;
-	struct scope sc;
+	struct scope sc, gsc;
 	size_t start = b->len;
 
 	if ((t = find_tmpl(state, name)) == NULL) {
@@ -1049,8 +1096,10 @@ render(struct buf *b, const char *name, const struct tmpl_vars *v,
 	r.html = html;
 	r.lang = lang;
 	r.depth = 0;
+	gsc.v = globals;
+	gsc.up = NULL;
 	sc.v = v;
-	sc.up = NULL;
+	sc.up = globals != NULL ? &gsc : NULL;
 	buf_puts(b, "");
 	if (render_nodes(&r, t->root, &sc) == -1) {
 		b->len = start;
@@ -1058,6 +1107,18 @@ render(struct buf *b, const char *name, const struct tmpl_vars *v,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * tmpl_globals: V (consumed; replaces the ones set before) holds what every
+ * template sees under its own variables: the organisation, its helpdesk.
+ * Set at start-up, before rendering starts.
+ */
+void
+tmpl_globals(struct tmpl_vars *v)
+{
+	tv_free(globals);
+	globals = v;
 }
 
 /*

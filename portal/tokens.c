@@ -79,15 +79,16 @@ created_mail(const struct user *u, const char *name, const char *codes,
     int64_t expires, const char *addr)
 {
 	struct tmpl_vars *v = tv_new();
-	char when[64];
+	char when[96];
 
 	tv_set(v, "name", u->name && *u->name ? u->name : u->email);
 	tv_set(v, "email", u->email);
 	tv_set(v, "token_name", name);
 	tv_set(v, "subjects", codes);
-	time_format(expires, TIME_ZONED, when, sizeof when);
+	time_human(expires, TIME_MINUTE, tmpl_lang(u->lang), when, sizeof when);
 	tv_set(v, "expires", when);
-	time_format(now_unix(), TIME_ZONED, when, sizeof when);
+	time_human(now_unix(), TIME_MINUTE, tmpl_lang(u->lang), when,
+	    sizeof when);
 	tv_set(v, "when", when);
 	if (addr != NULL && *addr != '\0')
 		tv_set(v, "addr", addr);

@@ -158,3 +158,15 @@ tv_get(const struct tmpl_vars *v, const char *name, const char **value,
 		}
 	return 0;
 }
+
+/* tv_has: 1 when V has a variable NAME (a string or a list). */
+int
+tv_has(const struct tmpl_vars *v, const char *name)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < v->n; i++)
+		if (strcmp(v->e[i].name, name) == 0)
+			return 1;
+	return 0;
+}

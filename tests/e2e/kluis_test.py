@@ -43,6 +43,9 @@ KLUIS_SHARE = os.environ.get("KLUIS_SHARE",
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 SESSION_COOKIE = "kluis_session"
+# Where the first login ends (the phone just linked): the page that offers
+# recovery codes; later logins end on "/".
+FIRST_LOGIN_HOME = "/account/recovery"
 TOTP_PERIOD = 30
 HTTP_TIMEOUT = 30
 
@@ -631,6 +634,30 @@ class Response:
 		self.headers = headers		# list of (name, value)
 		self.body = body
 		self._page = None
+		self.browser = None
+		self.posted = None	# (path, status, location) when shown() followed
+
+	def shown(self):
+		"""What a browser shows after this answer: the redirect after a
+		POST (Post/Redirect/Get: a form's error comes on the page it
+		redirects to, answered with the form's status once) is
+		followed, and this response becomes that page's. Returns self."""
+		if (self.method == "POST" and self.status == 303 and
+		    self.browser is not None and self.location and
+		    self.location.startswith("/")):
+			nxt = self.browser.get(self.location)
+			posted = (self.path, self.status, self.location)
+			self.__dict__.update(nxt.__dict__)
+			self.posted = posted
+		return self
+
+	def follow(self):
+		"""A 303 to a page of this site followed, as a browser does;
+		returns that page's response (or self when this is none)."""
+		if (self.status == 303 and self.browser is not None and
+		    self.location and self.location.startswith("/")):
+			return self.browser.get(self.location)
+		return self
 
 	def header(self, name, default=None):
 		for k, v in self.headers:
@@ -757,6 +784,7 @@ class Browser:
 				    e.__class__.__name__, [], b"")
 		finally:
 			c.close()
+		resp.browser = self
 		self._store_cookies(resp)
 		if resp.is_html and resp.csrf:
 			self.csrf = resp.csrf
@@ -937,6 +965,8 @@ def require_redirect(name, resp, location):
 
 
 def check_page(name, resp, page, status=200):
+	"""The page RESP shows (a POST's redirect followed) is PAGE with STATUS."""
+	resp.shown()
 	return check(name, resp.status == status and resp.name == page,
 	    "want %d data-page=%s; got %s" % (status, page, resp.summary()))
 
@@ -1021,7 +1051,8 @@ def journey(server, addr, temp_password=None, device_name="Mijn telefoon",
 	require_page("GET /otp is the otp page", r, "otp")
 	code, step = dev.next_code()
 	r = b.submit(r, "/otp", {"code": code})
-	require_redirect("POST /otp with a fresh code redirects to /", r, "/")
+	require_redirect("POST /otp with a fresh code redirects to the page that "
+	    "offers recovery codes", r, "/account/recovery")
 	dev.accepted(step)
 	r = b.get("/")
 	require_page("GET / is the home page", r, "home")

@@ -161,8 +161,8 @@ def refusals():
 	    "FROM devices WHERE user_id = ?", (uid,))[0][0] == 1)
 	anon = Browser(srv, "anon")
 	r = anon.get("/admin/subjects")
-	check("GET /admin/subjects without a session -> /login",
-	    is_redirect(r, "/login"), r.summary())
+	check("GET /admin/subjects without a session -> /login, back there after",
+	    is_redirect(r, "/login?next=/admin/subjects"), r.summary())
 
 	# The admin without csrf: 403, nothing changes.
 	ab = admin.browser
@@ -175,11 +175,13 @@ def refusals():
 	check("grant without csrf is 403", r.status == 403, r.summary())
 	r = ab.post("/admin/users/%d/reset-otp" % uid, {"confirm": "1"},
 	    csrf="0" * 64)
-	check("reset-otp with a wrong csrf is 403", r.status == 403, r.summary())
+	check("reset-otp with a wrong csrf is 403", r.shown().status == 403,
+	    r.summary())
 	r = upload(ab, "Geheim", b"y" * 5000, csrf=None)
 	check("upload without csrf is 403", r.status == 403, r.summary())
 	r = upload(ab, "Geheim", b"y" * 5000, csrf="0" * 64)
-	check("upload with a wrong csrf is 403", r.status == 403, r.summary())
+	check("upload with a wrong csrf is 403", r.shown().status == 403,
+	    r.summary())
 	check("... and leaves no temporary file", no_tmp_files(srv),
 	    tmp_files(srv))
 	check("nothing was created, granted, published or reset",
@@ -257,8 +259,8 @@ def subjects_and_grants():
 	check_audited(srv, "grant.resend", uid)
 	rb = state["reader"].browser
 	r3 = unlock(rb, "DakMon", code1)
-	check("the old code no longer unlocks", r3.status in (400, 401, 403),
-	    r3.summary())
+	check("the old code no longer unlocks", r3.shown().status in (400, 401,
+	    403), r3.summary())
 	r3 = unlock(rb, "DakMon", code2)
 	check("the new code unlocks", is_redirect(r3, "/subjects/DakMon"),
 	    r3.summary())
@@ -498,7 +500,7 @@ def reset_authenticators():
 	r = b.post("/admin/users/%d/reset-otp" % state["admin_id"],
 	    {"confirm": "1"})
 	check("an admin cannot reset their own authenticators here",
-	    r.status == 400, r.summary())
+	    r.shown().status == 400, r.summary())
 
 	# Requests: refuse, then approve.
 	addr2 = "verzoek@example.org"
@@ -513,7 +515,7 @@ def reset_authenticators():
 	r = b.get("/admin/users/%d" % uid2)
 	check("the user page offers approve and refuse",
 	    r.page.form("/admin/users/%d/refuse" % uid2) is not None and
-	    r.page.form("/admin/users/%d/reset-otp" % uid2) is not None)
+	    "/admin/users/%d/reset-otp" % uid2 in r.page.links)
 	last = read_mails(srv)[-1][0]
 	r2 = b.submit(r, "/admin/users/%d/refuse" % uid2, {})
 	require_redirect("refuse -> the user page", r2,
@@ -526,11 +528,10 @@ def reset_authenticators():
 	check("the user was told by mail", msg is not None)
 	check_audited(srv, "otp.request.refuse", uid2)
 	r = b.post("/admin/users/%d/refuse" % uid2, {})
-	check("refusing again is 409", r.status == 409, r.summary())
+	check("refusing again is 409", r.shown().status == 409, r.summary())
 	db_write(srv, "INSERT INTO otp_reset_requests (user_id, created, addr) "
 	    "VALUES (?, ?, '192.0.2.7')", (uid2, int(time.time())))
-	r = b.get("/admin/users/%d" % uid2)
-	r2 = b.submit(r, "/admin/users/%d/reset-otp" % uid2, {})
+	r2 = b.get("/admin/users/%d/reset-otp" % uid2)	# the approve link
 	r3 = b.submit(r2, "/admin/users/%d/reset-otp" % uid2, {})
 	require_redirect("approve = reset", r3,
 	    "/admin/users/%d?done=reset" % uid2)

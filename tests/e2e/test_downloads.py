@@ -46,6 +46,18 @@ def get_file(b, fid, headers=None, method="GET"):
 	return b.request(method, "/files/%d" % fid, headers=headers)
 
 
+def check_locked(name, r, code):
+	"""A download of a locked subject: the subject's page, which asks for
+	the validation code and says why (403), instead of a failed file."""
+	check("%s: 303 to the subject's page" % name, r.status == 303 and
+	    r.location == "/subjects/%s" % code, r.summary())
+	p = r.follow()
+	check("%s: that page asks for the validation code (403)" % name,
+	    p.status == 403 and p.name == "subject" and p.page.form(
+	    "/subjects/%s/unlock" % code) is not None and p.errors and
+	    "validatiecode opnieuw" in p.errors[0], p.summary())
+
+
 @scenario
 def setup():
 	"""Two users, two subjects, grants by CLI, files published by CLI"""
@@ -124,18 +136,18 @@ def journey_download():
 	check_forms_csrf(r)
 	check_headers("subject", r)
 	r = get_file(b, state["f_all"])
-	check("GET /files/id while locked is 403", r.status == 403, r.summary())
+	check_locked("GET /files/id while locked", r, "DakMon")
 	r = unlock(b, "DakMon", state["code_a_other"])
-	check("the code of Other does not unlock DakMon (401)", r.status == 401 and
-	    r.errors, r.summary())
+	check("the code of Other does not unlock DakMon (401)",
+	    r.shown().status == 401 and r.errors, r.summary())
 	r = b.post("/subjects/DakMon/unlock", {"validation_code": "x"})
-	check("a malformed code is 400 with advice", r.status == 400 and
-	    r.errors and "12" in r.errors[0], r.summary())
+	check("a malformed code is 400 with advice", r.shown().status == 400
+	    and r.errors and "12" in r.errors[0], r.summary())
 	r = b.post("/subjects/DakMon/unlock", {"validation_code":
 	    state["code_a"]}, csrf=None)
 	check("unlock without csrf is 403", r.status == 403, r.summary())
-	check("still locked after those refusals",
-	    get_file(b, state["f_all"]).status == 403)
+	check_locked("still locked after those refusals",
+	    get_file(b, state["f_all"]), "DakMon")
 	typed = state["code_a"].replace("-", " ").lower()
 	r = unlock(b, "DakMon", typed)
 	check_redirect("the right code (typed in lowercase, spaces) unlocks",
@@ -170,8 +182,8 @@ def journey_download():
 	    str(len(state["data"])), r.summary())
 	r = b.get("/subjects/DakMon")
 	check("the page now shows when alice last downloaded it",
-	    re.search(r"file-%d\".*?\d{4}-\d\d-\d\d \d\d:\d\d" % state["f_all"],
-	    r.text, re.S) is not None)
+	    re.search(r"file-%d\".*?\d{1,2} [a-z]+ \d{4} om \d\d:\d\d" %
+	    state["f_all"], r.text, re.S) is not None)
 	rows = files_table(srv, "DakMon")
 	check("kluis files counts the download (HEAD not counted)",
 	    rows.get(state["f_all"], (0,))[0] == 1, rows)
@@ -293,8 +305,7 @@ def other_users_files():
 		r = a.get(path)
 		check("GET %s is 404" % path, r.status == 404, r.summary())
 	r = get_file(a, state["f_other"])
-	check("alice's file of a locked subject (Other) is 403", r.status == 403,
-	    r.summary())
+	check_locked("alice's file of a locked subject (Other)", r, "Other")
 	r = unlock(bob, "DakMon", state["code_b"])
 	check_redirect("bob unlocks DakMon with his own code", r,
 	    "/subjects/DakMon")
@@ -311,15 +322,15 @@ def other_users_files():
 	check("alice's code of Other does not let bob unlock it (404)",
 	    r.status == 404, r.summary())
 	r = unlock(a, "Other", state["code_b"])
-	check("bob's DakMon code does not unlock alice's Other", r.status == 401,
-	    r.summary())
+	check("bob's DakMon code does not unlock alice's Other",
+	    r.shown().status == 401, r.summary())
 	after = files_table(srv, "DakMon")
 	check("refusals change no download counts", {k: v for k, v in
 	    after.items() if k != state["f_bob"]} == {k: v for k, v in
 	    before.items() if k != state["f_bob"]}, (before, after))
 	r = Browser(srv).get("/files/%d" % state["f_all"])
-	check_redirect("without a session /files/id redirects to /login", r,
-	    "/login")
+	check_redirect("without a session /files/id redirects to /login, and "
+	    "back after", r, "/login?next=/files/%d" % state["f_all"])
 
 
 @scenario
@@ -330,17 +341,19 @@ def throttling():
 	statuses = []
 	# other_users_files already made one wrong try on (alice, Other).
 	for i in range(4):
-		statuses.append(unlock(a, "Other", wrong).status)
+		statuses.append(unlock(a, "Other", wrong).shown().status)
 	check("5 wrong codes in all are each 401", statuses == [401] * 4,
 	    statuses)
 	r = unlock(a, "Other", wrong)
-	check("the 6th is 429 and says when to try again", r.status == 429 and
-	    r.errors and re.search(r"over \d+ minuten", r.errors[0]), r.summary())
+	check("the 6th is 429 and says when to try again", r.shown().status ==
+	    429 and r.header("Retry-After") and
+	    r.errors and re.search(r"over (1 minuut|\d+ minuten)", r.errors[0]), r.summary())
 	r = unlock(a, "Other", state["code_a_other"])
 	check("while throttled even the right code is refused (429)",
-	    r.status == 429 and r.errors and "minuten" in r.errors[0],
+	    r.shown().status == 429 and r.errors and
+	    re.search(r"over (1 minuut|\d+ minuten)", r.errors[0]),
 	    r.summary())
-	check("Other stays locked", get_file(a, state["f_other"]).status == 403)
+	check_locked("Other stays locked", get_file(a, state["f_other"]), "Other")
 	check("DakMon (another subject) stays unlocked for alice",
 	    get_file(a, state["f_all"], {"Range": "bytes=0-0"}).status == 206)
 
@@ -414,10 +427,10 @@ def resend_and_revoke():
 	new = grant(srv, "bob@example.nl", "DakMon", resend=True)
 	check("the resent code differs", new != state["code_b"])
 	r = get_file(bob, state["f_bob"])
-	check("after --resend the session is locked again (403)",
-	    r.status == 403, r.summary())
+	check_locked("after --resend the session is locked again", r, "DakMon")
 	r = unlock(bob, "DakMon", state["code_b"])
-	check("the old code no longer works", r.status == 401, r.summary())
+	check("the old code no longer works", r.shown().status == 401,
+	    r.summary())
 	r = unlock(bob, "DakMon", new)
 	check_redirect("the new code works", r, "/subjects/DakMon")
 	check("bob downloads again", get_file(bob, state["f_bob"]).status == 200)
@@ -448,8 +461,7 @@ def unlock_expiry():
 	check("carol downloads", get_file(c.browser, fid).body == b"carol\n")
 	time.sleep(4)
 	r = get_file(c.browser, fid)
-	check("after the unlock expired the download is 403", r.status == 403,
-	    r.summary())
+	check_locked("after the unlock expired the download", r, "DakMon")
 	r = c.browser.get("/subjects/DakMon")
 	check("after the unlock expired the page asks for the code again",
 	    r.page.form("/subjects/DakMon/unlock") is not None and

@@ -13,7 +13,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kluis_test import *  # noqa: E402,F401,F403
 
 state = {}
-READABLE = re.compile(r"^[^0Ol1\s]+$")
+# Crockford's base32 in lower case: no i, l, o or u to mistake for 1 or 0.
+READABLE = re.compile(r"^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}$")
 
 
 def session_cookie_headers(resp):
@@ -99,7 +100,8 @@ def admin_journey():
 	require("printed temporary password", srv.admin_password, out)
 	pw = srv.admin_password
 	check("temporary password has at least 12 characters", len(pw) >= 12, pw)
-	check("temporary password avoids 0/O/l/1", READABLE.match(pw), pw)
+	check("temporary password has no look-alikes (i, l, o, u, capitals)",
+	    READABLE.match(pw), pw)
 	check("printed URL is the public URL's /login",
 	    srv.admin_url == srv.url + "/login", srv.admin_url)
 
@@ -191,7 +193,8 @@ def admin_journey():
 	    step == dev.last_step + 1, "step %d last %d" % (step, dev.last_step))
 	old = b.session
 	r = b.submit(r, "/otp", {"code": code})
-	require_redirect("POST /otp with the next step's code -> /", r, "/")
+	require_redirect("POST /otp with the next step's code -> the page that "
+	    "offers recovery codes", r, "/account/recovery")
 	dev.accepted(step)
 	check_rotation("otp", b, old)
 
@@ -328,7 +331,8 @@ def user_add_journey():
 	    mail_body(msg))
 	check("temporary password has at least 12 characters", len(temp) >= 12,
 	    temp)
-	check("temporary password avoids 0/O/l/1", READABLE.match(temp), temp)
+	check("temporary password has no look-alikes (i, l, o, u, capitals)",
+	    READABLE.match(temp), temp)
 	check("mailed password differs from the admin's",
 	    temp != srv.admin_password, temp)
 

@@ -133,7 +133,8 @@ def qr_decodes_to_the_otpauth_uri():
 	require_redirect("POST /password -> /otp", r, "/otp")
 	code, step = dev.next_code()
 	r = b.submit(b.get("/otp"), "/otp", {"code": code})
-	check_redirect("the next oathtool code logs in at /otp", r, "/")
+	check_redirect("the next oathtool code logs in at /otp (first login: the "
+	    "recovery codes are offered)", r, "/account/recovery")
 	check_page("GET / is home", b.get("/"), "home")
 	srv.cleanup()
 

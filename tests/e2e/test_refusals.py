@@ -56,7 +56,8 @@ def to_stage(srv, addr, stage, earliest=True):
 		return ctx
 	code, step = ctx.dev.next_code()
 	r = ctx.b.submit(r, "/otp", {"code": code})
-	require_redirect("POST /otp -> /", r, "/")
+	require_redirect("POST /otp -> the recovery codes' page (first login)", r,
+	    FIRST_LOGIN_HOME)
 	ctx.dev.accepted(step)
 	ctx.page = r = ctx.b.get("/")
 	require_page("GET /", r, "home")
@@ -64,10 +65,12 @@ def to_stage(srv, addr, stage, earliest=True):
 
 
 def refused(name, b, before, resp, statuses, page=None, error=True):
-	"""resp is a refusal: status in statuses, page re-rendered with an
-	error (when page is given), and the session cookie did not change."""
+	"""resp is a refusal: the page it leads to (Post/Redirect/Get) answers
+	a status in statuses, shows the form again with an error (when page is
+	given), and the session cookie did not change."""
 	if isinstance(statuses, int):
 		statuses = (statuses,)
+	resp.shown()
 	ok = resp.status in statuses
 	detail = "want %s; got %s" % ("/".join(map(str, statuses)),
 	    resp.summary())
@@ -245,7 +248,7 @@ def out_of_order_during_journey():
 	r = b.get("/otp")
 	r = b.submit(r, "/otp", {"code": code2})
 	require_redirect("at otp: the code tried out of order still logs in "
-	    "(-> /)", r, "/")
+	    "(-> the recovery codes' page)", r, FIRST_LOGIN_HOME)
 	c.dev.accepted(step2)
 
 	# stage home
@@ -266,7 +269,7 @@ def out_of_order_during_journey():
 	    ("POST /password at otp", pw_y), ("POST /password at home", pw_z)):
 		r = fresh_login(srv, addr, pw)
 		check("password from out-of-order %s was not stored (401)" % label,
-		    r.status == 401, r.summary())
+		    r.shown().status == 401, r.summary())
 
 
 # ------------------------------------------------------------- csrf
@@ -331,7 +334,8 @@ def csrf():
 	stays(b, "/otp", "/")
 	r = b.get("/otp")
 	r = b.submit(r, "/otp", {"code": code})
-	require_redirect("the code refused for csrf still logs in -> /", r, "/")
+	require_redirect("the code refused for csrf still logs in", r,
+	    FIRST_LOGIN_HOME)
 	dev.accepted(step)
 
 	r = b.get("/")
@@ -342,7 +346,7 @@ def csrf():
 	check_redirect("logout with csrf -> /login", r, "/login")
 	r = fresh_login(srv, addr, pw_a)
 	check("password from the refused POST was not stored (401)",
-	    r.status == 401, r.summary())
+	    r.shown().status == 401, r.summary())
 	r = fresh_login(srv, addr, pw_b)
 	check_redirect("password from the accepted POST logs in", r, "/otp")
 
@@ -384,7 +388,8 @@ def wrong_code():
 	r = b.get("/otp")
 	code, step = c.dev.next_code()
 	r = b.submit(r, "/otp", {"code": code})
-	check_redirect("right code after a wrong one logs in", r, "/")
+	check_redirect("right code after a wrong one logs in", r,
+	    FIRST_LOGIN_HOME)
 
 
 @scenario
@@ -416,7 +421,8 @@ def malformed_code():
 	stays(b, "/otp", "/")
 	code, step = c2.dev.next_code()
 	r = b.submit(b.get("/otp"), "/otp", {"code": code})
-	check_redirect("a good code after malformed ones logs in", r, "/")
+	check_redirect("a good code after malformed ones logs in", r,
+	    FIRST_LOGIN_HOME)
 
 
 @scenario
@@ -446,7 +452,7 @@ def replayed_code():
 	stays(b, "/otp", "/")
 	code, step = c.dev.next_code()
 	r = b.submit(b.get("/otp"), "/otp", {"code": code})
-	require_redirect("the next step's code logs in", r, "/")
+	require_redirect("the next step's code logs in", r, FIRST_LOGIN_HOME)
 	c.dev.accepted(step)
 	r = b.get("/")
 	r = b.submit(r, "/logout", {})
@@ -471,11 +477,11 @@ def other_device_code():
 	refused("hilde's code at hans's /otp -> 401", b, before, r, 401, "otp")
 	stays(b, "/otp", "/")
 	r = b.submit(b.get("/otp"), "/otp", {"code": code1})
-	check_redirect("hans's own code still logs in", r, "/")
+	check_redirect("hans's own code still logs in", r, FIRST_LOGIN_HOME)
 	h1.dev.accepted(step1)
 	# hilde's step was not consumed by the attempt at hans's page
 	r = h2.b.submit(h2.b.get("/otp"), "/otp", {"code": code2})
-	check_redirect("hilde's code still works for hilde", r, "/")
+	check_redirect("hilde's code still works for hilde", r, FIRST_LOGIN_HOME)
 
 	c = to_stage(srv, "henk.refusal@example.org", "enrol")
 	before = c.b.session
@@ -520,7 +526,7 @@ def concurrent_replay():
 	check("exactly one of %d simultaneous uses of a code succeeds" %
 	    len(browsers), len(wins) == 1, [r.summary() for r in results if r])
 	check("the others are refused with 401 (or 429)",
-	    all(r.status in (401, 429) for r in results if r not in wins),
+	    all(r.shown().status in (401, 429) for r in results if r not in wins),
 	    [r.summary() for r in results if r])
 
 
@@ -532,13 +538,14 @@ def reflected_input_is_escaped():
 	b = Browser(srv, "xss")
 	r = b.submit(b.get("/login"), "/login", {"email": "x%s@example.org" % evil,
 	    "password": evil})
-	check("login refused (400/401)", r.status in (400, 401), r.summary())
+	check("login refused (400/401)", r.shown().status in (400, 401),
+	    r.summary())
 	check("the email is not echoed unescaped",
 	    b"<script>alert(1)" not in r.body, r.text[:2000])
 	c = to_stage(srv, "pim.refusal@example.org", "enrol")
 	r = c.b.submit(c.page, "/enrol", {"device_name": evil, "code": "12345"})
 	check("device name with markup and a bad code refused (400/401)",
-	    r.status in (400, 401) and r.name == "enrol", r.summary())
+	    r.shown().status in (400, 401) and r.name == "enrol", r.summary())
 	check("the device name is not echoed unescaped",
 	    b"<script>alert(1)" not in r.body, r.text[:2000])
 	for junk in ("zzz", "0" * 64, "../../etc/passwd", "A" * 4000):
@@ -578,14 +585,14 @@ def password_rules():
 	    r.status == 303 and r.location in ("/enrol", "/password", "/otp"),
 	    r.summary())
 	r = fresh_login(srv, addr, "password1234")
-	check("refused password1234 was not stored (401)", r.status == 401,
+	check("refused password1234 was not stored (401)", r.shown().status == 401,
 	    r.summary())
 	longest = "Z" * 64 + "-" + "q" * 63
 	r = b.submit(b.get("/password"), "/password",
 	    {"password": longest, "password_confirm": longest})
 	require_redirect("a 128-character password is accepted -> /otp", r, "/otp")
 	r = fresh_login(srv, addr, c.temp)
-	check("temporary password no longer logs in (401)", r.status == 401,
+	check("temporary password no longer logs in (401)", r.shown().status == 401,
 	    r.summary())
 	r = fresh_login(srv, addr, longest)
 	check_redirect("the new password logs in -> /otp", r, "/otp")
@@ -752,7 +759,7 @@ def throttling():
 	temp = srv.user_add(addr)
 	statuses = []
 	for i in range(6):
-		r = fresh_login(srv, addr, "Fout-wachtwoord-%d" % i)
+		r = fresh_login(srv, addr, "Fout-wachtwoord-%d" % i).shown()
 		statuses.append(r.status)
 		if r.status == 429:
 			break
@@ -761,10 +768,10 @@ def throttling():
 	    429 in statuses[:5], statuses)
 	if 429 in statuses:
 		check_headers("429", r, page=r.is_html)
-		r = fresh_login(srv, addr, temp)
+		r = fresh_login(srv, addr, temp).shown()
 		check("while throttled the right password also gets 429",
 		    r.status == 429, r.summary())
-		r = fresh_login(srv, "niemand@example.org", "Fout-wachtwoord-x")
+		r = fresh_login(srv, "niemand@example.org", "Fout-wachtwoord-x").shown()
 		check("while throttled an unknown email gets the same 429",
 		    r.status == 429, r.summary())
 	srv.cleanup()

@@ -39,8 +39,11 @@ def forgot_identical():
 		b, r = forgot(srv, addr, b)
 		answers[addr] = r
 	statuses = {a: r.status for a, r in answers.items()}
-	check("same status for all three", len(set(statuses.values())) == 1 and
-	    statuses[known] == 200, statuses)
+	check("same answer for all three: 303 to the page that says what "
+	    "happens next", len(set(statuses.values())) == 1 and
+	    statuses[known] == 303 and len({r.location for r in
+	    answers.values()}) == 1 and answers[known].location == "/forgot/sent",
+	    statuses)
 	bodies = {r.body for r in answers.values()}
 	check("byte-identical bodies in one browser session", len(bodies) == 1,
 	    "\n----\n".join(r.text for r in answers.values())[:3000])
@@ -51,7 +54,7 @@ def forgot_identical():
 	other = {}
 	for addr in (known, "niemand@example.org", disabled):
 		_, r = forgot(srv, addr, Browser(srv, "fresh"))
-		other[addr] = strip_csrf(r.text)
+		other[addr] = strip_csrf(r.follow().text)
 	check("identical bodies across browsers once the csrf is removed",
 	    len(set(other.values())) == 1)
 	check("the answer does not echo the email",
@@ -209,11 +212,13 @@ def newer_token_and_expiry():
 	b = Browser(srv, "older")
 	r = b.get("/reset?token=" + t1)
 	r = b.submit(r, "/reset", {})
-	check_redirect("the older token still works", r, "/reset/verify")
+	check_redirect("the older token still works (never logged in: the phone "
+	    "is linked first)", r, "/enrol")
 	b = Browser(srv, "newer")
 	r = b.get("/reset?token=" + t2)
 	r = b.submit(r, "/reset", {})
-	check_redirect("the newer token works", r, "/reset/verify")
+	check_redirect("the newer token works (never logged in: the phone is "
+	    "linked first)", r, "/enrol")
 	before = account_state(srv, addr)
 	b = Browser(srv, "again")
 	r = b.get("/reset?token=" + t1)
@@ -335,7 +340,8 @@ def reset_reenrols():
 	code, step = dev.next_code()
 	r = b.get("/otp")
 	r = b.submit(r, "/otp", {"code": code})
-	require_redirect("fresh code -> /", r, "/")
+	require_redirect("fresh code -> / (after linking a phone: the recovery "
+	    "codes are offered first)", r, "/account/recovery")
 	check("mail about the authenticator reset", wait_mail(srv, addr,
 	    "authenticator is opnieuw ingesteld") is not None)
 	srv.cleanup()

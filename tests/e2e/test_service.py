@@ -597,7 +597,7 @@ def journey_logs_and_metrics():
 	check("the new password is set", r.status == 303, r.summary())
 	b2 = later_login(srv, type(acct)(admin, newpw, acct.device, None))
 	r = b2.get("/account")
-	r = b2.submit(r, "/account/recovery", {})
+	r = b2.submit(r, "/account/recovery", {}).shown()
 	recovery = RECOVERY_CODE.findall(r.text)
 	check("recovery codes were shown", len(recovery) == 10)
 

@@ -14,8 +14,11 @@ WRONG = "Niet-het-wachtwoord-123"
 
 
 def attempt(b, email, password):
+	"""A login; when refused, the login page it leads to (with the
+	refusal's status and Retry-After)."""
 	r = b.get("/login")
-	return b.submit(r, "/login", {"email": email, "password": password})
+	r = b.submit(r, "/login", {"email": email, "password": password})
+	return r if is_redirect(r, "/otp") else r.shown()
 
 
 @scenario
@@ -104,7 +107,8 @@ def stranger_cannot_silence_reset_mail():
 	r = b.get("/reset?token=" + first)
 	r = b.submit(r, "/reset", {"token": first})
 	check("the owner's first link still works after the stranger's "
-	    "requests", is_redirect(r, "/reset/verify"), r.summary())
+	    "requests (never logged in: the phone is linked first)",
+	    is_redirect(r, "/enrol"), r.summary())
 
 
 @scenario
@@ -149,7 +153,8 @@ def ipv6_clients_limited_per_64():
 	def fail(addr, i):
 		b.get("/login")
 		return b.post("/login", {"email": "v6-%d@example.org" % i,
-		    "password": WRONG}, headers={"X-Forwarded-For": addr}).status
+		    "password": WRONG}, headers={"X-Forwarded-For": addr}) \
+		    .shown().status
 
 	got = [fail("2001:db8:1:2::a", 0), fail("2001:db8:1:2::a", 1),
 	    fail("2001:db8:1:2:ffff::b", 2), fail("2001:db8:1:2::c", 3)]

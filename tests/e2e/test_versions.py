@@ -21,7 +21,8 @@ from kluis_test import *  # noqa: E402,F401,F403
 state = {}
 NEW_FILE = "Nieuw bestand beschikbaar voor DakMon"
 NEW_VERSION = "Nieuwe versie beschikbaar voor DakMon"
-CLOCK = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
+# A date with its time, as people read it: "1 december 2026 om 18:59".
+CLOCK = re.compile(r"\d{1,2} [a-z]+ \d{4} om \d\d:\d\d")
 
 
 def src(name, data):
@@ -45,8 +46,8 @@ def last_mail():
 
 def rows_of(resp, table_class):
 	"""{file id: row text} of the file table of class TABLE_CLASS."""
-	m = re.search(r'<table class="%s"[^>]*>(.*?)</table>' % table_class,
-	    resp.text, re.S)
+	m = re.search(r'<table class="%s(?: cards)?"[^>]*>(.*?)</table>' %
+	    table_class, resp.text, re.S)
 	out = {}
 	if not m:
 		return out

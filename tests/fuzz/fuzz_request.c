@@ -169,10 +169,6 @@ session_fixed(int i)
 	crypto_hex(mac, sizeof mac, s->csrf);
 	s->stage = sessions[i].stage;
 	s->user_id = sessions[i].user ? *sessions[i].user : 0;
-	/* Enrolling or adding a device: the code is $O, as for the others. */
-	if (s->stage == STAGE_ENROL || i == 4)
-		s->pending = crypto_seal(otp_secret, sizeof otp_secret,
-		    &s->pending_len);
 }
 
 /* What an input may have spent or changed, put back before the next one. */
@@ -190,6 +186,17 @@ refresh_tx(void *arg)
 		store_session_delete(s->hash);
 		if (store_session_put(s->hash, s, "127.0.0.1") == -1)
 			return -1;
+		/* Enrolling or adding a device: the code is $O, as for the others. */
+		if (s->user_id > 0 && (s->stage == STAGE_ENROL || i == 4)) {
+			uint8_t *sealed;
+			size_t len;
+
+			store_user_set_enrol_secret(s->user_id, NULL, 0);
+			sealed = crypto_seal(otp_secret, sizeof otp_secret, &len);
+			if (sealed != NULL)
+				store_user_set_enrol_secret(s->user_id, sealed, len);
+			free(sealed);
+		}
 	}
 	for (i = 0; i < NACCOUNTS; i++) {
 		store_user_set_password(accounts[i].id, accounts[i].hash,

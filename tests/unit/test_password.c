@@ -1,4 +1,5 @@
 /* test_password.c: unit test for password.c (argon2id, the password rules, temporary passwords). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,7 @@ test_rules(void)
 static void
 test_temporary(void)
 {
-	char *p[20];
+	char *p[20], norm[64], typed[64], hash[PASSWORD_HASH_MAX];
 	size_t i, j;
 
 	for (i = 0; i < 20; i++) {
@@ -123,16 +124,33 @@ test_temporary(void)
 		for (j = 0; j < 19; j++) {
 			if (j % 5 == 4)
 				CHECK(p[i][j] == '-');
-			else
-				CHECK(strchr("abcdefghijkmnpqrstuvwxyz"
-				    "ABCDEFGHJKLMNPQRSTUVWXYZ23456789",
+			else	/* Crockford's base32: no i, l, o, u; lower case */
+				CHECK(strchr("0123456789abcdefghjkmnpqrstvwxyz",
 				    p[i][j]) != NULL);
 		}
-		CHECK(strpbrk(p[i], "0Oo1lI") == NULL);
-		CHECK(password_problem(p[i], "jan@example.nl") == NULL);
+		CHECK(strpbrk(p[i], "ilouILOU") == NULL);
 		for (j = 0; j < i; j++)
 			CHECK(strcmp(p[i], p[j]) != 0);
 	}
+	/* The normal form: no spaces or hyphens, lower case, o 0, i and l 1. */
+	CHECK(password_temp_normal("  7KX2-m9rt EFGH-jkmn\n", norm,
+	    sizeof norm) == 0 && strcmp(norm, "7kx2m9rtefghjkmn") == 0);
+	CHECK(password_temp_normal("OoIiLl", norm, sizeof norm) == 0 &&
+	    strcmp(norm, "001111") == 0);
+	CHECK(password_temp_normal("abcdefgh", norm, 4) == -1);
+	/* Hashed in its normal form: typed in capitals, without hyphens, works. */
+	CHECK(password_hash_temp(p[0], hash) == 0);
+	for (i = j = 0; p[0][i] != '\0'; i++)
+		if (p[0][i] != '-')
+			typed[j++] = (char)toupper((unsigned char)p[0][i]);
+	typed[j] = '\0';
+	CHECK(password_verify_as(hash, PASSWORD_TEMP_NORMAL, typed) == 1);
+	CHECK(password_verify_as(hash, PASSWORD_TEMP_NORMAL, p[0]) == 1);
+	CHECK(password_verify_as(hash, PASSWORD_TEMP_NORMAL, p[1]) == 0);
+	CHECK(password_verify_as(hash, 1, typed) == 0);	/* as typed: no */
+	/* A temporary password of before (hashed as mailed) keeps working. */
+	CHECK(password_hash("Kx7m-RtQ2-abcd-EFGH", hash) == 0);
+	CHECK(password_verify_as(hash, 1, "Kx7m-RtQ2-abcd-EFGH") == 1);
 	for (i = 0; i < 20; i++)
 		free(p[i]);
 }
