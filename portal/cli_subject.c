@@ -89,7 +89,7 @@ subject_edit(int argc, char **argv)
 		    "--description");
 	if (app_open() == -1)
 		return 1;
-	if (store_subject_get(argv[optind], &s) == -1) {
+	if (store_subject_find(argv[optind], &s) != 1) {
 		fprintf(stderr, "kluis subject: no subject %s; see kluis subject "
 		    "list\n", argv[optind]);
 		app_close();

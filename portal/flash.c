@@ -47,6 +47,9 @@ static const struct {
 	{ "admin.upload.bad_recipient", "to" },
 	{ "admin.upload.no_recipients", "to" },
 	{ "admin.upload.bad_replaces", "replaces" }, { "admin.upload.", "file" },
+	{ "tokens.bad_name", "name" }, { "tokens.bad_days", "days" },
+	{ "tokens.no_subject", "subject" }, { "tokens.bad_subject", "subject" },
+	{ "tokens.locked", "subject" },
 };
 
 /* The field ERROR is about, or NULL. */
@@ -434,4 +437,84 @@ flash_apply(struct req *r, struct tmpl_vars *v, unsigned status)
 			status = f->status;
 	}
 	return status;
+}
+
+/*
+ * flash_sealed_put: TEXT, a secret shown on the pages under PATH until the
+ * user is done with it or for TTL seconds (new recovery codes, a new
+ * access token), in the cookie NAME: sealed with the key and bound to this
+ * session, so Reload, a print or a download show it again while nothing
+ * is posted twice and the database keeps only its hash. 0, or -1.
+ */
+int
+flash_sealed_put(struct req *r, const char *name, const char *path,
+    const char *text, int ttl)
+{
+	struct buf b = { 0 };
+	char hash[65], *hex, *c;
+	uint8_t *sealed;
+	size_t len;
+
+	crypto_hex(r->sess.hash, sizeof r->sess.hash, hash);
+	buf_printf(&b, "%s %lld\n%s", hash, (long long)(now_unix() + ttl),
+	    text);
+	sealed = crypto_seal(b.data, b.len, &len);
+	buf_wipe(&b);
+	if (sealed == NULL)
+		return -1;
+	hex = xmalloc(2 * len + 1);
+	crypto_hex(sealed, len, hex);
+	free(sealed);
+	c = xasprintf("%s=%s; Path=%s; HttpOnly; SameSite=Strict; Max-Age=%d%s",
+	    name, hex, path, ttl, cfg.https ? "; Secure" : "");
+	http_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, c);
+	free(c);
+	free(hex);
+	return 0;
+}
+
+/*
+ * flash_sealed_get: the text flash_sealed_put left in the cookie NAME for
+ * this session, while it lasts (caller wipes and frees), or NULL.
+ */
+char *
+flash_sealed_get(struct req *r, const char *name)
+{
+	const char *c = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
+	    name);
+	char hash[65], *text, *out = NULL;
+	uint8_t *sealed;
+	size_t n, len;
+
+	if (c == NULL || (n = strlen(c)) % 2 != 0 || n == 0 || n > 8192)
+		return NULL;
+	sealed = xmalloc(n / 2);
+	if (crypto_unhex(c, sealed, n / 2) == -1 ||
+	    (text = (char *)crypto_open(sealed, n / 2, &len)) == NULL) {
+		free(sealed);
+		return NULL;
+	}
+	free(sealed);
+	text = xrealloc(text, len + 1);
+	text[len] = '\0';
+	crypto_hex(r->sess.hash, sizeof r->sess.hash, hash);
+	/* "HASH UNTIL\nTEXT": this session's, not expired */
+	if (strlen(text) == len && len > 65 && memcmp(text, hash, 64) == 0 &&
+	    text[64] == ' ' && strtoll(text + 65, NULL, 10) > now_unix() &&
+	    strchr(text, '\n') != NULL)
+		out = xstrdup(strchr(text, '\n') + 1);
+	explicit_bzero(text, len);
+	free(text);
+	return out;
+}
+
+/* flash_sealed_clear: the cookie NAME of PATH goes; its secret is shown no more. */
+void
+flash_sealed_clear(struct req *r, const char *name, const char *path)
+{
+	char *c = xasprintf("%s=; Path=%s; HttpOnly; SameSite=Strict; "
+	    "Max-Age=0%s", name, path, cfg.https ? "; Secure" : "");
+
+	http_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, c);
+	free(c);
 }

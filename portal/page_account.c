@@ -214,51 +214,25 @@ page_account_password_post(struct req *r)
 #define CODES_PATH	"/account/recovery"
 #define CODES_TTL	600
 
-static void
-codes_cookie(struct req *r, const char *value, int max_age)
-{
-	char *c = xasprintf(CODES_COOKIE "=%s; Path=" CODES_PATH "; HttpOnly; "
-	    "SameSite=Strict; Max-Age=%d%s", value, max_age,
-	    cfg.https ? "; Secure" : "");
-
-	http_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, c);
-	free(c);
-}
-
 /* The codes this session was shown (CODES[RECOVERY_CODES]); their number, or 0. */
 static int
 codes_read(struct req *r, char codes[][16])
 {
-	const char *c = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
-	    CODES_COOKIE);
-	char hash[65], *text, *line, *next;
-	uint8_t *sealed;
-	size_t n, len;
+	char *text = flash_sealed_get(r, CODES_COOKIE), *line, *next;
+	size_t len;
 	int i = 0;
 
-	if (c == NULL || (n = strlen(c)) % 2 != 0 || n == 0 || n > 4096)
+	if (text == NULL)
 		return 0;
-	sealed = xmalloc(n / 2);
-	if (crypto_unhex(c, sealed, n / 2) == -1 ||
-	    (text = (char *)crypto_open(sealed, n / 2, &len)) == NULL) {
-		free(sealed);
-		return 0;
+	len = strlen(text);
+	/* one code a line */
+	for (line = text; line != NULL && *line != '\0' && i < RECOVERY_CODES;
+	    line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*line != '\0' && strlen(line) < 16)
+			snprintf(codes[i++], 16, "%s", line);
 	}
-	free(sealed);
-	text = xrealloc(text, len + 1);
-	text[len] = '\0';
-	crypto_hex(r->sess.hash, sizeof r->sess.hash, hash);
-	/* "HASH UNTIL\nCODE\nCODE...": this session's, not expired */
-	if (strlen(text) == len && len > 65 && memcmp(text, hash, 64) == 0 &&
-	    text[64] == ' ' && strtoll(text + 65, NULL, 10) > now_unix())
-		for (line = strchr(text, '\n'); line != NULL &&
-		    i < RECOVERY_CODES; line = next) {
-			line++;
-			if ((next = strchr(line, '\n')) != NULL)
-				*next = '\0';
-			if (*line != '\0' && strlen(line) < 16)
-				snprintf(codes[i++], 16, "%s", line);
-		}
 	explicit_bzero(text, len);
 	free(text);
 	return i;
@@ -273,7 +247,7 @@ page_account_recovery(struct req *r)
 
 	if (codes < 0) {
 		tv_free(v);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_internal(r);
 	}
 	tv_setf(v, "codes", "%d", codes);
 	if (codes > 0)
@@ -285,14 +259,12 @@ page_account_recovery(struct req *r)
 int
 page_account_recovery_post(struct req *r)
 {
-	char codes[RECOVERY_CODES][16], hash[65], *hex;
+	char codes[RECOVERY_CODES][16];
 	struct buf b = { 0 };
 	const char *err;
 	unsigned status;
-	uint8_t *sealed;
 	int64_t wait;
-	size_t len;
-	int i;
+	int i, rc;
 
 	if ((err = login_reauth(r, &status, &wait)) != NULL)
 		return http_back(r, CODES_PATH, NULL, status, err, wait);
@@ -300,20 +272,13 @@ page_account_recovery_post(struct req *r)
 		return http_internal(r);
 	store_audit(r->user.id, 0, "recovery.create", r->addr, "");
 	account_notice(&r->user, "recovery_created", r->addr, NULL, NULL);
-	crypto_hex(r->sess.hash, sizeof r->sess.hash, hash);
-	buf_printf(&b, "%s %lld", hash, (long long)(now_unix() + CODES_TTL));
 	for (i = 0; i < RECOVERY_CODES; i++)
-		buf_printf(&b, "\n%s", codes[i]);
+		buf_printf(&b, "%s%s", i ? "\n" : "", codes[i]);
 	explicit_bzero(codes, sizeof codes);
-	sealed = crypto_seal(b.data, b.len, &len);
+	rc = flash_sealed_put(r, CODES_COOKIE, CODES_PATH, b.data, CODES_TTL);
 	buf_wipe(&b);
-	if (sealed == NULL)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
-	hex = xmalloc(2 * len + 1);
-	crypto_hex(sealed, len, hex);
-	free(sealed);
-	codes_cookie(r, hex, CODES_TTL);
-	free(hex);
+	if (rc == -1)
+		return http_internal(r);
 	return http_redirect(r, CODES_PATH "/codes");
 }
 
@@ -365,7 +330,7 @@ page_account_recovery_text(struct req *r)
 	tv_free(v);
 	if (i == -1) {
 		buf_wipe(&b);
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		return http_internal(r);
 	}
 	http_add_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
 	    "attachment; filename=\"herstelcodes.txt\"");
@@ -378,6 +343,6 @@ page_account_recovery_text(struct req *r)
 int
 page_account_recovery_done(struct req *r)
 {
-	codes_cookie(r, "", 0);
+	flash_sealed_clear(r, CODES_COOKIE, CODES_PATH);
 	return http_redirect(r, "/account?done=recovery");
 }

@@ -13,6 +13,12 @@
 #include "portal.h"
 
 #define TOKENS_MAX	10	/* working tokens of one account */
+#define TOKENS_PATH	"/account/tokens"
+#define TOKENS_KEEP	"name days subject"	/* a failed form's fields */
+/* A new token is shown here, from a sealed cookie, until the list is seen. */
+#define TOKEN_COOKIE	"kluis_token"
+#define TOKEN_PATH	"/account/tokens/new"
+#define TOKEN_TTL	600
 
 static const int days_choices[] = { 7, 30, 90 };
 
@@ -39,9 +45,12 @@ set_time(struct req *r, struct tmpl_vars *v, const char *name, int64_t t)
 	tv_set(v, name, t > 0 ? s : "");
 }
 
-/* The page: the user's tokens and the form for a new one. */
-static int
-tokens_page(struct req *r, unsigned status, const char *error, int64_t wait)
+/*
+ * GET /account/tokens: the user's tokens and the form for a new one (after
+ * a failed try, with what it had).
+ */
+int
+page_account_tokens(struct req *r)
 {
 	static const char *const done[] = { "tokens.done_revoked", NULL };
 	struct tmpl_vars *v = tv_new(), *item;
@@ -51,6 +60,12 @@ tokens_page(struct req *r, unsigned status, const char *error, int64_t wait)
 	int64_t now = now_unix();
 	int nt, ns, i, days = 30;
 
+	if (!cfg.api_tokens)
+		return http_not_found(r);
+	/* A new token shown on its page is not shown again. */
+	if (MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
+	    TOKEN_COOKIE) != NULL)
+		flash_sealed_clear(r, TOKEN_COOKIE, TOKEN_PATH);
 	if ((nt = store_token_list(r->user.id, &t)) < 0) {
 		tv_free(v);
 		return http_unavailable(r);
@@ -86,17 +101,14 @@ tokens_page(struct req *r, unsigned status, const char *error, int64_t wait)
 		tv_set(item, "title", s[i].title);
 		if (store_unlock_until(r->sess.hash, s[i].id) > now)
 			tv_set(item, "unlocked", "1");
-		if (error != NULL && ticked(r, s[i].code))
+		if (ticked(r, s[i].code))
 			tv_set(item, "checked", "1");
 	}
 	store_free(s, ns);
-	if (error != NULL) {
-		if ((f = http_field(r, "name")) != NULL &&
-		    strlen(f) <= TOKEN_NAME_MAX)
-			tv_set(v, "f_name", f);
-		if ((f = http_field(r, "days")) != NULL)
-			days = atoi(f);
-	}
+	if ((f = http_field(r, "name")) != NULL && strlen(f) <= TOKEN_NAME_MAX)
+		tv_set(v, "f_name", f);
+	if ((f = http_field(r, "days")) != NULL)
+		days = atoi(f);
 	for (i = 0; i < (int)(sizeof days_choices / sizeof days_choices[0]);
 	    i++) {
 		item = tv_add(v, "days");
@@ -106,16 +118,14 @@ tokens_page(struct req *r, unsigned status, const char *error, int64_t wait)
 			tv_set(item, "selected", "1");
 	}
 	http_notice(r, v, "notice", done);
-	return http_form(r, status, "account_tokens", v, error, wait);
+	return http_page(r, MHD_HTTP_OK, "account_tokens", v);
 }
 
-/* GET /account/tokens */
-int
-page_account_tokens(struct req *r)
+/* A failed try: back to the form, with what it had (never the password). */
+static int
+tokens_back(struct req *r, unsigned status, const char *error, int64_t wait)
 {
-	if (!cfg.api_tokens)
-		return http_not_found(r);
-	return tokens_page(r, MHD_HTTP_OK, NULL, 0);
+	return http_back(r, TOKENS_PATH, TOKENS_KEEP, status, error, wait);
 }
 
 /*
@@ -191,47 +201,46 @@ working(const struct req *r)
 
 /*
  * POST /account/tokens: current_password, name, days, subject (each
- * unlocked in this session): a new token, shown once on the page this
- * answers with.
+ * unlocked in this session): a new token, shown on /account/tokens/new
+ * until the list is seen again (or for TOKEN_TTL).
  */
 int
 page_account_tokens_post(struct req *r)
 {
-	char token[TOKEN_LEN + 1], when[32];
-	struct tmpl_vars *v;
+	char token[TOKEN_LEN + 1], shown[TOKEN_LEN + 32];
 	struct subject *s;
 	const char *err, *days_s = http_field(r, "days");
 	char *name, *end;
 	unsigned status;
-	int64_t wait, id, expires;
+	int64_t wait, id;
 	long days;
-	int n, k, i;
+	int n, k, rc;
 
 	if (!cfg.api_tokens)
 		return http_not_found(r);
 	if ((err = login_reauth(r, &status, &wait)) != NULL)
-		return tokens_page(r, status, err, wait);
+		return tokens_back(r, status, err, wait);
 	name = xstrdup(http_field(r, "name"));
 	str_trim(name);
 	if (!tokens_name_ok(name)) {
 		free(name);
-		return tokens_page(r, MHD_HTTP_BAD_REQUEST, "tokens.bad_name", 0);
+		return tokens_back(r, MHD_HTTP_BAD_REQUEST, "tokens.bad_name", 0);
 	}
 	days = days_s != NULL ? strtol(days_s, &end, 10) : 0;
 	if (days_s == NULL || *days_s == '\0' || *end != '\0' || days < 1 ||
 	    days > TOKEN_DAYS_MAX) {
 		free(name);
-		return tokens_page(r, MHD_HTTP_BAD_REQUEST, "tokens.bad_days", 0);
+		return tokens_back(r, MHD_HTTP_BAD_REQUEST, "tokens.bad_days", 0);
 	}
 	if ((n = chosen_subjects(r, &s, &err, &status)) < 0) {
 		free(name);
 		return status == MHD_HTTP_SERVICE_UNAVAILABLE ?
-		    http_unavailable(r) : tokens_page(r, status, err, 0);
+		    http_unavailable(r) : tokens_back(r, status, err, 0);
 	}
 	if ((k = working(r)) < 0 || k >= TOKENS_MAX) {
 		free(name);
 		store_free(s, n);
-		return k < 0 ? http_unavailable(r) : tokens_page(r,
+		return k < 0 ? http_unavailable(r) : tokens_back(r,
 		    MHD_HTTP_CONFLICT, "tokens.too_many", 0);
 	}
 	if (tokens_create(&r->user, name, (int)days, s, n, r->addr, token,
@@ -240,18 +249,63 @@ page_account_tokens_post(struct req *r)
 		store_free(s, n);
 		return http_unavailable(r);
 	}
-	expires = now_unix() + days * 86400;
-	v = tv_new();
-	tv_set(v, "token", token);
-	explicit_bzero(token, sizeof token);
-	tv_set(v, "name", name);
-	for (i = 0; i < n; i++)
-		tv_setf(tv_add(v, "subjects"), "code", "%s", s[i].code);
-	time_human(expires, TIME_MINUTE, r->lang, when, sizeof when);
-	tv_set(v, "expires", when);
-	tv_set(v, "site", cfg.public_url ? cfg.public_url : "");
 	free(name);
 	store_free(s, n);
+	/* "ID TOKEN": the page finds the rest in the list. */
+	snprintf(shown, sizeof shown, "%lld %s", (long long)id, token);
+	explicit_bzero(token, sizeof token);
+	rc = flash_sealed_put(r, TOKEN_COOKIE, TOKEN_PATH, shown, TOKEN_TTL);
+	explicit_bzero(shown, sizeof shown);
+	if (rc == -1)
+		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "err.internal");
+	return http_redirect(r, TOKEN_PATH);
+}
+
+/*
+ * GET /account/tokens/new: the token just made, to copy; again on Reload,
+ * until the list is seen. Then the list says it is shown no more.
+ */
+int
+page_account_tokens_new(struct req *r)
+{
+	struct tmpl_vars *v;
+	struct api_token *t;
+	char *text, *sp, when[96];
+	int64_t id;
+	int n, i;
+
+	if (!cfg.api_tokens)
+		return http_not_found(r);
+	if ((text = flash_sealed_get(r, TOKEN_COOKIE)) == NULL ||
+	    (sp = strchr(text, ' ')) == NULL) {
+		free(text);
+		return http_done(r, TOKENS_PATH, "tokens.gone");
+	}
+	id = strtoll(text, NULL, 10);
+	if ((n = store_token_list(r->user.id, &t)) < 0) {
+		explicit_bzero(text, strlen(text));
+		free(text);
+		return http_unavailable(r);
+	}
+	for (i = 0; i < n && t[i].id != id; i++)
+		;
+	if (i == n || t[i].revoked) {
+		store_free(t, n);
+		explicit_bzero(text, strlen(text));
+		free(text);
+		return http_done(r, TOKENS_PATH, "tokens.gone");
+	}
+	v = tv_new();
+	tv_set(v, "token", sp + 1);
+	explicit_bzero(text, strlen(text));
+	free(text);
+	tv_set(v, "name", t[i].name);
+	tv_set(v, "subjects", t[i].subjects);
+	time_human(t[i].expires, TIME_MINUTE, r->lang, when, sizeof when);
+	tv_set(v, "expires", when);
+	tv_set(v, "site", cfg.public_url ? cfg.public_url : "");
+	store_free(t, n);
 	return http_page(r, MHD_HTTP_OK, "token_created", v);
 }
 

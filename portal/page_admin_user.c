@@ -390,7 +390,7 @@ page_admin_user_unlock(struct req *r)
 	int rc;
 
 	if (console_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	rc = account_unlock(&u, r->user.id, r->addr) == -1 ? http_error(r,
 	    MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal") :
 	    console_back_user(r, u.id, "unlocked");
@@ -412,7 +412,7 @@ page_admin_user_edit(struct req *r)
 	struct user u;
 
 	if (console_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	name = xstrdup(http_field(r, "name") ? http_field(r, "name") : "");
 	if ((email = mail_address(http_field(r, "email"))) == NULL)
 		rc = user_back(r, &u, keep, MHD_HTTP_BAD_REQUEST,
@@ -477,7 +477,7 @@ page_admin_user_export(struct req *r)
 	size_t len;
 
 	if (console_user(r, &u) == -1)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	if (person_export(&u, &out) == -1) {
 		buf_free(&out);
 		store_clear(&u);

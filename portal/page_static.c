@@ -148,7 +148,7 @@ page_static_logo(struct req *r)
 	struct MHD_Response *resp;
 
 	if (logo.data == NULL)
-		return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
+		return http_not_found(r);
 	resp = MHD_create_response_from_buffer(logo.len, logo.data,
 	    MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)

@@ -1187,6 +1187,10 @@ const char *flash_get(const struct req *, const char *name);
 int	 flash_write(struct req *, const char *where, const char *keep);
 void	 flash_read(struct req *, const char *cookie);
 void	 flash_forget(struct req *);
+int	 flash_sealed_put(struct req *, const char *name, const char *path,
+	    const char *text, int ttl);
+char	*flash_sealed_get(struct req *, const char *name);
+void	 flash_sealed_clear(struct req *, const char *name, const char *path);
 unsigned flash_apply(struct req *, struct tmpl_vars *, unsigned status);
 void	 flash_clear(struct flash *);
 
@@ -1350,6 +1354,7 @@ int	 page_api_files(struct req *);
 /* page_account_tokens.c: /account/tokens, personal access tokens */
 int	 page_account_tokens(struct req *);
 int	 page_account_tokens_post(struct req *);
+int	 page_account_tokens_new(struct req *);
 int	 page_account_tokens_revoke(struct req *);
 
 /* page_account.c: phones, password, recovery codes */

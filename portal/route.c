@@ -97,6 +97,7 @@ static const struct route routes[] = {
 	HPOST("/account/password", page_account_password_post, IN),
 	GET("/account/tokens", page_account_tokens, IN),
 	HPOST("/account/tokens", page_account_tokens_post, IN),
+	GET("/account/tokens/new", page_account_tokens_new, IN),
 	POST("/account/tokens/{}/revoke", page_account_tokens_revoke, IN),
 	GET("/account/recovery", page_account_recovery, IN),
 	HPOST("/account/recovery", page_account_recovery_post, IN),

@@ -64,7 +64,7 @@ await run('Coordinators and the helpdesk: no dead ends', async () => {
 	    '--contact-phone', PHONE_NR, '--contact-email',
 	    'helpdesk@voorbeeld.example', '--contact-hours',
 	    'maandag tot en met vrijdag, 9.00-17.00 uur', '--logo', logo,
-	    '--unlock-seconds', '25');
+	    '--unlock-seconds', '25', '--api-tokens');
 
 	// Branding: the login page, an error page.
 	const guest = await openBrowser('guest');
@@ -184,6 +184,25 @@ await run('Coordinators and the helpdesk: no dead ends', async () => {
 		'form[action="/subjects/DakMon/unlock"]').count() === 1 &&
 	    (await c.page.locator('#form-error').innerText())
 		.includes('validatiecode opnieuw'));
+
+	// An access token: a failed form keeps what it had; the new token is
+	// shown on its own page, again on Reload, and Back is a page.
+	await submit(c, '/subjects/DakMon/unlock', { validation_code:
+	    vmail.secret }, 'subject', 'subject-unlocked-again');
+	await visit(c, srv, '/account/tokens', 'account_tokens', 'tokens');
+	await submit(c, '/account/tokens', { name: 'Analyse', subject: true,
+	    current_password: 'fout-wachtwoord' }, 'account_tokens',
+	    'tokens-wrong');
+	check('the token form keeps the name and the subject',
+	    await c.page.locator('#name').inputValue() === 'Analyse' &&
+	    await c.page.locator('input[name="subject"]').isChecked());
+	await submit(c, '/account/tokens', { current_password: acct.password },
+	    'token_created', 'token-created');
+	const token = await c.page.locator('#token').innerText();
+	await c.page.reload();
+	check('a reload shows the same token (nothing posted again)',
+	    await c.page.locator('#token').innerText() === token, token);
+	await backIsAPage(c, 'a new access token');
 
 	// A second phone; a code from the phone that is not chosen.
 	const second = await addSecondPhone(c, srv, 'Nog een telefoon',

@@ -532,7 +532,7 @@ def upload_named(b, code, fname):
 	    "data\r\n--%s--\r\n" % (boundary, b.csrf, boundary, fname,
 	    boundary)).encode("utf-8")
 	return b.request("POST", "/admin/subjects/%s/upload" % code, body,
-	    {"Content-Type": "multipart/form-data; boundary=" + boundary})
+	    {"Content-Type": "multipart/form-data; boundary=" + boundary}).shown()
 
 
 @scenario
@@ -569,18 +569,19 @@ def hostile_names_refused():
 		    p.returncode != 0, p.stdout)
 	r = admin.browser.get("/admin/users/new")
 	r = admin.browser.submit(r, "/admin/users", {"email":
-	    "rlo@example.org", "name": RLO + "nnA"})
+	    "rlo@example.org", "name": RLO + "nnA"}).shown()
 	check("console: a user name with an override is refused (400)",
 	    r.status == 400 and r.errors, r.summary())
 	r = admin.browser.get("/admin/subjects")
 	r = admin.browser.submit(r, "/admin/subjects", {"code": "RLO",
-	    "title": RLO + "eltit"})
+	    "title": RLO + "eltit"}).shown()
 	check("console: a subject title with an override is refused (400)",
 	    r.status == 400 and r.errors, r.summary())
 	r = admin.browser.get("/account/add")
 	code, _ = admin.device.next_code()
 	r = admin.browser.submit(r, "/account/add", {"device_name": RLO +
-	    "enoof", "code": code})
+	    "enoof", "code": code, "current_password":
+	    admin.browser.password}).shown()
 	check("a phone name with an override is refused (400)",
 	    r.status == 400 and r.errors, r.summary())
 	rows = db_rows(srv, "SELECT name FROM devices UNION ALL SELECT title "

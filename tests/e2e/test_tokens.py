@@ -73,9 +73,11 @@ def make_token(b, name, subjects, days="30", expect=200):
 	    b.password), ("csrf", r.csrf)] + [("subject", s) for s in subjects]
 	r = b.request("POST", "/account/tokens", urllib.parse.urlencode(fields))
 	if expect != 200:
-		return r
-	require_page("POST /account/tokens shows the new token", r,
-	    "token_created")
+		return r.shown()
+	check_redirect("POST /account/tokens -> the page of the new token", r,
+	    "/account/tokens/new")
+	r = r.shown()
+	require_page("the new token's page shows it", r, "token_created")
 	m = TOKEN.search(r.page.ids.get("token", ""))
 	require("the token is shown: kluis_ and 64 hex digits", m, r.page.ids)
 	return m.group(0)
@@ -174,10 +176,15 @@ def create():
 	b.password = good
 	check("a wrong current password is refused (401)", r.status == 401 and
 	    r.errors, r.summary())
+	check("... on the form again, with the name, the days and the subject "
+	    "it had (Post/Redirect/Get)", r.path == "/account/tokens" and
+	    'value="script"' in r.text and re.search(r'value="DakMon"[^>]*'
+	    r'checked', r.text) and re.search(r'value="30" selected', r.text),
+	    r.text[:3000])
 	r = b.get("/account/tokens")
 	r = b.request("POST", "/account/tokens", urllib.parse.urlencode([
 	    ("name", "x"), ("days", "30"), ("subject", "DakMon"),
-	    ("csrf", r.csrf)]))
+	    ("csrf", r.csrf)])).shown()
 	check("without the current password: 400", r.status == 400, r.summary())
 	for days in ("91", "0", "abc"):
 		r = make_token(b, "script", ["DakMon"], days=days, expect=400)
@@ -195,6 +202,18 @@ def create():
 	made = audit_count("token.create", uid(a.email))
 	token = make_token(b, "analyse-server", ["DakMon"], days="90")
 	state["token"] = token
+	r = b.get("/account/tokens/new")
+	check("Reload shows the same new token (nothing is posted again)",
+	    r.status == 200 and token in r.text, r.summary())
+	r = b.get("/account/tokens")
+	check("the list does not show the token", token not in r.text)
+	r = b.get("/account/tokens/new")
+	check("once the list was seen, the token is shown no more: back to the "
+	    "list, which says so", r.status == 303 and r.location ==
+	    "/account/tokens" and token not in r.text, r.summary())
+	r = r.follow()
+	check("... with the notice", r.status == 200 and 'id="notice"' in
+	    r.text and token not in r.text, r.summary())
 	check("token.create is audited", audit_count("token.create",
 	    uid(a.email)) == made + 1)
 	row = db_rows(srv, "SELECT detail FROM audit WHERE event = "

@@ -124,10 +124,13 @@ def refusals():
 	srv, a, bob = state["srv"], state["alice"].browser, state["bob"].browser
 	before = last_download_id()
 	r = a.get("/subjects/DakMon.zip")
-	check("locked: 403 with the page that asks for the validation code",
-	    r.status == 403 and r.name == "subject" and
-	    r.page.form("/subjects/DakMon/unlock") is not None, r.summary())
+	check("locked: to the subject's page", r.status == 303 and
+	    r.location == "/subjects/DakMon", r.summary())
 	check("no zip bytes while locked", not r.body.startswith(b"PK"))
+	r = r.follow()
+	check("... which asks for the validation code, with 403 and why",
+	    r.status == 403 and r.name == "subject" and r.errors and
+	    r.page.form("/subjects/DakMon/unlock") is not None, r.summary())
 	r = a.get("/subjects/Other.zip")
 	check("a subject alice has no grant for is 404", r.status == 404,
 	    r.summary())
@@ -138,8 +141,9 @@ def refusals():
 	r = a.get("/subjects/Nope.zip")
 	check("an unknown subject is 404", r.status == 404, r.summary())
 	r = Browser(srv, "anon").get("/subjects/DakMon.zip")
-	check("without login: to /login", r.status == 303 and
-	    r.location == "/login", r.summary())
+	check("without login: to /login, and back to the zip after it",
+	    r.status == 303 and r.location == "/login?next=/subjects/DakMon.zip",
+	    r.summary())
 	r = a.request("POST", "/subjects/DakMon.zip", b"", {})
 	check("POST is 405", r.status == 405, r.summary())
 	check("refusals wrote no download rows", last_download_id() == before)
@@ -227,7 +231,7 @@ def whole_subject():
 	r2 = a.get("/subjects/DakMon")
 	check("a zipped version is no longer new", "nieuw" not in
 	    re.sub(r"Eerdere versies.*", "", r2.text, flags=re.S).split(
-	    'class="files"', 1)[-1], r2.text[-3000:])
+	    'class="files', 1)[-1], r2.text[-3000:])
 
 	before = last_download_id()
 	h = a.request("HEAD", "/subjects/DakMon.zip")
