@@ -261,7 +261,7 @@ account_edit(const struct user *u, const char *email, const char *name,
 	buf_free(&what);
 	if (moved) {
 		account_notice(u, "email_changed", addr, email, NULL);
-		if (store_user_by_id(u->id, &now) == 0) {
+		if (store_user_find_id(u->id, &now) == 1) {
 			account_notice(&now, "email_changed", addr, email, NULL);
 			store_clear(&now);
 		}

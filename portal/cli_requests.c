@@ -29,11 +29,9 @@ answer(const char *what, int argc, char **argv)
 	struct user u;
 
 	if ((rc = cli_options(argc, argv, "requests", requests_usage,
-	    approve ? "keep-password" : NULL, &keep)) != -1)
-		return rc;
-	if ((rc = cli_args(argc, argv, "requests", 1, approve ?
+	    approve ? "keep-password" : NULL, &keep, 1, approve ?
 	    "approve needs exactly one EMAIL" : "refuse needs exactly one EMAIL"))
-	    != 0)
+	    != -1)
 		return rc;
 	if (app_open() == -1)
 		return 1;

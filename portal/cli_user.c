@@ -267,10 +267,8 @@ user_show(int argc, char **argv)
 	int64_t at;
 	int rc, n, i;
 
-	if ((rc = cli_options(argc, argv, "user", user_usage, NULL, NULL)) != -1)
-		return rc;
-	if ((rc = cli_args(argc, argv, "user", 1,
-	    "show needs exactly one EMAIL")) != 0)
+	if ((rc = cli_options(argc, argv, "user", user_usage, NULL, NULL, 1,
+	    "show needs exactly one EMAIL")) != -1)
 		return rc;
 	if (app_open() == -1)
 		return 1;

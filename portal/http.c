@@ -800,14 +800,14 @@ bearer(struct req *r, const char *token, int *ret)
 int
 http_internal(struct req *r)
 {
-	return http_internal(r);
+	return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
 }
 
 /* http_not_found: 404 (err.notfound), also for what the user may not see. */
 int
 http_not_found(struct req *r)
 {
-	return http_not_found(r);
+	return http_error(r, MHD_HTTP_NOT_FOUND, "err.notfound");
 }
 
 /* http_error: an error page with STATUS and the message of catalogue key MSG. */

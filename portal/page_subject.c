@@ -256,7 +256,7 @@ file_locked(struct req *r, int64_t subject_id)
 	char *to;
 	int ret;
 
-	if (store_subject_by_id(subject_id, &s) == -1)
+	if (store_subject_find_id(subject_id, &s) != 1)
 		return http_error(r, MHD_HTTP_FORBIDDEN, "file.locked");
 	to = xasprintf("/subjects/%s", s.code);
 	ret = http_back(r, to, NULL, MHD_HTTP_FORBIDDEN, "file.locked", 0);
