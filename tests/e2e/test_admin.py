@@ -6,12 +6,14 @@ formula neutralisation), the acting admin recorded; the CLI equivalents; the
 language remembered per user."""
 
 import csv
+import datetime
 import io
 import os
 import re
 import sqlite3
 import sys
 import time
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kluis_test import *  # noqa: E402,F401,F403
@@ -361,7 +363,9 @@ def audit_filter_csv():
 	check("an event prefix ending in '.' matches login.*",
 	    "login.ok" in rows_text and "device.add" not in rows_text,
 	    rows_text[:600])
-	today = time.strftime("%Y-%m-%d", time.gmtime())
+	# the portal's day, in its time zone (the default, Europe/Amsterdam)
+	today = datetime.datetime.now(zoneinfo.ZoneInfo(
+	    "Europe/Amsterdam")).strftime("%Y-%m-%d")
 	r = b.get("/admin/audit?since=2000-01-01&until=2000-01-02")
 	rows_text = r.page.ids.get("rows", "")
 	check("a date range in the past has no events",
