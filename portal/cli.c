@@ -207,6 +207,42 @@ cli_account(const char *cmd, const char *arg, struct user *u)
 	return rc;
 }
 
+/*
+ * cli_open_account: app_open(), then cli_account(CMD, ARG, U): 0 with the
+ * data open and U filled (caller store_clear()s and app_close()s), or 1
+ * with the reason printed and nothing open.
+ */
+int
+cli_open_account(const char *cmd, const char *arg, struct user *u)
+{
+	if (app_open() == -1)
+		return 1;
+	if (cli_account(cmd, arg, u) != 0) {
+		app_close();
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * cli_open_subject: app_open(), then the subject CODE of command CMD: 0
+ * with the data open and S filled (caller store_clear()s and
+ * app_close()s), or 1 with the reason printed and nothing open.
+ */
+int
+cli_open_subject(const char *cmd, const char *code, struct subject *s)
+{
+	if (app_open() == -1)
+		return 1;
+	if (store_subject_find(code, s) != 1) {
+		fprintf(stderr, "kluis %s: no subject %s; see kluis subject "
+		    "list\n", cmd, code);
+		app_close();
+		return 1;
+	}
+	return 0;
+}
+
 /* cli_usage_error: print a usage error for CMD; returns the exit status 2. */
 int
 cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -120,13 +120,8 @@ cli_file_publish(int argc, char **argv)
 		    "a space (use --name)", SUBJECT_FILE_NAME_MAX);
 	if (p.expires > 0 && p.expires <= now_unix())
 		return cli_usage_error("publish", "--expires is in the past");
-	if (app_open() == -1)
+	if (cli_open_subject("publish", argv[optind], &s) != 0)
 		return 1;
-	if (store_subject_find(argv[optind], &s) != 1) {
-		fprintf(stderr, "kluis publish: no subject %s; see kluis subject "
-		    "list\n", argv[optind]);
-		goto done;
-	}
 	if (p.replaces > 0 && subjects_replaceable(&s, p.replaces) != 1) {
 		fprintf(stderr, "kluis publish: file %lld is not a publication "
 		    "of %s; see kluis files %s\n", (long long)p.replaces, s.code,
@@ -200,14 +195,8 @@ cli_file_list(int argc, char **argv)
 	if ((rc = cli_options(argc, argv, "files", files_usage, NULL, NULL, 1,
 	    "needs CODE")) != -1)
 		return rc;
-	if (app_open() == -1)
+	if (cli_open_subject("files", argv[optind], &s) != 0)
 		return 1;
-	if (store_subject_find(argv[optind], &s) != 1) {
-		fprintf(stderr, "kluis files: no subject %s; see kluis subject "
-		    "list\n", argv[optind]);
-		app_close();
-		return 1;
-	}
 	if ((n = store_file_list_of_subject(s.id, &list)) < 0) {
 		store_clear(&s);
 		app_close();
@@ -240,30 +229,47 @@ cli_file_list(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * app_open(), then the file of the FILE_ID argument ARG of command CMD: 0
+ * with the data open and F filled (caller store_clear()s and
+ * app_close()s), else the exit status (2: not a number, 1: no such file)
+ * with the reason printed and nothing open.
+ */
+static int
+open_file(const char *cmd, const char *arg, struct pubfile *f)
+{
+	char *end;
+	long long id = strtoll(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || id <= 0)
+		return cli_usage_error(cmd, "FILE_ID is a number from kluis "
+		    "files");
+	if (app_open() == -1)
+		return 1;
+	if (store_file_get(id, f) == -1) {
+		fprintf(stderr, "kluis %s: no file %lld; see kluis files CODE\n",
+		    cmd, id);
+		app_close();
+		return 1;
+	}
+	return 0;
+}
+
 /* cli_file_unpublish: "kluis unpublish FILE_ID". */
 int
 cli_file_unpublish(int argc, char **argv)
 {
 	struct pubfile f;
-	char *end;
 	long long id;
 	int rc, n;
 
 	if ((rc = cli_options(argc, argv, "unpublish", unpublish_usage,
 	    NULL, NULL, 1, "needs FILE_ID")) != -1)
 		return rc;
-	id = strtoll(argv[optind], &end, 10);
-	if (*argv[optind] == '\0' || *end != '\0' || id <= 0)
-		return cli_usage_error("unpublish", "FILE_ID is a number from "
-		    "kluis files");
-	if (app_open() == -1)
-		return 1;
+	if ((rc = open_file("unpublish", argv[optind], &f)) != 0)
+		return rc;
+	id = (long long)f.id;
 	rc = 1;
-	if (store_file_get(id, &f) == -1) {
-		fprintf(stderr, "kluis unpublish: no file %lld; see kluis files "
-		    "CODE\n", id);
-		goto done;
-	}
 	if ((n = subjects_unpublish(id, 0, "cli")) < 0)
 		fprintf(stderr, "kluis unpublish: could not unpublish %lld\n", id);
 	else if (n == 0)
@@ -274,7 +280,6 @@ cli_file_unpublish(int argc, char **argv)
 		rc = 0;
 	}
 	store_clear(&f);
-done:
 	app_close();
 	return rc;
 }
@@ -286,7 +291,6 @@ cli_file_downloads(int argc, char **argv)
 	struct download_row *dl;
 	struct pubfile f;
 	char when[32], *end;
-	long long id;
 	long limit = 500;
 	int c, status, n, i;
 
@@ -302,20 +306,9 @@ cli_file_downloads(int argc, char **argv)
 			    "number from 1");
 	}
 	if ((status = cli_args(argc, argv, "downloads", 1,
-	    "needs FILE_ID")) != 0)
+	    "needs FILE_ID")) != 0 ||
+	    (status = open_file("downloads", argv[optind], &f)) != 0)
 		return status;
-	id = strtoll(argv[optind], &end, 10);
-	if (*argv[optind] == '\0' || *end != '\0' || id <= 0)
-		return cli_usage_error("downloads", "FILE_ID is a number from "
-		    "kluis files");
-	if (app_open() == -1)
-		return 1;
-	if (store_file_get(id, &f) == -1) {
-		fprintf(stderr, "kluis downloads: no file %lld; see kluis files "
-		    "CODE\n", id);
-		app_close();
-		return 1;
-	}
 	if ((n = store_download_list(f.id, (int)limit, &dl)) < 0) {
 		fprintf(stderr, "kluis downloads: cannot read the log\n");
 		store_clear(&f);

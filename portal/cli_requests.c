@@ -33,12 +33,8 @@ answer(const char *what, int argc, char **argv)
 	    "approve needs exactly one EMAIL" : "refuse needs exactly one EMAIL"))
 	    != -1)
 		return rc;
-	if (app_open() == -1)
+	if (cli_open_account("requests", argv[optind], &u) != 0)
 		return 1;
-	if (cli_account("requests", argv[optind], &u) != 0) {
-		app_close();
-		return 1;
-	}
 	rc = 1;
 	if (store_reset_request_of(u.id) <= 0)
 		fprintf(stderr, "kluis requests: %s has no pending request\n",

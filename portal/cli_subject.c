@@ -19,12 +19,16 @@ static const char subject_usage[] =
 "  list          every subject with its grants and live files\n"
 "  --data DIR    the data directory (default ./var)\n";
 
+/*
+ * The options of "subject add|edit": --title into *TITLE, --description
+ * into *DESC, then exactly one CODE (NEED: the error without it). -1 to go
+ * on, else the exit status.
+ */
 static int
-subject_add(int argc, char **argv)
+subject_options(int argc, char **argv, const char *need, const char **title,
+    const char **desc)
 {
 	enum { TITLE = 1, DESCRIPTION };
-	const char *title = NULL, *desc = "", *code;
-	int64_t id;
 	int c, status;
 
 	optind = 1;
@@ -33,23 +37,47 @@ subject_add(int argc, char **argv)
 		if (c == CLI_EXIT)
 			return status;
 		if (c == TITLE)
-			title = optarg;
+			*title = optarg;
 		else
-			desc = optarg;
+			*desc = optarg;
 	}
-	if ((status = cli_args(argc, argv, "subject", 1,
-	    "add needs exactly one CODE")) != 0)
+	if ((status = cli_args(argc, argv, "subject", 1, need)) != 0)
 		return status;
-	code = argv[optind];
-	if (!subjects_code_ok(code))
+	return -1;
+}
+
+/* What subjects_check says of CODE, TITLE and DESC: 0, or the usage error's status. */
+static int
+subject_check(const char *code, const char *title, const char *desc)
+{
+	const char *bad = subjects_check(code, title, desc);
+
+	if (bad == NULL)
+		return 0;
+	if (strcmp(bad, "admin.subject.bad_code") == 0)
 		return cli_usage_error("subject", "CODE must be 1-32 letters, "
 		    "digits, '-' or '_': %s", code);
-	if (title == NULL || !str_text_ok(title, SUBJECT_TITLE_MAX, 0))
-		return cli_usage_error("subject", "add needs --title with 1-%d "
-		    "printable characters", SUBJECT_TITLE_MAX);
-	if (*desc != '\0' && !str_text_ok(desc, SUBJECT_DESC_MAX, 1))
-		return cli_usage_error("subject", "--description must be "
-		    "printable UTF-8 of at most %d bytes", SUBJECT_DESC_MAX);
+	if (strcmp(bad, "admin.subject.bad_title") == 0)
+		return cli_usage_error("subject", "%s 1-%d printable "
+		    "characters on one line", title == NULL ? "add needs "
+		    "--title with" : "--title must be", SUBJECT_TITLE_MAX);
+	return cli_usage_error("subject", "--description must be printable "
+	    "UTF-8 of at most %d bytes", SUBJECT_DESC_MAX);
+}
+
+static int
+subject_add(int argc, char **argv)
+{
+	const char *title = NULL, *desc = "", *code;
+	int64_t id;
+	int status;
+
+	if ((status = subject_options(argc, argv, "add needs exactly one CODE",
+	    &title, &desc)) != -1)
+		return status;
+	code = argv[optind];
+	if ((status = subject_check(code, title, desc)) != 0)
+		return status;
 	if (app_open() == -1)
 		return 1;
 	id = subjects_create(code, title, desc, 0, "cli");
@@ -66,44 +94,24 @@ subject_add(int argc, char **argv)
 static int
 subject_edit(int argc, char **argv)
 {
-	enum { TITLE = 1, DESCRIPTION };
-	const char *title = NULL, *desc = NULL, *bad;
+	const char *title = NULL, *desc = NULL;
 	struct subject s;
-	int c, status, rc = 1;
+	int status, rc = 1;
 
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "subject", subject_usage,
-	    "title= description=", 0, &status)) != -1) {
-		if (c == CLI_EXIT)
-			return status;
-		if (c == TITLE)
-			title = optarg;
-		else
-			desc = optarg;
-	}
-	if ((status = cli_args(argc, argv, "subject", 1,
-	    "edit needs exactly one CODE")) != 0)
+	if ((status = subject_options(argc, argv, "edit needs exactly one "
+	    "CODE", &title, &desc)) != -1)
 		return status;
 	if (title == NULL && desc == NULL)
 		return cli_usage_error("subject", "edit needs --title or "
 		    "--description");
-	if (app_open() == -1)
+	if (cli_open_subject("subject", argv[optind], &s) != 0)
 		return 1;
-	if (store_subject_find(argv[optind], &s) != 1) {
-		fprintf(stderr, "kluis subject: no subject %s; see kluis subject "
-		    "list\n", argv[optind]);
-		app_close();
-		return 1;
-	}
 	if (title == NULL)
 		title = s.title;
 	if (desc == NULL)
 		desc = s.description ? s.description : "";
-	if ((bad = subjects_check(s.code, title, desc)) != NULL)
-		rc = cli_usage_error("subject", "%s", strcmp(bad,
-		    "admin.subject.bad_title") == 0 ? "--title must be 1-200 "
-		    "printable characters on one line" : "--description must be "
-		    "printable UTF-8 of at most 2000 bytes");
+	if ((status = subject_check(s.code, title, desc)) != 0)
+		rc = status;
 	else if (subjects_edit(&s, title, desc, 0, "cli") == -1)
 		fprintf(stderr, "kluis subject: could not change %s\n", s.code);
 	else {

@@ -270,12 +270,8 @@ user_show(int argc, char **argv)
 	if ((rc = cli_options(argc, argv, "user", user_usage, NULL, NULL, 1,
 	    "show needs exactly one EMAIL")) != -1)
 		return rc;
-	if (app_open() == -1)
+	if (cli_open_account("user", argv[optind], &u) != 0)
 		return 1;
-	if (cli_account("user", argv[optind], &u) != 0) {
-		app_close();
-		return 1;
-	}
 	time_format(store_user_created(u.id), TIME_ZONED, when, sizeof when);
 	printf("email:     %s\nname:      %s\nid:        %lld\n"
 	    "language:  %s\ncreated:   %s\nstatus:   %s%s%s%s%s\n", u.email,
@@ -398,12 +394,8 @@ user_action(int argc, char **argv)
 	if ((rc = cli_options(argc, argv, "user", reset ? reset_usage :
 	    user_usage, reset ? "keep-password" : NULL, &keep, 1, need)) != -1)
 		return rc;
-	if (app_open() == -1)
+	if (cli_open_account("user", argv[optind], &u) != 0)
 		return 1;
-	if (cli_account("user", argv[optind], &u) != 0) {
-		app_close();
-		return 1;
-	}
 	if (strcmp(what, "export") == 0 || strcmp(what, "delete") == 0)
 		rc = user_person(what, &u);
 	else

@@ -24,10 +24,13 @@ head(struct buf *b, const char *name, const char *type, const char *help)
 	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static const struct {
+/* A labelled counter: one line per label of a family. */
+struct labelled {
 	enum stat_counter stat;
 	const char	*label;
-} logins[] = {
+};
+
+static const struct labelled logins[] = {
 	{ STAT_LOGIN_OK, "ok" },
 	{ STAT_LOGIN_PASSWORD_OK, "password_ok" },
 	{ STAT_LOGIN_BAD_PASSWORD, "bad_password" },
@@ -42,7 +45,26 @@ static const struct {
 	{ STAT_THROTTLE_PASSWORD, "password" },
 	{ STAT_THROTTLE_HASH_QUEUE, "hash_queue" },
 	{ STAT_THROTTLE_ADDRESS, "address" },
+}, downloads[] = {
+	{ STAT_DOWNLOADS, "whole" },
+	{ STAT_DOWNLOADS_CUT, "cut" },
 };
+
+/* The counter family NAME: its HELP and TYPE, then a line per label KEY of T. */
+static void
+family(struct buf *b, const char *name, const char *key, const char *help,
+    const struct labelled *t, size_t n)
+{
+	size_t i;
+
+	head(b, name, "counter", help);
+	for (i = 0; i < n; i++)
+		buf_printf(b, "%s{%s=\"%s\"} %llu\n", name, key, t[i].label,
+		    (unsigned long long)stats_get(t[i].stat));
+}
+
+#define FAMILY(b, name, key, help, t) \
+	family(b, name, key, help, t, sizeof t / sizeof t[0])
 
 /* metrics_text: the Prometheus text exposition of every metric into B. */
 static void
@@ -53,7 +75,6 @@ metrics_text(struct buf *b)
 	int64_t oldest, depth, now = now_unix();
 	uint64_t n;
 	unsigned st;
-	size_t i;
 	int r;
 
 	head(b, "kluis_build_info", "gauge", "The running kluis.");
@@ -75,24 +96,13 @@ metrics_text(struct buf *b)
 			    (unsigned long long)n);
 		}
 	}
-	head(b, "kluis_logins_total", "counter", "Login steps by result: ok "
-	    "(logged in), password_ok, bad_password, bad_code, throttled.");
-	for (i = 0; i < sizeof logins / sizeof logins[0]; i++)
-		buf_printf(b, "kluis_logins_total{result=\"%s\"} %llu\n",
-		    logins[i].label,
-		    (unsigned long long)stats_get(logins[i].stat));
-	head(b, "kluis_throttled_total", "counter", "Requests refused by a "
-	    "throttle or limit, by kind.");
-	for (i = 0; i < sizeof throttles / sizeof throttles[0]; i++)
-		buf_printf(b, "kluis_throttled_total{kind=\"%s\"} %llu\n",
-		    throttles[i].label,
-		    (unsigned long long)stats_get(throttles[i].stat));
-	head(b, "kluis_downloads_total", "counter", "Downloads (200 and 206 "
-	    "on /files/{}): whole, or cut short.");
-	buf_printf(b, "kluis_downloads_total{result=\"whole\"} %llu\n"
-	    "kluis_downloads_total{result=\"cut\"} %llu\n",
-	    (unsigned long long)stats_get(STAT_DOWNLOADS),
-	    (unsigned long long)stats_get(STAT_DOWNLOADS_CUT));
+	FAMILY(b, "kluis_logins_total", "result", "Login steps by result: ok "
+	    "(logged in), password_ok, bad_password, bad_code, throttled.",
+	    logins);
+	FAMILY(b, "kluis_throttled_total", "kind", "Requests refused by a "
+	    "throttle or limit, by kind.", throttles);
+	FAMILY(b, "kluis_downloads_total", "result", "Downloads (200 and 206 "
+	    "on /files/{}): whole, or cut short.", downloads);
 	head(b, "kluis_download_bytes_total", "counter", "Bytes of downloads "
 	    "sent.");
 	buf_printf(b, "kluis_download_bytes_total %llu\n",

@@ -282,25 +282,38 @@ page_account_recovery_post(struct req *r)
 	return http_redirect(r, CODES_PATH "/codes");
 }
 
-/* GET /account/recovery/codes: the new codes, to print or save; again on Reload. */
-int
-page_account_recovery_codes(struct req *r)
+/*
+ * The variables of the new codes' page and of their text file (caller
+ * frees, or hands them to http_page), or NULL when the cookie no longer
+ * holds the codes.
+ */
+static struct tmpl_vars *
+codes_vars(struct req *r)
 {
 	char codes[RECOVERY_CODES][16], when[96];
-	struct tmpl_vars *v, *item;
+	struct tmpl_vars *v;
 	int n, i;
 
 	if ((n = codes_read(r, codes)) == 0)
-		return http_done(r, CODES_PATH, "recovery_codes.gone");
+		return NULL;
 	v = tv_new();
-	for (i = 0; i < n; i++) {
-		item = tv_add(v, "codes");
-		tv_set(item, "code", codes[i]);
-	}
+	for (i = 0; i < n; i++)
+		tv_set(tv_add(v, "codes"), "code", codes[i]);
 	explicit_bzero(codes, sizeof codes);
 	tv_set(v, "email", r->user.email);
 	time_human(now_unix(), TIME_MINUTE, r->lang, when, sizeof when);
 	tv_set(v, "made", when);
+	return v;
+}
+
+/* GET /account/recovery/codes: the new codes, to print or save; again on Reload. */
+int
+page_account_recovery_codes(struct req *r)
+{
+	struct tmpl_vars *v = codes_vars(r);
+
+	if (v == NULL)
+		return http_done(r, CODES_PATH, "recovery_codes.gone");
 	return http_page(r, MHD_HTTP_OK, "recovery_codes", v);
 }
 
@@ -308,24 +321,14 @@ page_account_recovery_codes(struct req *r)
 int
 page_account_recovery_text(struct req *r)
 {
-	char codes[RECOVERY_CODES][16], when[96];
-	struct tmpl_vars *v, *item;
+	struct tmpl_vars *v = codes_vars(r);
 	struct buf b = { 0 };
 	size_t len;
-	int n, i;
+	int i;
 
-	if ((n = codes_read(r, codes)) == 0)
+	if (v == NULL)
 		return http_done(r, CODES_PATH, "recovery_codes.gone");
-	v = tv_new();
-	for (i = 0; i < n; i++) {
-		item = tv_add(v, "codes");
-		tv_set(item, "code", codes[i]);
-	}
-	explicit_bzero(codes, sizeof codes);
-	tv_set(v, "email", r->user.email);
 	tv_set(v, "site", cfg.public_url);
-	time_human(now_unix(), TIME_MINUTE, r->lang, when, sizeof when);
-	tv_set(v, "made", when);
 	i = tmpl_render_text(&b, "recovery_codes.txt", v, r->lang);
 	tv_free(v);
 	if (i == -1) {
