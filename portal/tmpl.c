@@ -18,6 +18,7 @@
 enum ntype {
 	N_TEXT,		/* literal text */
 	N_VAR,		/* {{name}} */
+	N_BDI,		/* {{bdi name}}: a name someone typed, isolated */
 	N_URL,		/* {{url name}} */
 	N_RAW,		/* {{raw name}} */
 	N_T,		/* {{t key}} */
@@ -185,6 +186,7 @@ classify(const char *s, size_t n, struct tag *t)
 		enum ntype	 type;
 	} values[] = {
 		{ "url", N_URL }, { "raw", N_RAW }, { "t", N_T }, { "tv", N_TV },
+		{ "bdi", N_BDI },
 	}, blocks[] = {
 		{ "if", N_IF }, { "unless", N_UNLESS }, { "each", N_EACH },
 	};
@@ -932,6 +934,29 @@ emit(struct rctx *r, const char *s, size_t n)
 }
 
 /*
+ * A value someone typed (a file, phone, account or subject name) set in a
+ * sentence or a table: escaped, and in HTML isolated in <bdi> when it has
+ * any non-ASCII character, so that right-to-left letters in it cannot
+ * reorder the text around it (the name rules already refuse bidi controls).
+ * ASCII alone cannot change the direction of the text, and stays as it is.
+ */
+static void
+emit_isolated(struct rctx *r, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (!r->html || i == n) {
+		emit(r, s, n);
+		return;
+	}
+	buf_puts(r->b, "<bdi>");
+	emit(r, s, n);
+	buf_puts(r->b, "</bdi>");
+}
+
+/*
  * A plural placeholder {name|one|other}: the form ONE when the variable is
  * "1", else OTHER, with "#" in the form standing for the number ("over
  * {minutes|# minuut|# minuten}"). Dutch and English have these two forms.
@@ -962,8 +987,9 @@ emit_plural(struct rctx *r, const char *s, const char *value)
 }
 
 /*
- * Catalogue text with {var} placeholders filled, and plural placeholders
- * {var|one|other}; all of it escaped in HTML.
+ * Catalogue text with {var} placeholders filled (isolated as
+ * emit_isolated says), and plural placeholders {var|one|other}; all of it
+ * escaped in HTML.
  */
 static void
 emit_msg(struct rctx *r, const struct scope *sc, const char *key)
@@ -996,7 +1022,7 @@ emit_msg(struct rctx *r, const struct scope *sc, const char *key)
 		}
 		emit(r, run, (size_t)(s - run));
 		q = lookup_str(sc, name);
-		emit(r, q, strlen(q));
+		emit_isolated(r, q, strlen(q));
 		s += n + 1;
 		run = s + 1;
 	}
@@ -1021,6 +1047,10 @@ render_nodes(struct rctx *r, const struct node *n, const struct scope *sc)
 		case N_VAR:
 			v = lookup_str(sc, n->s);
 			emit(r, v, strlen(v));
+			break;
+		case N_BDI:
+			v = lookup_str(sc, n->s);
+			emit_isolated(r, v, strlen(v));
 			break;
 		case N_URL:
 			html_url(r->b, lookup_str(sc, n->s));

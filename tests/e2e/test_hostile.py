@@ -590,6 +590,18 @@ def hostile_names_refused():
 	check("no stored name holds a control or direction character", not [
 	    n for (n,) in rows if n and re.search("[\x00-\x1f\x7f-\x9f"
 	    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", n)], rows)
+	# Right-to-left letters are a name like any other, shown isolated.
+	arabic = "\u062a\u0642\u0631\u064a\u0631.pdf"
+	cli_ok(srv, "publish", "NAMEN", path, "--name", arabic)
+	cli_ok(srv, "user", "add", "rtl@example.org", "--name", "\u0645\u0631\u064a\u0645")
+	r = admin.browser.get("/admin/subjects/NAMEN")
+	check("an Arabic file name is isolated on the subject's console page",
+	    ("<bdi>%s</bdi>" % arabic) in r.text, r.summary())
+	r = admin.browser.get("/admin/users")
+	check("an Arabic user name is isolated in the console's list",
+	    "<bdi>\u0645\u0631\u064a\u0645</bdi>" in r.text, r.summary())
+	check("an ASCII name is shown as it is", ">" + srv.admin_email + "<" in
+	    r.text, r.summary())
 
 
 if __name__ == "__main__":

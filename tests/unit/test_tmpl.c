@@ -83,6 +83,7 @@ setup_good(const char *dir)
 	    "{{t greet}}|{{t site.title}}|{{t only.nl}}|{{t no.such.key}}"
 	    "|{{t danger}}");
 	put(dir, "tv.html", "<p>{{tv err}}</p>");
+	put(dir, "bdi.html", "<td>{{bdi name}}</td>|{{t greet}}");
 	put(dir, "if.html",
 	    "{{#if a}}A{{else}}not-A{{/if}},"
 	    "{{#unless a}}U{{else}}not-U{{/unless}},"
@@ -159,6 +160,23 @@ test_render(void)
 	EXPECT(1, "tv.html", v, "en", "<p></p>");
 	tv_set(v, "err", "<x>");
 	EXPECT(1, "tv.html", v, "en", "<p>&lt;x&gt;</p>");
+
+	/*
+	 * bdi, and a placeholder of a message: a name with any non-ASCII
+	 * character (right-to-left letters) isolated in HTML, escaped all the
+	 * same; ASCII as it is; plain text never.
+	 */
+	tv_set(v, "name", "<Jan>");
+	EXPECT(1, "bdi.html", v, "nl",
+	    "<td>&lt;Jan&gt;</td>|Hallo &lt;Jan&gt;, welkom!");
+	tv_set(v, "name", "\xd9\x85\xd9\x84\xd9\x81<.pdf");
+	EXPECT(1, "bdi.html", v, "nl",
+	    "<td><bdi>\xd9\x85\xd9\x84\xd9\x81&lt;.pdf</bdi></td>|"
+	    "Hallo <bdi>\xd9\x85\xd9\x84\xd9\x81&lt;.pdf</bdi>, welkom!");
+	EXPECT(0, "bdi.html", v, "nl",
+	    "<td>\xd9\x85\xd9\x84\xd9\x81<.pdf</td>|"
+	    "Hallo \xd9\x85\xd9\x84\xd9\x81<.pdf, welkom!");
+	tv_set(v, "name", "<Jan>");
 
 	/* if / unless / else, nested */
 	EXPECT(1, "if.html", v, "nl", "not-A,U,empty,");
