@@ -153,8 +153,7 @@ page_account_remove_post(struct req *r)
 	if ((n = store_device_count(r->user.id)) <= 1) {
 		store_clear(&d);
 		if (n < 0)
-			return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-			    "err.internal");
+			return http_internal(r);
 		return http_back(r, NULL, NULL, MHD_HTTP_CONFLICT,
 		    "account.last", 0);
 	}
@@ -162,8 +161,7 @@ page_account_remove_post(struct req *r)
 	if (err != NULL) {
 		store_clear(&d);
 		if (*err == '\0' || strcmp(err, "err.internal") == 0)
-			return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-			    "err.internal");
+			return http_internal(r);
 		return http_back(r, NULL, "device", status, err, wait);
 	}
 	free(name);

@@ -257,8 +257,7 @@ page_account_tokens_post(struct req *r)
 	rc = flash_sealed_put(r, TOKEN_COOKIE, TOKEN_PATH, shown, TOKEN_TTL);
 	explicit_bzero(shown, sizeof shown);
 	if (rc == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	return http_redirect(r, TOKEN_PATH);
 }
 

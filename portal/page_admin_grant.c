@@ -163,9 +163,7 @@ page_admin_grant_revoke(struct req *r)
 		rc = console_confirm(r, "admin_nav_subjects", r->path,
 		    "admin.confirm.revoke", "admin.grant.revoke", v);
 	} else if ((n = subjects_revoke(&u, &s, r->user.id, r->addr)) <= 0)
-		rc = http_error(r, n == 0 ? MHD_HTTP_NOT_FOUND :
-		    MHD_HTTP_INTERNAL_SERVER_ERROR, n == 0 ? "err.notfound" :
-		    "err.internal");
+		rc = n == 0 ? http_not_found(r) : http_internal(r);
 	else
 		rc = console_back_subject(r, s.code, "revoked");
 	store_clear(&u);

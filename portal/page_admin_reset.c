@@ -58,8 +58,7 @@ page_admin_reset_refuse(struct req *r)
 		return http_not_found(r);
 	if ((n = reset_refuse(&u, r->user.id, r->addr)) <= 0) {
 		rc = n == 0 ? refused(r, &u, MHD_HTTP_CONFLICT,
-		    "admin.request.none") : http_error(r,
-		    MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal");
+		    "admin.request.none") : http_internal(r);
 		store_clear(&u);
 		return rc;
 	}

@@ -391,8 +391,7 @@ page_admin_user_unlock(struct req *r)
 
 	if (console_user(r, &u) == -1)
 		return http_not_found(r);
-	rc = account_unlock(&u, r->user.id, r->addr) == -1 ? http_error(r,
-	    MHD_HTTP_INTERNAL_SERVER_ERROR, "err.internal") :
+	rc = account_unlock(&u, r->user.id, r->addr) == -1 ? http_internal(r) :
 	    console_back_user(r, u.id, "unlocked");
 	store_clear(&u);
 	return rc;
@@ -428,8 +427,7 @@ page_admin_user_edit(struct req *r)
 		rc = user_back(r, &u, keep, MHD_HTTP_CONFLICT,
 		    "admin.edit.exists");
 	else if (rc == -1)
-		rc = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		rc = http_internal(r);
 	else
 		rc = console_back_user(r, u.id, "edited");
 	free(email);

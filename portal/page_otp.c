@@ -80,18 +80,3 @@ page_otp_lost(struct req *r)
 		tv_set(v, "requested", "1");
 	return http_page(r, MHD_HTTP_OK, "otp_lost", v);
 }
-
-/*
- * POST /otp/lost: neither the phone nor a recovery code: ask the
- * administrator for an authenticator reset (the password was right). The
- * login ends here; the user and the administrators are told by mail.
- */
-int
-page_otp_lost_post(struct req *r)
-{
-	if (reset_request(&r->user, r->addr) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
-	(void)http_end_session(r);
-	return http_anew(r, "/reset/requested", NULL);
-}

@@ -49,8 +49,7 @@ reset_first(struct req *r, const struct user *u)
 {
 	if (!u->password_temp && store_user_set_password(u->id,
 	    u->password_hash, 1) == -1)
-		return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "err.internal");
+		return http_internal(r);
 	store_audit(u->id, 0, "reset.enrol", r->addr, "");
 	return http_advance(r, u->id, STAGE_ENROL);
 }
@@ -143,7 +142,12 @@ page_reset_verify_post(struct req *r)
 	return http_advance(r, r->user.id, STAGE_RESET_PW);
 }
 
-/* POST /reset/request: no device, no recovery code: ask an admin. */
+/*
+ * POST /reset/request (a reset link's) and POST /otp/lost (a login's,
+ * after the password): neither the phone nor a recovery code: ask the
+ * administrator for an authenticator reset. The session ends here; the
+ * user and the administrators are told by mail.
+ */
 int
 page_reset_request_post(struct req *r)
 {

@@ -1317,7 +1317,6 @@ int	 page_otp_post(struct req *);
 int	 page_otp_recovery(struct req *);
 int	 page_otp_recovery_post(struct req *);
 int	 page_otp_lost(struct req *);
-int	 page_otp_lost_post(struct req *);
 
 /* page_logout.c: /logout */
 int	 page_logout_post(struct req *);

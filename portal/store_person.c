@@ -103,30 +103,36 @@ store_person_json(int part, int64_t id, const char *email)
 	return json;
 }
 
+/* Where the logs name an account: :id becomes the pseudonym :p. */
+static const char *const alias_sql[] = {
+	"UPDATE audit SET user_alias = :p, user_id = NULL WHERE user_id = :id",
+	"UPDATE audit SET actor_alias = :p, actor_id = NULL WHERE "
+	    "actor_id = :id",
+	"UPDATE downloads SET user_alias = :p, user_id = NULL WHERE "
+	    "user_id = :id",
+};
+
 /*
  * store_person_delete: account ID with EMAIL goes, and with it (by the
  * schema's cascades) its devices, sessions and their unlocks, grants,
  * named publications, recovery codes, reset links and requests, access
- * tokens; its mail
- * goes; the audit and download rows about or by it keep PSEUDONYM instead
- * (the email in a detail too). Call inside a transaction. 0, or -1.
+ * tokens; its mail goes; the audit and download rows about or by it keep
+ * PSEUDONYM instead (the email in a detail too). Call inside a
+ * transaction. 0, or -1.
  */
 int
 store_person_delete(int64_t id, const char *email, const char *pseudonym)
 {
-	if (db_run(db_query("UPDATE audit SET user_alias = :p, user_id = NULL "
-	    "WHERE user_id = :id", DB_TEXT(":p", pseudonym),
-	    DB_INT(":id", id))) == -1 ||
-	    db_run(db_query("UPDATE audit SET actor_alias = :p, actor_id = NULL "
-	    "WHERE actor_id = :id", DB_TEXT(":p", pseudonym),
-	    DB_INT(":id", id))) == -1 ||
-	    db_run(db_query("UPDATE audit SET detail = replace(replace(detail, "
+	size_t i;
+
+	for (i = 0; i < sizeof alias_sql / sizeof alias_sql[0]; i++)
+		if (db_run(db_query(alias_sql[i], DB_TEXT(":p", pseudonym),
+		    DB_INT(":id", id))) == -1)
+			return -1;
+	if (db_run(db_query("UPDATE audit SET detail = replace(replace(detail, "
 	    ":email, :p), lower(:email), :p) WHERE instr(lower(detail), "
 	    "lower(:email)) > 0", DB_TEXT(":email", email),
 	    DB_TEXT(":p", pseudonym))) == -1 ||
-	    db_run(db_query("UPDATE downloads SET user_alias = :p, user_id = "
-	    "NULL WHERE user_id = :id", DB_TEXT(":p", pseudonym),
-	    DB_INT(":id", id))) == -1 ||
 	    db_run(db_query("UPDATE files SET published_by = NULL WHERE "
 	    "published_by = :id", DB_INT(":id", id))) == -1 ||
 	    db_run(db_query("DELETE FROM mail_queue WHERE rcpt = :email COLLATE "
