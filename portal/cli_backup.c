@@ -71,9 +71,9 @@ cli_backup(int argc, char **argv)
 	return n >= 0 ? 0 : 1;
 }
 
-/* cli_restore: "kluis restore DIR --data NEW [--key FILE]". */
+/* cli_backup_restore: "kluis restore DIR --data NEW [--key FILE]". */
 int
-cli_restore(int argc, char **argv)
+cli_backup_restore(int argc, char **argv)
 {
 	const char *dflt = cfg.data;
 	int rc, n, key = 0;
@@ -111,9 +111,9 @@ count_db(const char *line, void *arg)
 	fprintf(stderr, "kluis check: database: %s\n", line);
 }
 
-/* cli_check: "kluis check". Returns 0 when all is well, else 1. */
+/* cli_backup_check: "kluis check". Returns 0 when all is well, else 1. */
 int
-cli_check(int argc, char **argv)
+cli_backup_check(int argc, char **argv)
 {
 	struct buf keymsg = { 0 };
 	int rc, ndb, nfiles, nbad, problems = 0;

@@ -196,8 +196,8 @@ static const struct cli_command commands[] = {
 	{ "requests", cli_requests },
 	{ "audit", cli_audit },
 	{ "backup", cli_backup },
-	{ "restore", cli_restore },
-	{ "check", cli_check },
+	{ "restore", cli_backup_restore },
+	{ "check", cli_backup_check },
 	{ "key", cli_key },
 	{ "housekeeping", cli_housekeeping },
 };

@@ -1459,8 +1459,8 @@ int	 cli_mail(int, char **);
 
 /* cli_backup.c: kluis backup, restore, check */
 int	 cli_backup(int, char **);
-int	 cli_restore(int, char **);
-int	 cli_check(int, char **);
+int	 cli_backup_restore(int, char **);
+int	 cli_backup_check(int, char **);
 
 /* cli_housekeeping.c: kluis housekeeping */
 int	 cli_housekeeping(int, char **);

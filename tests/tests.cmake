@@ -21,6 +21,12 @@ foreach(src ${E2E_TESTS})
 		TIMEOUT 600)
 endforeach()
 
+# The layers (scripts/layers.py): no file in portal/ uses a layer above its
+# own, as portal.h groups them; domain files know nothing of HTTP.
+add_test(NAME lint_layers
+	COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/scripts/layers.py
+	${CMAKE_SOURCE_DIR}/portal)
+
 # Browser tests: each tests/browser/*.test.mjs drives Debian's chromium with
 # playwright-core (scripts/install-browser-deps.sh installs both; `make test`
 # runs it). Screenshots land in build/browser-screenshots/. Exit 77 (skipped)
