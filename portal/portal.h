@@ -524,7 +524,6 @@ struct session {
 	int	 ended;		/* session_load: the cookie's session had ended */
 };
 int	 store_session_find(const uint8_t hash[32], struct session *);	/* 1, 0, -1 */
-int	 store_session_get(const uint8_t hash[32], struct session *);
 int	 store_session_put(const uint8_t hash[32], const struct session *,
 	    const char *addr);
 int	 store_session_delete(const uint8_t hash[32]);
@@ -780,7 +779,6 @@ int	 store_token_find(const uint8_t hash[32], struct api_token *);	/* 1, 0, -1 *
 int	 store_token_list(int64_t user_id, struct api_token **);
 int	 store_token_used(int64_t id, int64_t now, const char *addr);
 int	 store_token_revoke(int64_t user_id, int64_t id, const char *why);
-int	 store_token_covers(int64_t token_id, int64_t subject_id);
 int	 store_token_subjects(int64_t token_id, struct subject **);
 
 /* store_person.c: everything kept about one person, for an export or a deletion */
@@ -1326,7 +1324,7 @@ int	 page_forgot(struct req *);
 int	 page_forgot_post(struct req *);
 int	 page_forgot_sent(struct req *);
 
-/* page_reset.c: /reset, a link spent, the second factor, a new password */
+/* page_reset.c: /reset, a link spent, the second factor (or an admin asked), a new password */
 int	 page_reset(struct req *);
 int	 page_reset_post(struct req *);
 int	 page_reset_verify(struct req *);

@@ -49,7 +49,7 @@ static const struct route routes[] = {
 	GET("/otp/recovery", page_otp_recovery, OTP),
 	POST("/otp/recovery", page_otp_recovery_post, OTP),
 	GET("/otp/lost", page_otp_lost, OTP),
-	POST("/otp/lost", page_reset_request_post, OTP),
+	POST("/otp/lost", page_reset_request_post, OTP),	/* ask an admin */
 	POST("/logout", page_logout_post, ANY_SESSION),
 
 	/* A forgotten password: a mailed link, the second factor, a new password. */

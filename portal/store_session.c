@@ -45,13 +45,6 @@ store_session_find(const uint8_t hash[32], struct session *s)
 	return 1;
 }
 
-/* store_session_get: store_session_find; 0, or -1 when unknown (or on error). */
-int
-store_session_get(const uint8_t hash[32], struct session *s)
-{
-	return store_session_find(hash, s) == 1 ? 0 : -1;
-}
-
 /* store_session_put: insert the row of S under HASH (its flash is not kept). 0, or -1. */
 int
 store_session_put(const uint8_t hash[32], const struct session *s,

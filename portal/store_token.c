@@ -84,18 +84,6 @@ store_token_revoke(int64_t user_id, int64_t id, const char *why)
 }
 
 /*
- * store_token_covers: 1 when token TOKEN_ID lists subject SUBJECT_ID, 0,
- * -1.
- */
-int
-store_token_covers(int64_t token_id, int64_t subject_id)
-{
-	return (int)db_value(db_query("SELECT EXISTS (SELECT 1 FROM "
-	    "api_token_subjects WHERE token_id = :tid AND subject_id = :sid)",
-	    DB_INT(":tid", token_id), DB_INT(":sid", subject_id)), -1);
-}
-
-/*
  * store_token_subjects: the subjects token TOKEN_ID reads that are still
  * granted to its owner, by code (caller store_free()s). The count, or -1.
  */

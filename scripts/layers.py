@@ -8,7 +8,9 @@ FILE.c owns. main.c, which runs both the server and the commands, stands
 above them all. A file may name what its own layer and the layers below it
 own; web and cli stand side by side and use neither the other. Files below
 the web layer also may not include microhttpd.h nor speak of struct req.
-Every exported name starts with its file's name (util.c excepted).
+Every exported name starts with its file's name (util.c excepted), the
+longest that fits (page_account_tokens_new in page_account_tokens.c, not
+page_account.c), and is defined in the file portal.h files it under.
 
 Usage: layers.py [PORTAL_DIR]  (default: the portal/ next to this script).
 Exit 0 with a summary, or 1 with one line per violation: FILE:LINE: ...
@@ -127,6 +129,12 @@ def main():
         with open(os.path.join(portal, name)) as f:
             raw = f.read()
         below_web = ORDER.index(mine) < ORDER.index("web")
+        for m in re.finditer(r"^([a-z_][a-z0-9_]*)\(", strip(raw), re.M):
+            home = owner.get(m.group(1))
+            if home is not None and home != name:
+                no = raw.count("\n", 0, m.start()) + 1
+                problems.append(f"{name}:{no}: {m.group(1)} is defined here "
+                                f"but filed under {home} in portal.h")
         for no, (line, code) in enumerate(zip(raw.split("\n"),
                                               strip(raw).split("\n")), 1):
             if below_web and re.match(r"\s*#\s*include\s*<microhttpd\.h>",
@@ -148,12 +156,18 @@ def main():
                 if not allowed(mine, theirs):
                     problems.append(f"{name}:{no}: {mine} file uses "
                                     f"{ident} of {home} ({theirs})")
+    stems = [f[:-2] for f in layer_of]
     for name, home in sorted(owner.items()):
-        stem = home[:-2]
-        if home not in NAMED_AS_LIBC and name not in NAMED_AS_LIBC \
-                and not name.isupper() and not name.startswith(stem):
-            problems.append(f"portal.h: {name} is filed under {home} "
-                            f"but does not start with {stem}")
+        if home in NAMED_AS_LIBC or name in NAMED_AS_LIBC or name.isupper():
+            continue
+        says = max((st for st in stems if name == st or
+                    name.startswith(st + "_")), key=len, default=None)
+        if says is None:
+            problems.append(f"portal.h: {name} (under {home}) does not "
+                            f"start with its file's name")
+        elif says + ".c" != home:
+            problems.append(f"portal.h: {name} is under {home}; its name "
+                            f"says {says}.c")
     for p in problems:
         print(p)
     if problems:
