@@ -10,7 +10,7 @@
 set -eu
 want="cmake make gcc pkg-config libmicrohttpd-dev liboath-dev libssl-dev
 libsqlite3-dev libqrencode-dev libargon2-dev libcurl4-openssl-dev
-libgnutls28-dev libinih-dev libsystemd-dev scdoc"
+libgnutls28-dev libinih-dev libsystemd-dev scdoc tzdata"
 if [ "${1:-build}" = fuzz ]; then
 	want="$want clang libclang-rt-dev llvm"
 fi
