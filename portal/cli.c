@@ -243,6 +243,29 @@ cli_open_subject(const char *cmd, const char *code, struct subject *s)
 	return 0;
 }
 
+/*
+ * cli_lang: 0 when LANG (--lang of command CMD) is NULL or one of the
+ * portal's languages (its catalogues: after app_open), else the usage
+ * error's status 2, naming them.
+ */
+int
+cli_lang(const char *cmd, const char *lang)
+{
+	struct buf b = { 0 };
+	const char *l;
+	size_t i;
+	int rc;
+
+	if (lang == NULL || tmpl_lang_known(lang))
+		return 0;
+	for (i = 0; (l = tmpl_langs(i)) != NULL; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", l);
+	rc = cli_usage_error(cmd, "--lang must be one of the portal's "
+	    "languages (%s), not %s", b.data ? b.data : "", lang);
+	buf_free(&b);
+	return rc;
+}
+
 /* cli_usage_error: print a usage error for CMD; returns the exit status 2. */
 int
 cli_usage_error(const char *cmd, const char *fmt, ...)

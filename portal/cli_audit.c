@@ -91,9 +91,9 @@ cli_audit(int argc, char **argv)
 		return rc;
 	if (app_open() == -1)
 		return 1;
-	if (!tmpl_lang_known(lang)) {
+	if ((rc = cli_lang("audit", lang)) != 0) {
 		app_close();
-		return cli_usage_error("audit", "--lang must be nl or en");
+		return rc;
 	}
 	if (csv) {
 		n = audit_csv(&b, &f, sep, bom, lang);

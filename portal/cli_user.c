@@ -103,12 +103,11 @@ user_add(int argc, char **argv)
 		free(name);
 		return 1;
 	}
-	if (lang != NULL && !tmpl_lang_known(lang)) {
+	if ((status = cli_lang("user", lang)) != 0) {
 		free(email);
 		free(name);
 		app_close();
-		return cli_usage_error("user", "--lang must be one of the "
-		    "portal's languages (nl, en), not %s", lang);
+		return status;
 	}
 	id = account_invite(email, name, admin, lang, 0, "", NULL);
 	free(name);
@@ -218,9 +217,8 @@ user_edit(int argc, char **argv)
 		free(nm);
 		return 1;
 	}
-	if (lang != NULL && !tmpl_lang_known(lang)) {
-		rc = cli_usage_error("user", "--lang must be one of the portal's "
-		    "languages (nl, en), not %s", lang);
+	if ((status = cli_lang("user", lang)) != 0) {
+		rc = status;
 		goto done;
 	}
 	if (cli_account("user", argv[optind], &u) != 0)

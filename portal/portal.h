@@ -1428,6 +1428,7 @@ char	*cli_email(const char *cmd, const char *arg);
 int	 cli_account(const char *cmd, const char *arg, struct user *);
 int	 cli_open_account(const char *cmd, const char *arg, struct user *);
 int	 cli_open_subject(const char *cmd, const char *code, struct subject *);
+int	 cli_lang(const char *cmd, const char *lang);
 int	 cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* cli_user.c: kluis user */
