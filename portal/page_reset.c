@@ -39,17 +39,17 @@ page_reset(struct req *r)
 }
 
 /*
- * The account has nothing to prove a second factor with (no phone, no
- * recovery code: it never logged in, or an admin reset it keeping the
- * password): the link leads to linking a phone and choosing a password,
- * as the first login does; the mailbox already was enough for that.
+ * An account that never logged in (a temporary password, no phone, no
+ * recovery code): the link leads to linking a phone and choosing a
+ * password, as the first login does; the mailbox already was enough for
+ * that, since the temporary password came by mail. An account with a
+ * password of its own never gets here: the mailbox alone does not stand
+ * in for that password (after an admin reset that kept it, the reset page
+ * offers a recovery code or a request to the administrator).
  */
 static int
 reset_first(struct req *r, const struct user *u)
 {
-	if (!u->password_temp && store_user_set_password(u->id,
-	    u->password_hash, 1) == -1)
-		return http_internal(r);
 	store_audit(u->id, 0, "reset.enrol", r->addr, "");
 	return http_advance(r, u->id, STAGE_ENROL);
 }
@@ -88,7 +88,7 @@ page_reset_post(struct req *r)
 			return http_internal(r);
 		}
 		ret = http_advance(r, u.id, STAGE_ENROL);
-	} else if (store_device_count(u.id) == 0 &&
+	} else if (u.password_temp && store_device_count(u.id) == 0 &&
 	    store_recovery_count(u.id) == 0)
 		ret = reset_first(r, &u);
 	else

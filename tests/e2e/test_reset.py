@@ -302,6 +302,23 @@ def admin_reset():
 	    srv.data)
 	require("reset-otp --keep-password exits 0", p.returncode == 0,
 	    p.stdout + p.stderr)
+	# Without a phone, the mailbox alone must not stand in for the
+	# password of an account that has one of its own: the reset link
+	# leads to the second-factor page (recovery code, or ask the
+	# administrator), never to linking a phone.
+	forgot(srv, addr)
+	token = wait_reset_token(srv, addr)
+	before = account_state(srv, addr)
+	m = Browser(srv, "mailbox-only")
+	r = m.get("/reset?token=" + token)
+	r = m.submit(r, "/reset", {})
+	check_redirect("own password, no phone: the link asks for a second "
+	    "factor", r, "/reset/verify")
+	check_redirect("the mailbox alone does not reach /enrol",
+	    m.get("/enrol"), "/reset/verify")
+	after = account_state(srv, addr)
+	check("the password stays the account's own (not made temporary)",
+	    after["user"] == before["user"], (before["user"], after["user"]))
 	b = login(srv, addr, acct.password, "/enrol", "keep")
 	check_redirect("with the old password: enrol before /", b.get("/"),
 	    "/enrol")
