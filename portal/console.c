@@ -107,6 +107,23 @@ console_back_user(struct req *r, int64_t id, const char *done)
 	return http_redirect(r, where);
 }
 
+/*
+ * console_refuse_user: back to the page of account ID saying ERROR with
+ * STATUS, the fields of KEEP in its form (http_back); a 500 is an error
+ * page at once.
+ */
+int
+console_refuse_user(struct req *r, int64_t id, const char *keep,
+    unsigned status, const char *error)
+{
+	char where[64];
+
+	if (status == MHD_HTTP_INTERNAL_SERVER_ERROR)
+		return http_error(r, status, error);
+	snprintf(where, sizeof where, "/admin/users/%lld", (long long)id);
+	return http_back(r, where, keep, status, error, 0);
+}
+
 /* console_subject: the subject the URL names (/admin/subjects/{code}/...): 0 and S, or -1. */
 int
 console_subject(struct req *r, struct subject *s)
@@ -125,6 +142,19 @@ console_back_subject(struct req *r, const char *code, const char *done)
 
 	snprintf(where, sizeof where, "/admin/subjects/%s?done=%s", code, done);
 	return http_redirect(r, where);
+}
+
+/* console_refuse_subject: console_refuse_user for the page of subject CODE. */
+int
+console_refuse_subject(struct req *r, const char *code, const char *keep,
+    unsigned status, const char *error)
+{
+	char where[96];
+
+	if (status == MHD_HTTP_INTERNAL_SERVER_ERROR)
+		return http_error(r, status, error);
+	snprintf(where, sizeof where, "/admin/subjects/%s", code);
+	return http_back(r, where, keep, status, error, 0);
 }
 
 /* 1 when the form this page shows again had the field "to" with user ID ticked. */

@@ -111,12 +111,9 @@ base_name(const char *s)
 static int
 refuse(struct req *r, const char *code, unsigned status, const char *msg)
 {
-	char where[96];
-
-	snprintf(where, sizeof where, "/admin/subjects/%s", code);
 	flash_var(r, "reattach", "1");
-	return http_back(r, where, "audience to expires replaces", status, msg,
-	    0);
+	return console_refuse_subject(r, code, "audience to expires replaces",
+	    status, msg);
 }
 
 /* POST /admin/subjects/{code}/upload: multipart csrf, file, audience, to..., expires */

@@ -1,5 +1,4 @@
 /* page_admin_grant.c: the admin console's grants: give a subject to an account (from either page), a new code, revoke. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,24 +42,21 @@ page_admin_grant_user(struct req *r)
 	const char *code = http_field(r, "subject"), *bad;
 	struct subject s;
 	struct user u;
-	char where[64];
 	unsigned status;
 	int rc;
 
 	if (console_user(r, &u) == -1)
 		return http_not_found(r);
-	snprintf(where, sizeof where, "/admin/users/%lld", (long long)u.id);
 	flash_var(r, "error_field", "subject");
 	if (code == NULL || !subjects_code_ok(code) ||
 	    store_subject_find(code, &s) != 1) {
+		rc = console_refuse_user(r, u.id, NULL, MHD_HTTP_BAD_REQUEST,
+		    "admin.grant.no_subject");
 		store_clear(&u);
-		return http_back(r, where, NULL, MHD_HTTP_BAD_REQUEST,
-		    "admin.grant.no_subject", 0);
+		return rc;
 	}
 	if ((bad = grant(r, &u, &s, 0, &status)) != NULL)
-		rc = status == MHD_HTTP_INTERNAL_SERVER_ERROR ?
-		    http_error(r, status, bad) :
-		    http_back(r, where, NULL, status, bad, 0);
+		rc = console_refuse_user(r, u.id, NULL, status, bad);
 	else
 		rc = console_back_user(r, u.id, "granted");
 	store_clear(&u);
@@ -89,13 +85,8 @@ page_admin_grant_subject(struct req *r)
 		store_clear(&u);
 	}
 	free(email);
-	if (bad != NULL) {
-		store_clear(&s);
-		if (status == MHD_HTTP_INTERNAL_SERVER_ERROR)
-			return http_error(r, status, bad);
-		return http_back(r, NULL, "email", status, bad, 0);
-	}
-	rc = console_back_subject(r, s.code, "granted");
+	rc = bad != NULL ? console_refuse_subject(r, s.code, "email", status,
+	    bad) : console_back_subject(r, s.code, "granted");
 	store_clear(&s);
 	return rc;
 }
@@ -130,16 +121,8 @@ page_admin_grant_resend(struct req *r)
 		return http_not_found(r);
 	bad = grant(r, &u, &s, 1, &status);
 	store_clear(&u);
-	if (bad != NULL) {
-		char where[96];
-
-		snprintf(where, sizeof where, "/admin/subjects/%s", s.code);
-		store_clear(&s);
-		if (status == MHD_HTTP_INTERNAL_SERVER_ERROR)
-			return http_error(r, status, bad);
-		return http_back(r, where, NULL, status, bad, 0);
-	}
-	rc = console_back_subject(r, s.code, "resent");
+	rc = bad != NULL ? console_refuse_subject(r, s.code, NULL, status, bad) :
+	    console_back_subject(r, s.code, "resent");
 	store_clear(&s);
 	return rc;
 }

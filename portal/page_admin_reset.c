@@ -1,20 +1,7 @@
 /* page_admin_reset.c: the admin console's authenticator resets: approve one (reset a user's phones) or refuse a request. */
-#include <stdio.h>
-
 #include <microhttpd.h>
 
 #include "portal.h"
-
-/* The page of account U, saying ERROR with STATUS. */
-static int
-refused(struct req *r, const struct user *u, unsigned status,
-    const char *error)
-{
-	char where[64];
-
-	snprintf(where, sizeof where, "/admin/users/%lld", (long long)u->id);
-	return http_back(r, where, NULL, status, error, 0);
-}
 
 /*
  * GET /admin/users/{id}/reset-otp asks; POST after the confirmation removes every
@@ -32,7 +19,8 @@ page_admin_reset_otp(struct req *r)
 	if (console_user(r, &u) == -1)
 		return http_not_found(r);
 	if (u.id == r->user.id)
-		rc = refused(r, &u, MHD_HTTP_BAD_REQUEST, "admin.self_reset");
+		rc = console_refuse_user(r, u.id, NULL, MHD_HTTP_BAD_REQUEST,
+		    "admin.self_reset");
 	else if (!console_confirmed(r)) {
 		v = tv_new();
 		tv_set(v, "keep_option", "1");
@@ -57,8 +45,8 @@ page_admin_reset_refuse(struct req *r)
 	if (console_user(r, &u) == -1)
 		return http_not_found(r);
 	if ((n = reset_refuse(&u, r->user.id, r->addr)) <= 0) {
-		rc = n == 0 ? refused(r, &u, MHD_HTTP_CONFLICT,
-		    "admin.request.none") : http_internal(r);
+		rc = n == 0 ? console_refuse_user(r, u.id, NULL,
+		    MHD_HTTP_CONFLICT, "admin.request.none") : http_internal(r);
 		store_clear(&u);
 		return rc;
 	}

@@ -306,20 +306,6 @@ page_admin_user(struct req *r)
 }
 
 /*
- * The page of account U with ERROR: a refused action, with STATUS; the
- * fields of KEEP come back in its form.
- */
-static int
-user_back(struct req *r, const struct user *u, const char *keep,
-    unsigned status, const char *error)
-{
-	char where[64];
-
-	snprintf(where, sizeof where, "/admin/users/%lld", (long long)u->id);
-	return http_back(r, where, keep, status, error, 0);
-}
-
-/*
  * GET /admin/users/{id}/resend asks; POST with confirm=1 sends a new
  * temporary password (a POST without it asks first).
  */
@@ -356,7 +342,8 @@ set_disabled(struct req *r, int disabled)
 	if (console_user(r, &u) == -1)
 		return http_not_found(r);
 	if (disabled && u.id == r->user.id)
-		rc = user_back(r, &u, NULL, MHD_HTTP_BAD_REQUEST, "admin.self");
+		rc = console_refuse_user(r, u.id, NULL, MHD_HTTP_BAD_REQUEST,
+		    "admin.self");
 	else if (disabled && !console_confirmed(r))
 		rc = console_confirm_user(r, &u, "admin.confirm.disable",
 		    "admin.disable", NULL);
@@ -414,17 +401,17 @@ page_admin_user_edit(struct req *r)
 		return http_not_found(r);
 	name = xstrdup(http_field(r, "name") ? http_field(r, "name") : "");
 	if ((email = mail_address(http_field(r, "email"))) == NULL)
-		rc = user_back(r, &u, keep, MHD_HTTP_BAD_REQUEST,
+		rc = console_refuse_user(r, u.id, keep, MHD_HTTP_BAD_REQUEST,
 		    "admin.edit.bad_email");
 	else if (!account_name_ok(name))
-		rc = user_back(r, &u, keep, MHD_HTTP_BAD_REQUEST,
+		rc = console_refuse_user(r, u.id, keep, MHD_HTTP_BAD_REQUEST,
 		    "admin.edit.bad_name");
 	else if (u.id == r->user.id && u.is_admin && !admin)
-		rc = user_back(r, &u, keep, MHD_HTTP_BAD_REQUEST,
+		rc = console_refuse_user(r, u.id, keep, MHD_HTTP_BAD_REQUEST,
 		    "admin.edit.self_admin");
 	else if ((rc = account_edit(&u, email, name, tmpl_lang_known(lang) ?
 	    tmpl_lang(lang) : "", admin, r->user.id, r->addr)) == -2)
-		rc = user_back(r, &u, keep, MHD_HTTP_CONFLICT,
+		rc = console_refuse_user(r, u.id, keep, MHD_HTTP_CONFLICT,
 		    "admin.edit.exists");
 	else if (rc == -1)
 		rc = http_internal(r);
@@ -449,7 +436,7 @@ page_admin_user_delete(struct req *r)
 	if (console_user(r, &u) == -1)
 		return http_not_found(r);
 	if (u.id == r->user.id)
-		rc = user_back(r, &u, NULL, MHD_HTTP_BAD_REQUEST,
+		rc = console_refuse_user(r, u.id, NULL, MHD_HTTP_BAD_REQUEST,
 		    "admin.self_delete");
 	else if (!console_confirmed(r))
 		rc = console_confirm_user(r, &u, "admin.confirm.delete",

@@ -1277,8 +1277,12 @@ int	 console_confirm_user(struct req *, const struct user *,
 	    const char *question, const char *button, struct tmpl_vars *);
 int	 console_user(struct req *, struct user *);
 int	 console_back_user(struct req *, int64_t id, const char *done);
+int	 console_refuse_user(struct req *, int64_t id, const char *keep,
+	    unsigned status, const char *error);
 int	 console_subject(struct req *, struct subject *);
 int	 console_back_subject(struct req *, const char *code, const char *done);
+int	 console_refuse_subject(struct req *, const char *code,
+	    const char *keep, unsigned status, const char *error);
 int	 console_subject_page(struct req *, const char *code, unsigned status,
 	    const char *error, struct tmpl_vars *);
 
