@@ -7,10 +7,14 @@ show, user unlock, subject edit, requests approve|refuse, downloads, audit
 with what each event means), temporary passwords typed loosely, codes typed
 as apps show them, and every form answering with a redirect."""
 
+import datetime
+import json
 import os
 import re
 import sys
+import tempfile
 import time
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kluis_test import *  # noqa: E402,F401,F403
@@ -382,6 +386,70 @@ def commands():
 	check("the CSV keeps the code and adds event_text last", lines and
 	    lines[0].endswith(",event_text") and any("user.edit" in l and
 	    l.endswith("Details changed") for l in lines), lines[:4])
+
+
+def session_end_shown(b, path="/account"):
+	"""The clock time the page says the idle session ends at."""
+	r = b.get(path)
+	m = re.search(r'id="session-end">[^<]*?(\d{1,2}:\d{2})', r.text)
+	return m.group(1) if m else None
+
+
+def clock_in(zone, t):
+	return datetime.datetime.fromtimestamp(t, zoneinfo.ZoneInfo(
+	    zone)).strftime("%H:%M")
+
+
+@scenario
+def times_in_the_portals_zone():
+	"""Times are the portal's (--timezone, default Europe/Amsterdam), an unknown zone refused at start"""
+	srv, admin = setup()
+	t = time.time()
+	shown = session_end_shown(admin.browser)
+	want = {clock_in("Europe/Amsterdam", t + 1800 + d) for d in (-60, 0, 60)}
+	check("by default the idle session's end is Amsterdam's time",
+	    shown in want, (shown, sorted(want)))
+	ny = temp_server("--timezone", "America/New_York")
+	acct = journey(ny, ny.admin_email, ny.admin_password)
+	t = time.time()
+	shown = session_end_shown(acct.browser)
+	want = {clock_in("America/New_York", t + 1800 + d) for d in (-60, 0, 60)}
+	check("with --timezone America/New_York the page says New York's time",
+	    shown in want, (shown, sorted(want)))
+	d = tempfile.mkdtemp(prefix="kluis-e2e-tz-")
+	p = srv.cli("serve", "--timezone", "Mars/Olympus_Mons", "--listen",
+	    "127.0.0.1:%d" % free_port(), "--data", d, timeout=30)
+	err = p.stderr.decode(errors="replace")
+	check("an unknown time zone stops the server with a message naming it",
+	    p.returncode != 0 and "Mars/Olympus_Mons" in err,
+	    "exit %d: %s" % (p.returncode, err))
+
+
+@scenario
+def console_exports_a_person():
+	"""The console's "download this person's data": JSON as an attachment, audited, admins only"""
+	srv, admin = setup()
+	addr = "inzage@gemeente.example"
+	acct = journey(srv, addr, srv.user_add(addr, name="Ineke"))
+	uid = uid_of(srv, addr)
+	r = admin.browser.get("/admin/users/%d/export" % uid)
+	check("200 with JSON", r.status == 200 and "application/json" in
+	    r.content_type, r.summary())
+	check("as an attachment", "attachment" in (r.header(
+	    "Content-Disposition") or ""), r.header("Content-Disposition"))
+	try:
+		data = json.loads(r.text)
+	except ValueError:
+		data = None
+	check("it is this person's data", data is not None and addr in r.text
+	    and "Ineke" in r.text, r.text[:300])
+	check("no secret or hash in it", "argon2" not in r.text and
+	    "secret" not in r.text.lower(), r.text[:300])
+	check("the export is audited", "user.export" in audit_events(srv, addr),
+	    audit_events(srv, addr))
+	r = acct.browser.get("/admin/users/%d/export" % uid)
+	check("a user who is not an admin gets 404", r.status == 404,
+	    r.summary())
 
 
 @scenario
