@@ -730,8 +730,6 @@ int	 store_file_find_download(int64_t user_id, const uint8_t session[32],
 	    int64_t file_id, int64_t now, struct pubfile *);	/* 1, 0, -1 */
 int	 store_file_find_token_download(int64_t user_id, int64_t token_id,
 	    int64_t file_id, int64_t now, struct pubfile *);	/* 1, 0, -1 */
-int	 store_file_for_download(int64_t user_id, const uint8_t session[32],
-	    int64_t file_id, int64_t now, struct pubfile *);
 int	 store_file_get(int64_t file_id, struct pubfile *);
 int64_t	 store_file_next(int64_t file_id);
 int	 store_file_crc_todo(int64_t after, int64_t *id, char sha[65]);

@@ -217,7 +217,7 @@ store_file_list_for_user(int64_t user_id, int64_t subject_id, int64_t now,
 }
 
 /*
- * store_file_for_download: file FILE_ID as USER_ID may download it at NOW
+ * store_file_find_download: file FILE_ID as USER_ID may download it at NOW
  * in SESSION: granted, published to them, live and not expired, with
  * F->unlocked_until the session's unlock of its subject (0: locked).
  * Returns 1, 0 when the user may not know the file, -1 when the database
@@ -255,15 +255,6 @@ store_file_find_token_download(int64_t user_id, int64_t token_id,
 	    DB_INT(":tok", token_id), DB_INT(":uid", user_id),
 	    DB_INT(":id", file_id), DB_INT(":now", now)), f, sizeof *f,
 	    store_file_fields);
-}
-
-/* store_file_for_download: store_file_find_download; 0, or -1 (none, or an error). */
-int
-store_file_for_download(int64_t user_id, const uint8_t session[32],
-    int64_t file_id, int64_t now, struct pubfile *f)
-{
-	return store_file_find_download(user_id, session, file_id, now, f) ==
-	    1 ? 0 : -1;
 }
 
 /*

@@ -10,7 +10,8 @@ own; web and cli stand side by side and use neither the other. Files below
 the web layer also may not include microhttpd.h nor speak of struct req.
 Every exported name starts with its file's name (util.c excepted), the
 longest that fits (page_account_tokens_new in page_account_tokens.c, not
-page_account.c), and is defined in the file portal.h files it under.
+page_account.c), is defined in the file portal.h files it under, and
+is used somewhere (portal/, tests/unit/, tests/fuzz/).
 
 Usage: layers.py [PORTAL_DIR]  (default: the portal/ next to this script).
 Exit 0 with a summary, or 1 with one line per violation: FILE:LINE: ...
@@ -61,8 +62,8 @@ def strip(text):
 
 
 def read_map(header):
-    """{file: layer} and {name: owning file} from portal.h."""
-    layer_of, owner = {}, {}
+    """{file: layer}, {name: owning file} and the data names from portal.h."""
+    layer_of, owner, data = {}, {}, set()
     layer = cur = None
     with open(header) as f:
         lines = f.read().split("\n")
@@ -94,6 +95,7 @@ def read_map(header):
             for name in re.findall(r"\b([a-z_][a-z0-9_]*)\s*(?:\[\])?\s*[;,]",
                                    line):
                 owner.setdefault(name, cur)
+                data.add(name)
             continue
         if line.startswith((" ", "\t", "#", "}")) or "(" not in line:
             continue
@@ -103,7 +105,7 @@ def read_map(header):
         m = PROTO_RE.search(line)
         if m:
             owner.setdefault(m.group(1), cur)
-    return layer_of, owner
+    return layer_of, owner, data
 
 
 def allowed(user, used):
@@ -117,7 +119,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     portal = sys.argv[1] if len(sys.argv) > 1 else \
         os.path.join(here, "..", "portal")
-    layer_of, owner = read_map(os.path.join(portal, "portal.h"))
+    layer_of, owner, data = read_map(os.path.join(portal, "portal.h"))
     layer_of.setdefault("main.c", "main")
     problems = []
     files = sorted(f for f in os.listdir(portal) if f.endswith(".c"))
@@ -156,6 +158,20 @@ def main():
                 if not allowed(mine, theirs):
                     problems.append(f"{name}:{no}: {mine} file uses "
                                     f"{ident} of {home} ({theirs})")
+    # an exported name nobody uses (its prototype and definition aside)
+    uses = {}
+    for d in (portal, os.path.join(portal, "..", "tests", "unit"),
+              os.path.join(portal, "..", "tests", "fuzz")):
+        if not os.path.isdir(d):
+            continue
+        for f in os.listdir(d):
+            if f.endswith((".c", ".h")):
+                with open(os.path.join(d, f)) as fh:
+                    for ident in IDENT_RE.findall(strip(fh.read())):
+                        uses[ident] = uses.get(ident, 0) + 1
+    for name, home in sorted(owner.items()):
+        if uses.get(name, 0) <= 2 and not name.isupper() and name not in data:
+            problems.append(f"portal.h: {name} ({home}) is used nowhere")
     stems = [f[:-2] for f in layer_of]
     for name, home in sorted(owner.items()):
         if home in NAMED_AS_LIBC or name in NAMED_AS_LIBC or name.isupper():
