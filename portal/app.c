@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -83,11 +82,8 @@ static int
 app_backup_before(int from, int pending)
 {
 	char dir[4096], path[4200], when[32];
-	struct tm tm;
-	time_t t = time(NULL);
 
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
+	time_format(now_unix(), TIME_STAMP, when, sizeof when);
 	snprintf(dir, sizeof dir, "%s/backups", cfg.data);
 	snprintf(path, sizeof path, "%s/before-migration-%03d-%s.db", dir,
 	    from + pending, when);

@@ -30,7 +30,8 @@ enum time_style {
 	TIME_MINUTE,		/* 2026-12-01 14:03 */
 	TIME_ZONED,		/* 2026-12-01 14:03 CET, with the zone's abbreviation */
 	TIME_ISO,		/* 2026-12-01T14:03:00Z (machines: always UTC) */
-	TIME_MAIL		/* Tue, 01 Dec 2026 14:03:00 +0000 (RFC 5322) */
+	TIME_MAIL,		/* Tue, 01 Dec 2026 14:03:00 +0000 (RFC 5322) */
+	TIME_STAMP		/* 20261201T140300Z (in file names) */
 };
 int	 time_zone_init(const char *name, char *err, size_t);
 const char *time_zone(void);

@@ -87,9 +87,9 @@ zone_mktime(struct tm *tm)
 }
 
 /*
- * time_format: T as STYLE into OUT (N bytes; 32 hold any style). The styles for
- * people use the portal's time zone; TIME_ISO and TIME_MAIL are UTC. A time
- * of 0 or less (none) is "-".
+ * time_format: T as STYLE into OUT (N bytes; 32 hold any style). The styles
+ * for people use the portal's time zone; TIME_ISO, TIME_MAIL and TIME_STAMP
+ * are UTC. A time of 0 or less (none) is "-".
  */
 void
 time_format(int64_t t, enum time_style style, char *out, size_t n)
@@ -101,11 +101,12 @@ time_format(int64_t t, enum time_style style, char *out, size_t n)
 		[TIME_ZONED] = "%Y-%m-%d %H:%M %Z",
 		[TIME_ISO] = "%Y-%m-%dT%H:%M:%SZ",
 		[TIME_MAIL] = "%a, %d %b %Y %H:%M:%S +0000",
+		[TIME_STAMP] = "%Y%m%dT%H%M%SZ",
 	};
 	time_t tt = (time_t)t;
 	struct tm tm, *ok;
 
-	if (style == TIME_ISO || style == TIME_MAIL)
+	if (style >= TIME_ISO)
 		ok = gmtime_r(&tt, &tm);
 	else
 		ok = zone_tm(t, &tm);
