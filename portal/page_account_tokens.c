@@ -53,7 +53,7 @@ int
 page_account_tokens(struct req *r)
 {
 	static const char *const done[] = { "tokens.done_revoked", NULL };
-	struct tmpl_vars *v = tv_new(), *item;
+	struct tmpl_vars *v, *item;
 	struct api_token *t;
 	struct subject *s;
 	const char *f;
@@ -62,6 +62,7 @@ page_account_tokens(struct req *r)
 
 	if (!cfg.api_tokens)
 		return http_not_found(r);
+	v = tv_new();
 	/* A new token shown on its page is not shown again. */
 	if (MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
 	    TOKEN_COOKIE) != NULL)
