@@ -1133,6 +1133,24 @@ RESET_SUBJECT = "Nieuw wachtwoord instellen"
 RECOVERY_CODE = re.compile(r"<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code>")
 
 
+def uid_of(server, addr):
+	"""The account id of addr, or None."""
+	rows = db_rows(server, "SELECT id FROM users WHERE email = ?", (addr,))
+	return rows[0][0] if rows else None
+
+
+def admin_server(state, *extra):
+	"""One server for a whole test file, started with EXTRA options on the
+	first call, and its admin fully logged in: (server, admin Account),
+	kept in STATE ("srv", "admin", "admin_id")."""
+	if "srv" not in state:
+		srv = temp_server(*extra)
+		state["srv"] = srv
+		state["admin"] = journey(srv, srv.admin_email, srv.admin_password)
+		state["admin_id"] = uid_of(srv, srv.admin_email)
+	return state["srv"], state["admin"]
+
+
 def db_rows(server, sql, args=()):
 	"""Rows of a read-only query on the server's database (for assertions)."""
 	import sqlite3

@@ -29,12 +29,7 @@ ADMIN_POSTS = ["/admin/users", "/admin/users/1/resend",
 
 def setup():
 	"""One server; the admin fully logged in (state['admin'])."""
-	if "srv" in state:
-		return state["srv"], state["admin"]
-	srv = temp_server("--max-ip-failures", "1000")
-	state["srv"] = srv
-	state["admin"] = journey(srv, srv.admin_email, srv.admin_password)
-	return srv, state["admin"]
+	return admin_server(state, "--max-ip-failures", "1000")
 
 
 def db(srv):

@@ -23,20 +23,9 @@ state = {}
 
 
 def setup():
-	if "srv" in state:
-		return state["srv"], state["admin"]
-	srv = temp_server("--max-ip-failures", "1000", "--organisation-name",
-	    "Gemeente Testdorp", "--contact-phone", "0800 123 45 67",
-	    "--contact-email", "helpdesk@testdorp.example")
-	state["srv"] = srv
-	state["admin"] = journey(srv, srv.admin_email, srv.admin_password)
-	state["admin_id"] = uid_of(srv, srv.admin_email)
-	return srv, state["admin"]
-
-
-def uid_of(srv, addr):
-	rows = db_rows(srv, "SELECT id FROM users WHERE email = ?", (addr,))
-	return rows[0][0] if rows else None
+	return admin_server(state, "--max-ip-failures", "1000",
+	    "--organisation-name", "Gemeente Testdorp", "--contact-phone",
+	    "0800 123 45 67", "--contact-email", "helpdesk@testdorp.example")
 
 
 def cli(srv, *args):
