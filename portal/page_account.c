@@ -321,6 +321,7 @@ page_account_recovery_text(struct req *r)
 {
 	struct tmpl_vars *v = codes_vars(r);
 	struct buf b = { 0 };
+	char disp[96];
 	size_t len;
 	int i;
 
@@ -333,8 +334,10 @@ page_account_recovery_text(struct req *r)
 		buf_wipe(&b);
 		return http_internal(r);
 	}
-	http_add_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
-	    "attachment; filename=\"herstelcodes.txt\"");
+	/* The file's name in the user's language: a catalogue's plain word. */
+	snprintf(disp, sizeof disp, "attachment; filename=\"%s\"",
+	    tmpl_msg(r->lang, "recovery_codes.file_name"));
+	http_add_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
 	len = b.len;
 	return http_send(r, MHD_HTTP_OK, "text/plain; charset=utf-8",
 	    buf_steal(&b), len);

@@ -44,6 +44,16 @@ def recovery_codes():
 	r = acct.browser.get("/account")
 	check("the account page counts 10 unused codes",
 	    "10 ongebruikte" in r.page.text, r.page.text[:800])
+	r = acct.browser.get("/account/recovery/codes.txt")
+	check("the codes as a file named in Dutch", r.status == 200 and
+	    'filename="herstelcodes.txt"' in (r.header("Content-Disposition")
+	    or "") and all(c in r.text for c in codes), r.summary())
+	acct.browser.get("/lang?to=en&back=/account")
+	r = acct.browser.get("/account/recovery/codes.txt")
+	check("in English, a file named in English", 'filename='
+	    '"recovery-codes.txt"' in (r.header("Content-Disposition") or ""),
+	    r.header("Content-Disposition"))
+	acct.browser.get("/lang?to=nl&back=/account")
 
 	# Bad codes: nothing changes.
 	b, r = password_login(srv, acct, "bad-recovery")
