@@ -151,7 +151,8 @@ def login_loop(port, source, email, password, stop, stats):
 
 
 def make_accounts(kt, srv, n):
-	"""N enrolled accounts (real journeys, 8 at a time): [(email, pw)]."""
+	"""N enrolled accounts (real journeys, 4 at a time: the hashing queue
+	takes at most 4 requests of one address): [(email, pw)]."""
 	def one(i):
 		addr = "storm%02d@example.nl" % i
 		temp = srv.user_add(addr)
@@ -159,7 +160,7 @@ def make_accounts(kt, srv, n):
 		    password=kt.new_password("-%02d" % i))
 		return addr, acct.password
 
-	with concurrent.futures.ThreadPoolExecutor(8) as ex:
+	with concurrent.futures.ThreadPoolExecutor(4) as ex:
 		return list(ex.map(one, range(n)))
 
 
