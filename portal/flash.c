@@ -499,7 +499,7 @@ flash_sealed_get(struct req *r, const char *name)
 	text[len] = '\0';
 	crypto_hex(r->sess.hash, sizeof r->sess.hash, hash);
 	/* "HASH UNTIL\nTEXT": this session's, not expired */
-	if (strlen(text) == len && len > 65 && memcmp(text, hash, 64) == 0 &&
+	if (strlen(text) == len && len > 65 && crypto_equal(text, hash, 64) &&
 	    text[64] == ' ' && strtoll(text + 65, NULL, 10) > now_unix() &&
 	    strchr(text, '\n') != NULL)
 		out = xstrdup(strchr(text, '\n') + 1);

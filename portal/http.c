@@ -509,9 +509,11 @@ get_route(const char *path)
 }
 
 /*
- * http_next_ok: 1 when PATH may be where a login ends: a local path that a
- * logged-in user GETs (a page, a file), never one that changes anything
- * (/lang) or the home page itself.
+ * http_next_ok: 1 when PATH may be where a login ends: a local path of a
+ * page or a file a logged-in user GETs (a file of a new session is still
+ * locked: its subject's page asks for the code); never one that changes
+ * anything (/lang), the home page itself, or an export (route.c's SAVED),
+ * which a crafted login link could otherwise make an admin's browser save.
  */
 int
 http_next_ok(const char *path)
@@ -523,7 +525,7 @@ http_next_ok(const char *path)
 		return 0;
 	rt = get_route(path);
 	return rt != NULL && (rt->stages & STAGE_BIT(STAGE_IN)) != 0 &&
-	    rt->stages != 0;
+	    rt->stages != 0 && !rt->saved;
 }
 
 /*

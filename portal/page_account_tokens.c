@@ -63,10 +63,12 @@ page_account_tokens(struct req *r)
 	if (!cfg.api_tokens)
 		return http_not_found(r);
 	v = tv_new();
-	/* A new token shown on its page is not shown again. */
-	if (MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
-	    TOKEN_COOKIE) != NULL)
-		flash_sealed_clear(r, TOKEN_COOKIE, TOKEN_PATH);
+	/*
+	 * A new token shown on its page is not shown again. The browser sends
+	 * its cookie only to TOKEN_PATH, so it is cleared whether or not it
+	 * came here.
+	 */
+	flash_sealed_clear(r, TOKEN_COOKIE, TOKEN_PATH);
 	if ((nt = store_token_list(r->user.id, &t)) < 0) {
 		tv_free(v);
 		return http_unavailable(r);

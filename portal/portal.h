@@ -1053,6 +1053,7 @@ struct route {
 	void		(*cleanup)(struct req *);
 	int		 secret;	/* a {} segment is a secret: logs show the pattern */
 	int		 download;	/* counted as a download in /metrics */
+	int		 saved;		/* a file to save (an export): never where a login ends */
 	int		 bearer;	/* with api-tokens: Authorization: Bearer */
 };
 

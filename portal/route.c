@@ -20,6 +20,8 @@
 #define AHPOST(p, h)	{ .method = HTTP_POST, .pattern = p, .handler = h, .stages = IN, .admin = 1, .pool = 1 }
 /* Admin console: logged in with the admin role; anyone else gets 404. */
 #define AGET(p, h)	{ .method = HTTP_GET, .pattern = p, .handler = h, .stages = IN, .admin = 1 }
+/* A file to save: never where a login ends (?next=). */
+#define SAVED(p, h, a)	{ .method = HTTP_GET, .pattern = p, .handler = h, .stages = IN, .admin = a, .saved = 1 }
 #define APOST(p, h)	{ .method = HTTP_POST, .pattern = p, .handler = h, .stages = IN, .admin = 1 }
 
 /*
@@ -102,7 +104,7 @@ static const struct route routes[] = {
 	GET("/account/recovery", page_account_recovery, IN),
 	HPOST("/account/recovery", page_account_recovery_post, IN),
 	GET("/account/recovery/codes", page_account_recovery_codes, IN),
-	GET("/account/recovery/codes.txt", page_account_recovery_text, IN),
+	SAVED("/account/recovery/codes.txt", page_account_recovery_text, 0),
 	POST("/account/recovery/done", page_account_recovery_done, IN),
 
 	/* The admin console: accounts. */
@@ -120,7 +122,7 @@ static const struct route routes[] = {
 	APOST("/admin/users/{}/unlock", page_admin_user_unlock),
 	AGET("/admin/users/{}/delete", page_admin_user_delete),
 	APOST("/admin/users/{}/delete", page_admin_user_delete),
-	AGET("/admin/users/{}/export", page_admin_user_export),	/* JSON */
+	SAVED("/admin/users/{}/export", page_admin_user_export, 1),	/* JSON */
 
 	/* The admin console: authenticator resets and requests for one. */
 	AGET("/admin/users/{}/reset-otp", page_admin_reset_otp),
@@ -147,7 +149,7 @@ static const struct route routes[] = {
 
 	/* The admin console: the audit log. */
 	AGET("/admin/audit", page_admin_audit),
-	AGET("/admin/audit.csv", page_admin_audit_csv),
+	SAVED("/admin/audit.csv", page_admin_audit_csv, 1),
 };
 
 /*

@@ -439,6 +439,18 @@ def console_exports_a_person():
 	r = acct.browser.get("/admin/users/%d/export" % uid)
 	check("a user who is not an admin gets 404", r.status == 404,
 	    r.summary())
+	# A crafted login link must not end an admin's login in a download of
+	# someone's data: an export is never where a login goes back to.
+	anon = Browser(srv, "anon-export")
+	for path in ("/admin/users/%d/export" % uid, "/admin/audit.csv",
+	    "/account/recovery/codes.txt"):
+		r = anon.get(path)
+		check("%s without a session: /login, not back there after" % path,
+		    r.status == 303 and r.location == "/login", r.summary())
+	r = anon.get("/admin/users/%d" % uid)
+	check("a console page without a session: /login and back after",
+	    r.status == 303 and r.location == "/login?next=/admin/users/%d" %
+	    uid, r.summary())
 
 
 @scenario

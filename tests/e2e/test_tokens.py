@@ -205,8 +205,19 @@ def create():
 	r = b.get("/account/tokens/new")
 	check("Reload shows the same new token (nothing is posted again)",
 	    r.status == 200 and token in r.text, r.summary())
+	# A browser sends the token's cookie only to its own path
+	# (/account/tokens/new), never to the list: the list must clear it
+	# all the same, or the token could be shown again for minutes.
+	held = b.cookies.pop("kluis_token", None)
+	check("the new token came in its own cookie", held is not None)
 	r = b.get("/account/tokens")
 	check("the list does not show the token", token not in r.text)
+	cleared = [c for c in r.header_all("Set-Cookie")
+	    if c.startswith("kluis_token=;")]
+	check("the list clears the token's cookie on its path, though the "
+	    "browser did not send it there", cleared and
+	    "Path=/account/tokens/new" in cleared[0] and "Max-Age=0" in
+	    cleared[0], r.header_all("Set-Cookie"))
 	r = b.get("/account/tokens/new")
 	check("once the list was seen, the token is shown no more: back to the "
 	    "list, which says so", r.status == 303 and r.location ==
