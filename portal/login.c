@@ -386,8 +386,10 @@ login_code_form(struct req *r, unsigned status, const char *page,
  * was counted as a failure): when it is a current, unused code of another
  * of the user's devices, say which one ("otp.other_phone", the device in
  * the message and chosen on the next page), as the manual's "Let op!"
- * warns. Nothing is accepted here: the code must be sent again for that
- * device, under the same throttle. ERR, or the hint.
+ * warns. Nothing is accepted here, and that code is spent on its device:
+ * the user enters that phone's next code. So trying every phone gives a
+ * guesser no better odds than trying the chosen one (a lucky guess of
+ * another phone's code only burns it). ERR, or the hint.
  */
 static const char *
 other_device(struct req *r, struct device *devs, int n,
@@ -412,8 +414,8 @@ other_device(struct req *r, struct device *devs, int n,
 		free(secret);
 	}
 	explicit_bzero(code, sizeof code);
-	if (hit < 0)
-		return err;
+	if (hit < 0 || store_device_use(devs[hit].id, step) != 0)
+		return err;	/* no hint without the code spent */
 	store_audit(r->user.id, 0, "otp.other_device", r->addr,
 	    devs[hit].name);
 	flash_var(r, "other_device", devs[hit].name);

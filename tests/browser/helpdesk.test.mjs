@@ -222,8 +222,13 @@ await run('Coordinators and the helpdesk: no dead ends', async () => {
 	    hint);
 	check('... and that phone is now chosen', await c.page.getByLabel(
 	    'Nog een telefoon', { exact: true }).isChecked());
-	await submit(c, '/otp', { code: code2 }, 'home', 'home-second-phone');
+	// That code is spent (a guess of another phone's code gains nothing):
+	// sent again for its own phone it is refused; the next one works.
+	await submit(c, '/otp', { code: code2 }, 'otp', 'otp-code-spent');
 	second.accepted(step2);
+	const [code3, step3] = await second.nextCode();
+	await submit(c, '/otp', { code: code3 }, 'home', 'home-second-phone');
+	second.accepted(step3);
 
 	// A lost phone: /otp leads on to a recovery code.
 	await clickTo(c, c.page.locator('form[action="/logout"] button'),

@@ -117,10 +117,17 @@ def second_phone():
 	check_redirect("phone 2's code logs in with phone 2 chosen", r, "/")
 	dev2.accepted(step2)
 
-	# ... and with phone 1 (its code refused was not spent).
-	b1, r, _ = otp_login(srv, acct, "Mijn telefoon", code1, "/", "phone1")
-	check_redirect("phone 1's code logs in with phone 1 chosen", r, "/")
+	# ... and with phone 1. The code of phone 1 sent for phone 2 was spent
+	# on phone 1 when the hint named it: someone guessing codes gains
+	# nothing from trying them against every phone.
 	acct.device.accepted(_step_of(acct.device, code1))
+	b1, r, _ = otp_login(srv, acct, "Mijn telefoon", code1, None, "phone1")
+	check_page("phone 1's code, spent by the hint, is refused for phone 1 "
+	    "too (401)", r, "otp", 401)
+	code1, step1 = acct.device.next_code()
+	b1, r, _ = otp_login(srv, acct, "Mijn telefoon", code1, "/", "phone1b")
+	check_redirect("phone 1's next code logs in with phone 1 chosen", r, "/")
+	acct.device.accepted(step1)
 	dev2.id = choices["Nog een telefoon"]
 	state["acct"] = acct
 	state["dev2"] = dev2
