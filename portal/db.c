@@ -88,6 +88,31 @@ db_conn(void)
 	return c;
 }
 
+/*
+ * db_recheck: SQLite opens a connection read-only, for good, when the file
+ * cannot be written at that moment (a permission, a full or read-only file
+ * system). Such a connection of this thread is closed once the file can be
+ * written again, so the next use opens it afresh; only when nothing of it
+ * is in use (no transaction, no statement running). Called where a request
+ * or a job starts.
+ */
+void
+db_recheck(void)
+{
+	struct conn *c;
+	sqlite3_stmt *st = NULL;
+
+	pthread_once(&conn_once, conn_key_init);
+	if ((c = pthread_getspecific(conn_key)) == NULL ||
+	    sqlite3_db_readonly(c->db, "main") != 1 ||
+	    !sqlite3_get_autocommit(c->db) || access(db_path, W_OK) == -1)
+		return;
+	while ((st = sqlite3_next_stmt(c->db, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			return;
+	db_thread_done();
+}
+
 /* db_thread_done: close this thread's connection now (main thread at exit). */
 void
 db_thread_done(void)

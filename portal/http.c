@@ -1298,6 +1298,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 	(void)cls;
 	(void)version;
 	if (r == NULL) {
+		db_recheck();
 		r = xcalloc(1, sizeof *r);
 		r->conn = conn;
 		r->method = method_of(method);

@@ -57,6 +57,7 @@ work(void *arg)
 		queued--;
 		running++;
 		pthread_mutex_unlock(&lock);
+		db_recheck();
 		j->fn(j->arg);
 		free(j);
 		pthread_mutex_lock(&lock);

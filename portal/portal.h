@@ -401,6 +401,7 @@ int	 db_check(void (*)(const char *, void *), void *);	/* problems */
 int	 db_checkpoint(void);
 int	 db_snapshot_attach(const char *path);	/* as "snap" */
 void	 db_snapshot_detach(void);
+void	 db_recheck(void);
 void	 db_thread_done(void);
 int	 db_ping(void);
 int	 db_writable(void);

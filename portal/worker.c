@@ -18,6 +18,7 @@ worker_loop(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&stopping)) {
+		db_recheck();
 		reset_run();	/* may queue reset links: before delivery */
 		mail_deliver();
 		if (now_unix() - last_house >= HOUSEKEEPING) {

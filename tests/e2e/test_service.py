@@ -6,6 +6,7 @@ never a command line, kluis mail test, sd_notify on a fake notify socket,
 journald priorities, /metrics on its own port, /readyz turning 503 and
 back, and an access log that holds no secret after a whole journey."""
 
+import concurrent.futures
 import json
 import os
 import re
@@ -731,8 +732,18 @@ def readyz_turns():
 		(s1, b1), _ = both()
 		check("database read-only: 503 saying so", s1 == 503 and
 		    b1.startswith("database not writable"), (s1, b1))
+		# Requests at once, so serving threads that had no connection
+		# open one now, while the file cannot be written (SQLite then
+		# opens it read-only for good).
+		with concurrent.futures.ThreadPoolExecutor(16) as ex:
+			list(ex.map(lambda _: get(port, "/readyz"), range(48)))
 		os.chmod(db, 0o600)
 		check("database writable again: 200", both()[0] == (200, "ready\n"))
+		with concurrent.futures.ThreadPoolExecutor(16) as ex:
+			again = list(ex.map(lambda _: get(port, "/readyz"), range(48)))
+		check("... on every serving thread (a connection opened while the "
+		    "file was read-only is opened again)", all(a == (200, "ready\n")
+		    for a in again), [a for a in again if a[0] != 200][:3])
 
 		now = int(time.time())
 		db_write(Server(data=data), "INSERT INTO mail_queue (rcpt, message, "
